@@ -1,0 +1,250 @@
+"""Finding, reading and validating the configuration files.
+
+Every problem becomes a `ConfigError` whose message names the file, the entry and the
+field, so the command line can print one line and exit 2 instead of a traceback.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+from pydantic import BaseModel, ValidationError
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+from newsalert.config.models import Outlet, Settings, TopicsFile
+
+CONFIG_ENV = "NEWSALERT_CONFIG"
+DATABASE_ENV = "NEWSALERT_DB"
+LOCAL_CONFIG = Path("config") / "newsalert.yaml"
+
+M = TypeVar("M", bound=BaseModel)
+
+
+class ConfigError(Exception):
+    """Invalid or missing configuration, with where it was found."""
+
+    def __init__(self, file: Path | str, message: str, *, entry: str | None = None,
+                 field: str | None = None) -> None:
+        self.file, self.entry, self.field, self.message = str(file), entry, field, message
+        where = [self.file]
+        if entry:
+            where.append(entry)
+        if field:
+            where.append(f"field '{field}'")
+        super().__init__(": ".join([*where, message]))
+
+
+@dataclass(frozen=True)
+class Config:
+    """Everything a command needs to know, validated and with paths resolved."""
+
+    path: Path
+    settings: Settings
+    outlets: tuple[Outlet, ...]
+    topics: TopicsFile | None
+    database_url: str
+
+    @property
+    def enabled_outlets(self) -> list[Outlet]:
+        return [outlet for outlet in self.outlets if outlet.enabled]
+
+    def select_outlets(self, names: list[str] | tuple[str, ...]) -> list[Outlet]:
+        """The enabled outlets, or the named ones (enabled or not); unknown names are errors."""
+        if not names:
+            return self.enabled_outlets
+        by_name = {outlet.name.casefold(): outlet for outlet in self.outlets}
+        chosen = []
+        for name in names:
+            outlet = by_name.get(name.casefold())
+            if outlet is None:
+                hint = difflib.get_close_matches(name, [o.name for o in self.outlets], n=1)
+                suggestion = f" (did you mean {hint[0]!r}?)" if hint else ""
+                raise ConfigError(self.settings.outlets_file, f"no outlet named {name!r}{suggestion}")
+            chosen.append(outlet)
+        return chosen
+
+
+def packaged_config_dir() -> Path:
+    return Path(str(resources.files("newsalert.config")))
+
+
+def find_config_path(explicit: str | os.PathLike[str] | None = None) -> Path:
+    """--config, else $NEWSALERT_CONFIG, else ./config/newsalert.yaml, else the packaged default."""
+    if explicit:
+        return Path(explicit)
+    if env := os.environ.get(CONFIG_ENV):
+        return Path(env)
+    if LOCAL_CONFIG.is_file():
+        return LOCAL_CONFIG
+    return packaged_config_dir() / "newsalert.yaml"
+
+
+def load_config(path: str | os.PathLike[str] | None = None, *, database: str | None = None) -> Config:
+    """Read newsalert.yaml and the outlet and topic files it names.
+
+    Relative paths resolve from the config file's folder. The packaged default is the
+    exception for data paths: its database and digest folder resolve as if it were
+    ./config/newsalert.yaml, so that data never lands inside the installed package.
+    """
+    config_path = find_config_path(path)
+    raw = _read_yaml(config_path, expect=dict, allow_empty=True) or {}
+    settings = _validate(Settings, raw, config_path)
+
+    config_dir = config_path.resolve().parent
+    data_dir = config_dir
+    if config_dir == packaged_config_dir().resolve():
+        data_dir = Path.cwd() / "config"
+
+    outlets_file = _resolve(config_dir, settings.outlets_file)
+    topics_file = _resolve(config_dir, settings.topics_file) if settings.topics_file else None
+    settings = settings.model_copy(update={
+        "outlets_file": outlets_file,
+        "topics_file": topics_file,
+        "digest": settings.digest.model_copy(
+            update={"archive_dir": _resolve(data_dir, settings.digest.archive_dir)}),
+    })
+
+    database_url = database or os.environ.get(DATABASE_ENV)
+    if database_url:
+        database_url = resolve_database_url(database_url, Path.cwd(), source="--db / $NEWSALERT_DB")
+    else:
+        database_url = resolve_database_url(settings.database, data_dir, source=str(config_path))
+
+    outlets = load_outlets(outlets_file, named_by=config_path)
+    topics = load_topics(topics_file, named_by=config_path) if topics_file else None
+    return Config(path=config_path, settings=settings, outlets=outlets, topics=topics,
+                  database_url=database_url)
+
+
+def load_outlets(path: Path, *, named_by: Path | None = None) -> tuple[Outlet, ...]:
+    raw = _read_yaml(path, expect=list, named_by=named_by, field="outlets_file")
+    outlets: list[Outlet] = []
+    seen: dict[str, int] = {}
+    for index, entry in enumerate(raw):
+        label = _outlet_label(index, entry)
+        if not isinstance(entry, dict):
+            raise ConfigError(path, f"expected a mapping of outlet fields, got {_kind(entry)}",
+                              entry=label)
+        outlet = _validate(Outlet, entry, path, entry=label)
+        key = outlet.name.casefold()
+        if key in seen:
+            raise ConfigError(path, f"duplicate outlet name {outlet.name!r} (also outlet #{seen[key] + 1}); "
+                              "names must be unique", entry=label, field="name")
+        seen[key] = index
+        outlets.append(outlet)
+    return tuple(outlets)
+
+
+def load_topics(path: Path, *, named_by: Path | None = None) -> TopicsFile:
+    raw = _read_yaml(path, expect=dict, named_by=named_by, field="topics_file")
+    return _validate(TopicsFile, raw, path)
+
+
+def resolve_database_url(url: str, base: Path, *, source: str) -> str:
+    """Make a relative SQLite path absolute against `base`; other URLs pass unchanged."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise ConfigError(source, f"not a database URL: {url!r} (expected e.g. "
+                          "sqlite:///data/newsalert.db or postgresql+psycopg://user@host/db)",
+                          field="database") from None
+    if parsed.get_backend_name() != "sqlite":
+        return url
+    database = parsed.database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return url
+    if not Path(database).is_absolute():
+        parsed = parsed.set(database=str((base / database).resolve()))
+    return parsed.render_as_string(hide_password=False)
+
+
+def _resolve(base: Path, path: Path) -> Path:
+    return path if path.is_absolute() else (base / path).resolve()
+
+
+def _read_yaml(path: Path, *, expect: type, allow_empty: bool = False,
+               named_by: Path | None = None, field: str | None = None) -> Any:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        origin = f" (named by {field} in {named_by})" if named_by else ""
+        raise ConfigError(path, f"file not found{origin}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(path, f"cannot read the file: {exc}") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else None
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise ConfigError(path, f"invalid YAML: {problem}", entry=where) from None
+    if data is None and allow_empty:
+        return None
+    if not isinstance(data, expect):
+        wanted = "a list of outlets" if expect is list else "a mapping of settings"
+        raise ConfigError(path, f"expected {wanted} at the top level, got {_kind(data)}")
+    return data
+
+
+def _validate(model: type[M], data: Any, path: Path, *, entry: str | None = None) -> M:
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        loc = [str(part) for part in error["loc"]]
+        message = error["msg"].removeprefix("Value error, ")
+        if error["type"] == "extra_forbidden":
+            message = _unknown_field_message(model, loc)
+        elif error["type"] == "missing":
+            message = "required field is missing"
+        if entry is None and len(loc) > 1:
+            entry, loc = f"entry '{loc[0]}'", loc[1:]
+        field = _field_path(loc) if loc else None
+        if len(exc.errors()) > 1:
+            message += f" (and {len(exc.errors()) - 1} more problem(s) in this file)"
+        raise ConfigError(path, message, entry=entry, field=field) from None
+
+
+def _unknown_field_message(model: type[BaseModel], loc: list[str]) -> str:
+    allowed = _fields_at(model, loc[:-1])
+    if not allowed:
+        return "unknown field"
+    close = difflib.get_close_matches(loc[-1], allowed, n=1)
+    hint = f"did you mean '{close[0]}'? " if close else ""
+    return f"unknown field ({hint}allowed: {', '.join(sorted(allowed))})"
+
+
+def _fields_at(model: type[BaseModel], loc: list[str]) -> list[str]:
+    """The field names allowed at `loc` inside `model`, following nested models."""
+    current: Any = model
+    for part in loc:
+        field = current.model_fields.get(part) if isinstance(current, type) else None
+        annotation = getattr(field, "annotation", None)
+        if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
+            return []
+        current = annotation
+    return [f.alias or name for name, f in current.model_fields.items()]
+
+
+def _field_path(loc: list[str]) -> str:
+    path = ""
+    for part in loc:
+        path += f"[{part}]" if part.isdigit() else (f".{part}" if path else part)
+    return path
+
+
+def _outlet_label(index: int, entry: Any) -> str:
+    name = entry.get("name") if isinstance(entry, dict) else None
+    return f"outlet #{index + 1} ({name!r})" if isinstance(name, str) and name else f"outlet #{index + 1}"
+
+
+def _kind(value: Any) -> str:
+    return {dict: "a mapping", list: "a list", str: "a string", type(None): "nothing"}.get(
+        type(value), type(value).__name__)

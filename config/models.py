@@ -1,0 +1,198 @@
+"""Typed, validated configuration: the settings file, the outlet list and the topic profiles."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
+
+import pycountry
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    NonNegativeInt,
+    PositiveFloat,
+    PositiveInt,
+    field_validator,
+    model_validator,
+)
+
+
+class StrictModel(BaseModel):
+    """Unknown fields are errors: a misspelt key must not be silently ignored."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _http_url(value: str) -> str:
+    parts = urlsplit(value.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"expected an absolute http(s) URL, got {value!r}")
+    return value.strip()
+
+
+def _regex(value: str) -> str:
+    try:
+        re.compile(value)
+    except re.error as exc:
+        raise ValueError(f"invalid regular expression {value!r}: {exc}") from None
+    return value
+
+
+def _language(value: str) -> str:
+    code = value.strip().lower()
+    if pycountry.languages.get(alpha_2=code) is None:
+        raise ValueError(f"expected an ISO 639-1 language code such as 'en' or 'zh', got {value!r}")
+    return code
+
+
+def _country(value: str) -> str:
+    code = value.strip().upper()
+    if pycountry.countries.get(alpha_2=code) is None:
+        raise ValueError(f"expected an ISO 3166 alpha-2 country code such as 'NG', got {value!r}")
+    return code
+
+
+HttpUrl = Annotated[str, AfterValidator(_http_url)]
+Regex = Annotated[str, AfterValidator(_regex)]
+LanguageCode = Annotated[str, AfterValidator(_language)]
+CountryCode = Annotated[str, AfterValidator(_country)]
+
+
+class CrawlSettings(StrictModel):
+    user_agent: str = "newsalert/0.1 (news monitoring; +https://github.com/newsalert)"
+    obey_robots: bool = True
+    max_articles_per_outlet: PositiveInt = 200
+    # None keeps articles of any age (for archiving and evaluation).
+    max_age_days: PositiveInt | None = 7
+    concurrency_per_domain: PositiveInt = 2
+    concurrency: PositiveInt = 16
+    download_timeout: PositiveFloat = 30
+    # Enforced on the decompressed body, so a compression bomb is dropped.
+    max_page_bytes: PositiveInt = 5_000_000
+    # Extracted text shorter than this is not an article (a teaser, a paywall stub).
+    min_text_chars: PositiveInt = 250
+    # How many crawls may try a URL that failed transiently (5xx, timeout) before it is given up.
+    max_attempts: PositiveInt = 3
+    # Extraction processes; None: one per core; 0: extract in a thread of the crawl process.
+    extract_workers: NonNegativeInt | None = None
+    # Raw Scrapy settings applied last, for what the fields above do not cover.
+    scrapy_settings: dict[str, Any] = Field(default_factory=dict)
+
+
+class ScheduleSettings(StrictModel):
+    cron: str = "0 6 * * *"
+    timezone: str = "UTC"
+    misfire_grace_hours: PositiveFloat = 6
+
+    @field_validator("cron")
+    @classmethod
+    def _cron_fields(cls, value: str) -> str:
+        if len(value.split()) not in (5, 6):
+            raise ValueError(f"expected a crontab line of 5 fields (or 6 with seconds), got {value!r}")
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r} (use an IANA name such as 'Africa/Lagos')") from None
+        return value
+
+
+DigestSection = Literal["hot", "top", "recent", "categories"]
+
+
+class DigestSettings(StrictModel):
+    title: str = "Daily News Alert"
+    sections: list[DigestSection] = Field(default_factory=lambda: ["hot", "top", "recent", "categories"])
+    max_per_section: PositiveInt = 10
+    archive_dir: Path = Path("data/digests")
+    first_window_hours: PositiveInt = 24
+    unsubscribe_url: HttpUrl | None = None
+
+
+class SmtpSettings(StrictModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    host: str = "localhost"
+    port: int = Field(default=587, ge=1, le=65535)
+    security: Literal["none", "starttls", "ssl"] = "starttls"
+    username: str | None = None
+    password_env: str = "NEWSALERT_SMTP_PASSWORD"
+    from_address: str = Field(default="News Alert <alerts@example.org>", alias="from")
+    timeout: PositiveFloat = 30
+
+
+class Settings(StrictModel):
+    """The contents of newsalert.yaml, with relative paths already resolved."""
+
+    database: str = "sqlite:///data/newsalert.db"
+    outlets_file: Path = Path("outlets.yaml")
+    # None keeps every article (no relevance filter).
+    topics_file: Path | None = Path("topics.yaml")
+    crawl: CrawlSettings = Field(default_factory=CrawlSettings)
+    schedule: ScheduleSettings = Field(default_factory=ScheduleSettings)
+    digest: DigestSettings = Field(default_factory=DigestSettings)
+    smtp: SmtpSettings = Field(default_factory=SmtpSettings)
+
+
+class Outlet(StrictModel):
+    """One news outlet and where its articles are announced."""
+
+    name: str = Field(min_length=1)
+    url: HttpUrl
+    feeds: list[HttpUrl] = Field(default_factory=list)
+    sitemaps: list[HttpUrl] = Field(default_factory=list)
+    listings: list[HttpUrl] = Field(default_factory=list)
+    article_url_pattern: Regex | None = None
+    max_listing_pages: PositiveInt = 3
+    language: LanguageCode | None = None
+    country: CountryCode | None = None
+    enabled: bool = True
+
+    @model_validator(mode="after")
+    def _has_a_source(self) -> Outlet:
+        if not (self.feeds or self.sitemaps or self.listings):
+            raise ValueError("an outlet needs at least one of feeds, sitemaps or listings")
+        return self
+
+    @property
+    def domain(self) -> str:
+        host = urlsplit(self.url).hostname or ""
+        return host.removeprefix("www.")
+
+
+LanguageKey = Annotated[str, AfterValidator(lambda v: v if v == "any" else _language(v))]
+
+
+class TopicProfile(StrictModel):
+    name: str = Field(min_length=1)
+    label: str | None = None
+    threshold: float
+    title_weight: PositiveFloat = 2.0
+    max_hits_per_phrase: PositiveInt = 3
+    phrases: dict[LanguageKey, dict[str, float]]
+    exclusions: dict[LanguageKey, dict[str, float]] = Field(default_factory=dict)
+
+
+class TaxonomyEntry(StrictModel):
+    label: str
+    aliases: dict[LanguageKey, list[str]]
+
+
+class Taxonomy(StrictModel):
+    themes: dict[str, TaxonomyEntry] = Field(default_factory=dict)
+    initiatives: dict[str, TaxonomyEntry] = Field(default_factory=dict)
+
+
+class TopicsFile(StrictModel):
+    topics: list[TopicProfile] = Field(min_length=1)
+    taxonomy: Taxonomy = Field(default_factory=Taxonomy)

@@ -1,0 +1,206 @@
+"""Finding article links in feeds, sitemaps and listing pages (pure parsing, no I/O)."""
+
+from __future__ import annotations
+
+import calendar
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import parse_qs, urljoin, urlsplit
+
+import feedparser
+import lxml.etree
+from scrapy.http import HtmlResponse
+from scrapy.linkextractors import LinkExtractor
+from scrapy.utils.gz import gunzip
+from scrapy.utils.sitemap import Sitemap
+from w3lib.html import remove_tags, replace_entities
+
+from newsalert.pipelines.urls import is_http_url
+
+GZIP_MAGIC = b"\x1f\x8b"
+NEXT_LABELS = frozenset({
+    "next", "next page", "older", "older posts", "more", "»", "›", ">", "next »", "next ›",
+    "suivant", "page suivante", "siguiente", "próxima", "seguinte", "下一页", "下页", "التالي",
+})
+# Paths that are sections, tags and service pages rather than articles, when an outlet
+# gives no article_url_pattern.
+NOT_ARTICLE_PATH = re.compile(
+    r"/(tag|tags|category|categories|section|author|authors|topic|topics|page|search|about|"
+    r"contact|advertise|privacy|terms|login|register|subscribe|newsletter|feed|rss)(/|$)", re.I)
+
+
+class SourceError(Exception):
+    """A feed or sitemap that cannot be read; the message says why."""
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """An article link and what its source said about it."""
+
+    url: str
+    published_at: datetime | None = None
+    title: str | None = None
+    author: str | None = None
+
+
+@dataclass(frozen=True)
+class SitemapPage:
+    is_index: bool
+    sitemaps: list[Candidate]  # child sitemaps of an index, with their lastmod
+    articles: list[Candidate]
+
+
+def parse_feed(body: bytes, *, url: str, content_type: str | None = None) -> list[Candidate]:
+    """Article links of an RSS or Atom feed, newest first where dates are given."""
+    headers = {"content-type": content_type} if content_type else {}
+    parsed = feedparser.parse(body, response_headers=headers, sanitize_html=False,
+                              resolve_relative_uris=False)
+    if not parsed.entries:
+        if parsed.get("bozo"):
+            raise SourceError(f"not a readable RSS/Atom feed ({parsed.get('bozo_exception')})")
+        if not parsed.get("version") and not parsed.get("feed"):
+            raise SourceError("not an RSS/Atom feed")
+        return []
+    candidates = []
+    for entry in parsed.entries:
+        link = entry.get("feedburner_origlink") or entry.get("link") or _first_alternate(entry)
+        if not link:
+            continue
+        link = _unwrap_redirector(urljoin(url, link.strip()))
+        if not is_http_url(link):
+            continue
+        candidates.append(Candidate(
+            url=link,
+            published_at=_struct_time(entry.get("published_parsed") or entry.get("updated_parsed")),
+            title=_text(entry.get("title")),
+            author=_text(entry.get("author")),
+        ))
+    return candidates
+
+
+def parse_sitemap(body: bytes, *, max_bytes: int) -> SitemapPage:
+    """A sitemap index, urlset or Google News sitemap; gzipped bodies are unpacked first."""
+    if body[:2] == GZIP_MAGIC:
+        try:
+            body = gunzip(body, max_size=max_bytes)
+        except Exception as exc:  # corrupt gzip or beyond max_bytes once unpacked
+            raise SourceError(f"cannot unpack the gzipped sitemap: {exc}") from None
+    try:
+        sitemap = NewsSitemap(body)
+    except (lxml.etree.XMLSyntaxError, StopIteration):
+        raise SourceError("not an XML sitemap") from None
+    if sitemap.type not in ("urlset", "sitemapindex"):
+        raise SourceError(f"not a sitemap (root element <{sitemap.type}>)")
+    children: list[Candidate] = []
+    articles: list[Candidate] = []
+    for entry in sitemap:
+        loc = entry.get("loc", "").strip()
+        if not is_http_url(loc):
+            continue
+        lastmod = _iso_date(entry.get("lastmod"))
+        if sitemap.type == "sitemapindex":
+            children.append(Candidate(url=loc, published_at=lastmod))
+        else:
+            articles.append(Candidate(
+                url=loc,
+                published_at=_iso_date(entry.get("news_publication_date")) or lastmod,
+                title=_text(entry.get("news_title")),
+            ))
+    return SitemapPage(is_index=sitemap.type == "sitemapindex", sitemaps=children, articles=articles)
+
+
+class NewsSitemap(Sitemap):
+    """Scrapy's sitemap parser, also reading the nested <news:news> fields of news sitemaps."""
+
+    def _process_sitemap_element(self, elem: lxml.etree._Element) -> dict[str, Any] | None:
+        news: dict[str, str] = {}
+        for child in elem:
+            if self._get_tag_name(child) == "news":
+                for field in child.iter():
+                    name = self._get_tag_name(field)
+                    if name in ("publication_date", "title") and field.text:
+                        news[f"news_{name}"] = field.text.strip()
+        entry = super()._process_sitemap_element(elem)
+        if entry is not None:
+            entry.update(news)
+        return entry
+
+
+def listing_links(response: HtmlResponse, *, domain: str, pattern: str | None) -> list[Candidate]:
+    """Links on a section page that lead to articles of the outlet."""
+    extractor = LinkExtractor(allow=pattern or (), allow_domains=[domain], unique=True)
+    links = [link.url for link in extractor.extract_links(response)]
+    if pattern is None:
+        links = [link for link in links if looks_like_article_url(link)]
+    return [Candidate(url=link) for link in links]
+
+
+def next_page(response: HtmlResponse) -> str | None:
+    """The listing's next page: rel=next, else a link labelled Next/Older/» in any language."""
+    for href in response.xpath('//link[@rel="next"]/@href | //a[@rel="next"]/@href').getall():
+        return response.urljoin(href.strip())
+    for anchor in response.xpath("//a[@href]"):
+        label = " ".join(anchor.xpath("string(.)").get("").split()).casefold()
+        classes = (anchor.attrib.get("class") or "").casefold()
+        if label in NEXT_LABELS or "next" in classes.split():
+            return response.urljoin(anchor.attrib["href"].strip())
+    return None
+
+
+def looks_like_article_url(url: str) -> bool:
+    """A path with a dated segment, a numeric id or a long slug, and no section keyword."""
+    path = urlsplit(url).path
+    if NOT_ARTICLE_PATH.search(path):
+        return False
+    segments = [segment for segment in path.split("/") if segment]
+    if not segments:
+        return False
+    last = segments[-1].rsplit(".", 1)[0]
+    return (bool(re.search(r"/\d{4}/\d{1,2}/", path)) or last.count("-") >= 3
+            or bool(re.fullmatch(r"\d{5,}", last)) or bool(re.search(r"\d{6,}", last)))
+
+
+def _unwrap_redirector(link: str) -> str:
+    """Google Alerts and similar feeds wrap each link as https://www.google.com/url?url=<real>."""
+    parts = urlsplit(link)
+    if parts.hostname in ("www.google.com", "google.com") and parts.path == "/url":
+        target = parse_qs(parts.query).get("url") or parse_qs(parts.query).get("q")
+        if target and is_http_url(target[0]):
+            return target[0]
+    return link
+
+
+def _first_alternate(entry: Any) -> str | None:
+    for link in entry.get("links", []):
+        if link.get("rel") == "alternate" and link.get("href"):
+            return link["href"]
+    return None
+
+
+def _struct_time(value: Any) -> datetime | None:
+    if not value:
+        return None
+    try:
+        return datetime.fromtimestamp(calendar.timegm(value), tz=UTC)
+    except (OverflowError, ValueError, TypeError):
+        return None
+
+
+def _iso_date(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+
+
+def _text(value: Any) -> str | None:
+    """Plain text of a feed field (Google Alerts titles carry <b> tags, others entities)."""
+    if not isinstance(value, str):
+        return None
+    value = " ".join(replace_entities(remove_tags(value)).split())
+    return value or None

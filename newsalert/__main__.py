@@ -1,0 +1,3 @@
+from newsalert.service.cli import main
+
+main()

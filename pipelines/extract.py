@@ -1,0 +1,158 @@
+"""Turning an article page into clean text and metadata with trafilatura.
+
+A pure function of the page, so it can run in a worker process and be tested alone.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import py3langid
+from lxml.html import HtmlElement
+from trafilatura import bare_extraction
+from trafilatura.utils import load_html
+
+from newsalert.pipelines.urls import canonical_url, host_of
+
+DATE_PARAMS = {"extensive_search": True, "original_date": True, "outputformat": "%Y-%m-%dT%H:%M:%S"}
+# Share of control or replacement characters above which a "page" is binary junk.
+MAX_JUNK_SHARE = 0.05
+LANG_ATTR = re.compile(r"^[a-zA-Z]{2,3}\b")
+WORDS = re.compile(r"\w+")
+
+
+@dataclass(frozen=True)
+class Hints:
+    """What a feed or sitemap said about the article before it was fetched."""
+
+    title: str | None = None
+    author: str | None = None
+    published_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Extracted:
+    title: str
+    text: str
+    author: str | None
+    published_at: datetime | None
+    description: str | None
+    site_name: str | None
+    language: str | None
+    declared_canonical: str | None  # <link rel=canonical> when it is on the page's own site
+    content_hash: str
+
+
+@dataclass(frozen=True)
+class Rejection:
+    status: str  # not_article, too_short
+    reason: str
+
+
+def extract_article(html: str, url: str, *, min_text_chars: int = 250, hints: Hints = Hints(),
+                    declared_language: str | None = None) -> Extracted | Rejection:
+    """Extract the article in `html` (already decoded with the page's charset)."""
+    if not html.strip():
+        return Rejection("not_article", "empty page")
+    if _junk_share(html[:4000]) > MAX_JUNK_SHARE:
+        return Rejection("not_article", "binary content, not an HTML page")
+    tree = load_html(html)
+    if tree is None:
+        return Rejection("not_article", "not parseable as HTML")
+    page_language = _page_language(tree) or _normalize_language(declared_language)
+    declared_canonical = _declared_canonical(tree, url)
+
+    document = bare_extraction(tree, url=url, with_metadata=True, include_comments=False,
+                               include_tables=False, date_extraction_params=DATE_PARAMS)
+    text = (document.text or "").strip() if document is not None else ""
+    if not text:
+        return Rejection("not_article", "no article text found")
+    if len(text) < min_text_chars:
+        return Rejection("too_short", f"{len(text)} characters of text (minimum {min_text_chars})")
+
+    title = _clean(document.title) or _clean(hints.title) or _first_words(text)
+    return Extracted(
+        title=title,
+        text=text,
+        author=_clean(document.author) or _clean(hints.author),
+        published_at=hints.published_at or _parse_date(document.date),
+        description=_clean(document.description),
+        site_name=_clean(document.sitename),
+        language=page_language or detect_language(text),
+        declared_canonical=declared_canonical,
+        content_hash=content_hash(text),
+    )
+
+
+def content_hash(text: str) -> str:
+    """A hash of the text that ignores case, accents-composition, punctuation and spacing."""
+    normalized = " ".join(WORDS.findall(unicodedata.normalize("NFKC", text).casefold()))
+    return hashlib.sha256(normalized.encode("utf-8")).hexdigest()
+
+
+def detect_language(text: str) -> str | None:
+    language, _score = py3langid.classify(text[:5000])
+    return language or None
+
+
+def _page_language(tree: HtmlElement) -> str | None:
+    candidates = [tree.get("lang"), tree.get("{http://www.w3.org/XML/1998/namespace}lang")]
+    candidates += tree.xpath('//meta[@http-equiv="content-language" or @http-equiv="Content-Language"]/@content')
+    candidates += tree.xpath('//meta[@property="og:locale"]/@content')
+    for candidate in candidates:
+        if language := _normalize_language(candidate):
+            return language
+    return None
+
+
+def _normalize_language(value: str | None) -> str | None:
+    """'zh-CN' and 'pt_BR' become 'zh' and 'pt'."""
+    if not value:
+        return None
+    match = LANG_ATTR.match(value.strip())
+    return match.group(0).lower() if match else None
+
+
+def _declared_canonical(tree: HtmlElement, url: str) -> str | None:
+    for href in tree.xpath('//link[@rel="canonical"]/@href'):
+        href = href.strip()
+        if not href.startswith(("http://", "https://")):
+            continue
+        candidate = canonical_url(href)
+        # A canonical link to another site (syndication) or to a home page is not this page's name.
+        if host_of(candidate) == host_of(url) and candidate.split("/", 3)[-1]:
+            return candidate
+    return None
+
+
+def _parse_date(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+
+
+def _junk_share(sample: str) -> float:
+    if not sample:
+        return 0.0
+    junk = sum(1 for ch in sample if ch == "\ufffd" or (ch < " " and ch not in "\t\n\r\f"))
+    return junk / len(sample)
+
+
+def _clean(value: str | None) -> str | None:
+    if not value:
+        return None
+    value = " ".join(value.split())
+    return value or None
+
+
+def _first_words(text: str, limit: int = 90) -> str:
+    first_line = text.strip().splitlines()[0]
+    return first_line if len(first_line) <= limit else first_line[:limit].rsplit(" ", 1)[0] + "…"

@@ -1,0 +1,42 @@
+"""Canonical URLs: one form for every variant of an article's address."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from courlan import normalize_url
+
+# Tracking parameters courlan's own list (utm_*, fbclid, gclid, mc_cid, ...) misses
+# but that news sites and their feeds add.
+EXTRA_TRACKERS = frozenset({"ref", "ref_src", "ocid", "cmpid", "icid", "ito", "spm", "share"})
+
+
+def canonical_url(url: str) -> str:
+    """The identity of a page: lower-case host without `www.`, no default port, no fragment,
+    no tracking parameters, the remaining query parameters sorted.
+
+    The scheme is kept: a site that serves both http and https redirects one to the other,
+    and a redirect is followed and recorded under both forms.
+    """
+    normalized = normalize_url(url.strip())  # not strict: strict drops unknown parameters such as ?nid=
+    parts = urlsplit(normalized)
+    host = parts.netloc.removeprefix("www.")
+    query = urlencode([(key, value) for key, value in parse_qsl(parts.query, keep_blank_values=True)
+                       if key.lower() not in EXTRA_TRACKERS])
+    path = parts.path or "/"
+    return urlunsplit((parts.scheme, host, path, query, ""))
+
+
+def is_http_url(url: str) -> bool:
+    parts = urlsplit(url)
+    return parts.scheme in ("http", "https") and bool(parts.hostname)
+
+
+def host_of(url: str) -> str:
+    return (urlsplit(url).hostname or "").removeprefix("www.")
+
+
+def on_site(url: str, domain: str) -> bool:
+    """Whether `url` is on the outlet's domain or one of its subdomains."""
+    host = host_of(url)
+    return host == domain or host.endswith("." + domain)
