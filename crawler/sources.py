@@ -17,7 +17,7 @@ from scrapy.utils.gz import gunzip
 from scrapy.utils.sitemap import Sitemap
 from w3lib.html import remove_tags, replace_entities
 
-from newsalert.pipelines.urls import is_http_url
+from newsalert.pipelines.urls import is_http_url, on_site
 
 GZIP_MAGIC = b"\x1f\x8b"
 NEXT_LABELS = frozenset({
@@ -130,8 +130,9 @@ class NewsSitemap(Sitemap):
 
 def listing_links(response: HtmlResponse, *, domain: str, pattern: str | None) -> list[Candidate]:
     """Links on a section page that lead to articles of the outlet."""
-    extractor = LinkExtractor(allow=pattern or (), allow_domains=[domain], unique=True)
-    links = [link.url for link in extractor.extract_links(response)]
+    extractor = LinkExtractor(allow=pattern or (), unique=True)
+    # Filtered by host here: LinkExtractor's allow_domains compares host and port together.
+    links = [link.url for link in extractor.extract_links(response) if on_site(link.url, domain)]
     if pattern is None:
         links = [link for link in links if looks_like_article_url(link)]
     return [Candidate(url=link) for link in links]

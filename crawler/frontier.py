@@ -1,0 +1,133 @@
+"""Which discovered links the crawl fetches, and the per-outlet tallies of the run.
+
+The frontier admits a link once per run and only when the archive has not settled it in an
+earlier run; the database is the authority, so several crawl processes can share it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from newsalert.config.models import CrawlSettings, Outlet
+from newsalert.crawler.sources import Candidate
+from newsalert.pipelines.urls import canonical_url, is_http_url
+from newsalert.storage import repository
+from newsalert.storage.repository import TOO_OLD, UrlRecord
+
+
+@dataclass
+class OutletTally:
+    """Figures of one outlet in one run; `status` and the columns of outlet_runs derive from it."""
+
+    discovered: int = 0  # article links found in feeds, sitemaps and listings
+    known: int = 0  # skipped: settled by an earlier crawl
+    queued: int = 0  # article pages requested
+    pages: int = 0  # article pages that answered
+    stored: int = 0
+    duplicates: int = 0
+    too_old: int = 0
+    rejected: int = 0  # not an article, too short, too large, robots.txt, gone
+    failed: int = 0  # transient fetch failures, retried by later crawls
+    sources_ok: int = 0
+    sources_failed: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def status(self) -> str:
+        if self.sources_failed and not self.sources_ok:
+            return "failed"
+        return "partial" if self.sources_failed else "ok"
+
+    def figures(self) -> dict[str, object]:
+        return {"status": self.status, "discovered": self.discovered, "pages": self.pages,
+                "stored": self.stored, "duplicates": self.duplicates, "too_old": self.too_old,
+                "rejected": self.rejected, "failed": self.failed,
+                "error": "; ".join(self.errors[:3]) or None}
+
+    def snapshot(self) -> dict[str, object]:
+        return {**asdict(self), "status": self.status}
+
+
+@dataclass(frozen=True)
+class Admitted:
+    candidate: Candidate
+    fetch_url: str
+    canonical: str
+
+
+class Frontier:
+    def __init__(self, sessions: sessionmaker[Session], outlets: list[Outlet], outlet_ids: dict[str, int],
+                 settings: CrawlSettings, *, max_articles: int | None = None,
+                 now: datetime | None = None) -> None:
+        self.sessions = sessions
+        self.outlets = {outlet.name: outlet for outlet in outlets}
+        self.outlet_ids = outlet_ids
+        self.settings = settings
+        self.max_articles = max_articles or settings.max_articles_per_outlet
+        now = now or datetime.now().astimezone()
+        self.cutoff = now - timedelta(days=settings.max_age_days) if settings.max_age_days else None
+        self.tallies = {outlet.name: OutletTally() for outlet in outlets}
+        self._claimed: set[str] = set()
+
+    def admit(self, outlet: str, candidates: list[Candidate]) -> list[Admitted]:
+        """The candidates to fetch, newest first: recent enough, not yet met, within the cap."""
+        tally = self.tallies[outlet]
+        fresh: dict[str, Admitted] = {}
+        too_old: list[UrlRecord] = []
+        for candidate in candidates:
+            if not is_http_url(candidate.url):
+                continue
+            canonical = canonical_url(candidate.url)
+            if canonical in self._claimed or canonical in fresh:
+                continue
+            tally.discovered += 1
+            if self.cutoff and candidate.published_at and candidate.published_at < self.cutoff:
+                tally.too_old += 1
+                self._claimed.add(canonical)
+                too_old.append(UrlRecord(canonical, self.outlet_ids[outlet], TOO_OLD,
+                                         f"published {candidate.published_at:%Y-%m-%d}, before the "
+                                         f"{self.settings.max_age_days}-day window"))
+                continue
+            fresh[canonical] = Admitted(candidate, fetch_url(candidate.url), canonical)
+
+        with self.sessions.begin() as session:
+            if too_old:
+                repository.record_new_urls(session, too_old)
+            settled = repository.settled_urls(session, fresh.keys(),
+                                              max_attempts=self.settings.max_attempts)
+        tally.known += len(settled)
+        self._claimed.update(settled)
+
+        newest_first = sorted((a for a in fresh.values() if a.canonical not in settled),
+                              key=lambda a: a.candidate.published_at.timestamp()
+                              if a.candidate.published_at else float("-inf"), reverse=True)
+        room = max(self.max_articles - tally.queued, 0)
+        admitted = newest_first[:room]
+        for item in admitted:
+            self._claimed.add(item.canonical)
+        tally.queued += len(admitted)
+        return admitted
+
+    def claim_redirect(self, canonical: str) -> bool:
+        """Whether a redirect target may be fetched: not met in this run nor settled before."""
+        if canonical in self._claimed:
+            return False
+        with self.sessions() as session:
+            if repository.settled_urls(session, [canonical], max_attempts=self.settings.max_attempts):
+                return False
+        self._claimed.add(canonical)
+        return True
+
+
+def fetch_url(url: str) -> str:
+    """The URL to request: canonical but for the host, which may need its `www.` to answer."""
+    canonical = canonical_url(url)
+    scheme, _, rest = canonical.partition("://")
+    host = rest.split("/", 1)[0]
+    original_host = url.split("://", 1)[-1].split("/", 1)[0].lower()
+    if original_host.startswith("www.") and not host.startswith("www."):
+        canonical = canonical.replace(f"{scheme}://{host}", f"{scheme}://www.{host}", 1)
+    return canonical

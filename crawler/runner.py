@@ -1,0 +1,169 @@
+"""Running a crawl: in a child process, recorded as a crawl run, with progress reports.
+
+Twisted's reactor cannot restart within a process, and a crash of the crawl must not take
+down its caller (the command line, the scheduler), so every crawl runs in a fresh process.
+The database is the hand-off: the parent records the run, the child its outcome.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+import queue as queue_module
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from newsalert.config.loader import Config
+from newsalert.config.models import Outlet
+from newsalert.storage import repository
+from newsalert.storage.db import open_database
+
+log = logging.getLogger(__name__)
+
+PROGRESS_SECONDS = 0.5
+STOP_GRACE_SECONDS = 30  # a crawl asked to stop gets this long to record what it has
+
+
+@dataclass
+class CrawlResult:
+    run_id: int | None
+    status: str  # ok, partial, failed, interrupted
+    outlets: dict[str, dict[str, Any]] = field(default_factory=dict)  # name -> tally snapshot
+    error: str | None = None
+
+    @property
+    def failed_outlets(self) -> list[str]:
+        return [name for name, tally in self.outlets.items() if tally["status"] == "failed"]
+
+
+ProgressCallback = Callable[[dict[str, dict[str, Any]]], None]
+
+
+def run_crawl(config: Config, outlets: list[Outlet], *, max_articles: int | None = None,
+              trigger: str = "manual", discover_only: bool = False, log_level: str = "WARNING",
+              on_progress: ProgressCallback | None = None) -> CrawlResult:
+    engine, sessions = open_database(config.database_url)
+    try:
+        with sessions.begin() as session:
+            repository.sync_outlets(session, outlets)
+            run_id = None if discover_only else repository.start_run(session, trigger=trigger, pid=os.getpid())
+    finally:
+        engine.dispose()
+
+    context = multiprocessing.get_context("spawn")
+    messages = context.Queue()
+    child = context.Process(
+        target=_crawl_in_child, name="newsalert-crawl",
+        args=(config, [o.name for o in outlets], max_articles, run_id, discover_only, log_level, messages))
+    child.start()
+    final: dict[str, Any] | None = None
+    interrupted = False
+    while final is None:
+        try:
+            message = messages.get(timeout=PROGRESS_SECONDS)
+        except queue_module.Empty:
+            if not child.is_alive():
+                break
+            continue
+        except KeyboardInterrupt:  # the child got the same SIGINT and is shutting down cleanly
+            interrupted = True
+            continue
+        if message.get("final"):
+            final = message
+        elif on_progress:
+            on_progress(message["tallies"])
+    child.join(STOP_GRACE_SECONDS if interrupted else None)
+    if child.is_alive():
+        child.terminate()
+        child.join()
+
+    if final is None:
+        error = f"the crawl process ended without finishing (exit code {child.exitcode})"
+        status = "interrupted" if interrupted else "failed"
+        _close_run(config, run_id, status, error)
+        return CrawlResult(run_id, status, error=error)
+    if on_progress:
+        on_progress(final["tallies"])
+    return CrawlResult(run_id, final["status"], final["tallies"], final.get("error"))
+
+
+def _close_run(config: Config, run_id: int | None, status: str, error: str | None) -> None:
+    if run_id is None:
+        return
+    engine, sessions = open_database(config.database_url)
+    try:
+        with sessions.begin() as session:
+            repository.finish_run(session, run_id, status=status, error=error)
+    finally:
+        engine.dispose()
+
+
+def _crawl_in_child(config: Config, outlet_names: list[str], max_articles: int | None,
+                    run_id: int | None, discover_only: bool, log_level: str,
+                    messages: multiprocessing.Queue[dict[str, Any]]) -> None:
+    # Imported here: the parent never loads Scrapy or Twisted.
+    from scrapy import signals
+    from scrapy.crawler import CrawlerProcess
+    from twisted.internet import task
+
+    from newsalert.crawler.frontier import Frontier
+    from newsalert.crawler.settings import scrapy_settings
+    from newsalert.crawler.spider import OutletsSpider
+
+    outlets = config.select_outlets(outlet_names)
+    engine, sessions = open_database(config.database_url)
+    with sessions.begin() as session:
+        outlet_ids = repository.sync_outlets(session, outlets)
+    frontier = Frontier(sessions, outlets, outlet_ids, config.settings.crawl, max_articles=max_articles)
+
+    process = CrawlerProcess(scrapy_settings(config.settings.crawl, log_level=log_level))
+    crawler = process.create_crawler(OutletsSpider)
+    close_reason: list[str] = []
+
+    def spider_closed(reason: str) -> None:  # a named local: Scrapy holds receivers weakly
+        close_reason.append(reason)
+
+    crawler.signals.connect(spider_closed, signals.spider_closed)
+
+    def report() -> None:
+        messages.put({"tallies": {name: t.snapshot() for name, t in frontier.tallies.items()}})
+
+    reporters: list[task.LoopingCall] = []  # made once the crawl has installed its reactor
+
+    def start_reporting() -> None:
+        reporters.append(task.LoopingCall(report))
+        reporters[0].start(PROGRESS_SECONDS, now=False)
+
+    def stop_reporting() -> None:
+        if reporters and reporters[0].running:
+            reporters[0].stop()
+
+    crawler.signals.connect(start_reporting, signals.engine_started)
+    crawler.signals.connect(stop_reporting, signals.engine_stopped)
+    process.crawl(crawler, frontier=frontier, discover_only=discover_only)
+    error = None
+    try:
+        process.start()
+    except Exception as exc:  # recorded below; the parent sees status "failed"
+        log.exception("the crawl failed")
+        error = f"{type(exc).__name__}: {exc}"
+
+    reason = close_reason[0] if close_reason else None
+    if error or reason is None:
+        status, error = "failed", error or "the crawl did not start (see the log above)"
+    elif reason != "finished":
+        status, error = "interrupted", f"the crawl stopped early ({reason})"
+    elif any(t.status == "failed" for t in frontier.tallies.values()):
+        status = "partial"
+    else:
+        status = "ok"
+    if run_id is not None:
+        with sessions.begin() as session:
+            for name, tally in frontier.tallies.items():
+                repository.record_outlet_run(session, run_id, outlet_ids[name], tally.figures())
+            repository.finish_run(session, run_id, status=status, error=error)
+    engine.dispose()
+    messages.put({"final": True, "status": status, "error": error,
+                  "tallies": {name: t.snapshot() for name, t in frontier.tallies.items()}})

@@ -1,0 +1,112 @@
+"""Thin Scrapy item pipelines around the pure functions: extract (in worker processes), store."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import multiprocessing
+import os
+from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
+from typing import Self
+
+from scrapy.crawler import Crawler
+from twisted.internet import task
+
+from newsalert.crawler.items import PageItem
+from newsalert.pipelines.extract import Rejection, extract_article
+from newsalert.pipelines.store import save_page
+from newsalert.storage.repository import DUPLICATE, FAILED, STORED, TOO_OLD
+
+log = logging.getLogger(__name__)
+
+REJECTED_TALLY = {STORED: "stored", DUPLICATE: "duplicates", FAILED: "failed", TOO_OLD: "too_old"}
+
+
+class ExtractPipeline:
+    """Runs trafilatura in a pool of worker processes so the crawl uses every core and the
+    reactor thread stays free for downloading."""
+
+    def __init__(self, workers: int, min_text_chars: int) -> None:
+        self.workers = workers
+        self.min_text_chars = min_text_chars
+        self.executor: Executor | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        workers = crawler.settings.get("NEWSALERT_EXTRACT_WORKERS")
+        if workers is None:
+            workers = os.cpu_count() or 1
+        return cls(int(workers), crawler.settings.getint("NEWSALERT_MIN_TEXT_CHARS", 250))
+
+    def open_spider(self) -> None:
+        if self.workers:
+            # spawn, not fork: forking a process that runs the reactor and its threads is unsafe.
+            self.executor = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"))
+        else:
+            self.executor = ThreadPoolExecutor(1, thread_name_prefix="extract")
+
+    def close_spider(self) -> None:
+        if self.executor is not None:
+            self.executor.shutdown(wait=True, cancel_futures=True)
+
+    async def process_item(self, item: PageItem) -> PageItem:
+        if item.html is None or item.outcome is not None:
+            return item
+        assert self.executor is not None
+        future = self.executor.submit(extract_article, item.html, item.url,
+                                      min_text_chars=self.min_text_chars, hints=item.hints,
+                                      declared_language=item.declared_language)
+        try:
+            item.outcome = await asyncio.wrap_future(future)
+        except Exception as exc:  # a page that crashes the extractor is skipped, not the crawl
+            log.warning("extraction failed for %s: %s", item.url, exc)
+            item.outcome = Rejection("not_article", f"extraction failed: {type(exc).__name__}: {exc}")
+        item.html = None  # the text is extracted; do not keep the page in memory
+        return item
+
+
+class StorePipeline:
+    """Writes outcomes to the archive in batched transactions."""
+
+    BATCH_SIZE = 50
+    FLUSH_SECONDS = 2.0  # an idle crawl still commits what it has promptly
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self.pending: list[PageItem] = []
+        self.flusher = task.LoopingCall(self.flush)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        return cls(crawler)
+
+    def open_spider(self) -> None:
+        self.flusher.start(self.FLUSH_SECONDS, now=False)
+
+    def close_spider(self) -> None:
+        if self.flusher.running:
+            self.flusher.stop()
+        self.flush()
+
+    def process_item(self, item: PageItem) -> PageItem:
+        self.pending.append(item)
+        if len(self.pending) >= self.BATCH_SIZE:
+            self.flush()
+        return item
+
+    def flush(self) -> None:
+        if not self.pending:
+            return
+        batch, self.pending = self.pending, []
+        frontier = self.crawler.spider.frontier
+        with frontier.sessions.begin() as session:
+            statuses = [save_page(session, item, frontier.outlet_ids[item.outlet]) for item in batch]
+        for item, status in zip(batch, statuses, strict=True):
+            tally = frontier.tallies[item.outlet]
+            field = REJECTED_TALLY.get(status, "rejected")
+            setattr(tally, field, getattr(tally, field) + 1)
+            if status == STORED:
+                log.info("%s: stored %s", item.outlet, item.url)
+            else:
+                reason = item.outcome.reason if isinstance(item.outcome, Rejection) else status
+                log.info("%s: %s %s (%s)", item.outlet, status, item.url, reason)

@@ -1,0 +1,228 @@
+"""Queries shared by the crawler, the command line and the digest.
+
+Deduplication is the database's job: inserts go through ON CONFLICT clauses on the unique
+canonical URL, so concurrent writers (several crawl processes, later several machines)
+can never store an article twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Insert, and_, func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from newsalert.config.models import Outlet
+from newsalert.storage.fulltext import fulltext_matches
+from newsalert.storage.models import (
+    ArticleRow,
+    CrawlRunRow,
+    OutletRow,
+    OutletRunRow,
+    SeenUrlRow,
+    utcnow,
+)
+
+# Statuses of seen_urls. FAILED is transient: such a URL is tried again by later crawls
+# until it has failed max_attempts times. Every other status is final.
+STORED, DUPLICATE, TOO_OLD, NOT_ARTICLE, TOO_SHORT, TOO_LARGE = (
+    "stored", "duplicate", "too_old", "not_article", "too_short", "too_large")
+BLOCKED, GONE, FAILED = "blocked", "gone", "failed"
+IN_CLAUSE_CHUNK = 500
+
+
+@dataclass(frozen=True)
+class UrlRecord:
+    url: str  # canonical
+    outlet_id: int | None
+    status: str
+    reason: str | None = None
+    http_status: int | None = None
+    article_id: int | None = None
+
+
+def _insert(session: Session, table: Any) -> Insert:
+    dialect = session.get_bind().dialect.name
+    module = postgresql if dialect == "postgresql" else sqlite
+    return module.insert(table)
+
+
+def _chunks(items: Collection[str]) -> Iterator[list[str]]:
+    items = list(items)
+    for start in range(0, len(items), IN_CLAUSE_CHUNK):
+        yield items[start:start + IN_CLAUSE_CHUNK]
+
+
+def sync_outlets(session: Session, outlets: Iterable[Outlet]) -> dict[str, int]:
+    """Insert or update the configured outlets; returns their ids by name."""
+    ids: dict[str, int] = {}
+    for outlet in outlets:
+        values = {"domain": outlet.domain, "url": outlet.url, "language": outlet.language,
+                  "country": outlet.country, "enabled": outlet.enabled}
+        statement = _insert(session, OutletRow).values(name=outlet.name, created_at=utcnow(), **values)
+        statement = statement.on_conflict_do_update(index_elements=["name"], set_=values)
+        session.execute(statement)
+        ids[outlet.name] = session.scalar(select(OutletRow.id).where(OutletRow.name == outlet.name))
+    return ids
+
+
+def settled_urls(session: Session, urls: Collection[str], *, max_attempts: int) -> set[str]:
+    """The URLs among `urls` that must not be fetched again: final, or failed too often."""
+    settled: set[str] = set()
+    for chunk in _chunks(urls):
+        rows = session.execute(
+            select(SeenUrlRow.url).where(
+                SeenUrlRow.url.in_(chunk),
+                or_(SeenUrlRow.status != FAILED, SeenUrlRow.attempts >= max_attempts)))
+        settled.update(rows.scalars())
+    return settled
+
+
+def record_urls(session: Session, records: Iterable[UrlRecord]) -> None:
+    """Record what became of each URL. A stored URL stays stored; a failure counts an attempt."""
+    now = utcnow()
+    for record in records:
+        values = {"status": record.status, "reason": record.reason, "http_status": record.http_status,
+                  "article_id": record.article_id, "last_seen": now}
+        statement = _insert(session, SeenUrlRow).values(
+            url=record.url, outlet_id=record.outlet_id, attempts=1, first_seen=now, **values)
+        table = SeenUrlRow.__table__
+        statement = statement.on_conflict_do_update(
+            index_elements=["url"],
+            set_={**values, "attempts": table.c.attempts + 1},
+            where=table.c.status != STORED,
+        )
+        session.execute(statement)
+
+
+def record_new_urls(session: Session, records: Iterable[UrlRecord]) -> None:
+    """Record URLs met but not fetched (e.g. too old), leaving known ones as they are."""
+    now = utcnow()
+    rows = [{"url": r.url, "outlet_id": r.outlet_id, "status": r.status, "reason": r.reason,
+             "attempts": 0, "first_seen": now, "last_seen": now} for r in records]
+    if rows:
+        session.execute(_insert(session, SeenUrlRow).values(rows).on_conflict_do_nothing(
+            index_elements=["url"]))
+
+
+def insert_article(session: Session, values: dict[str, Any]) -> int | None:
+    """Store an article; None when its canonical URL is already in the archive."""
+    statement = (_insert(session, ArticleRow).values(**values)
+                 .on_conflict_do_nothing(index_elements=["canonical_url"])
+                 .returning(ArticleRow.id))
+    return session.scalar(statement)
+
+
+def article_id_for(session: Session, canonical_url: str) -> int | None:
+    return session.scalar(select(ArticleRow.id).where(ArticleRow.canonical_url == canonical_url))
+
+
+def start_run(session: Session, *, trigger: str, pid: int | None) -> int:
+    run = CrawlRunRow(trigger=trigger, pid=pid, status="running", started_at=utcnow())
+    session.add(run)
+    session.flush()
+    return run.id
+
+
+def finish_run(session: Session, run_id: int, *, status: str, error: str | None = None) -> None:
+    session.execute(update(CrawlRunRow).where(CrawlRunRow.id == run_id).values(
+        status=status, error=error, finished_at=utcnow()))
+
+
+def record_outlet_run(session: Session, run_id: int, outlet_id: int, figures: dict[str, Any]) -> None:
+    session.add(OutletRunRow(run_id=run_id, outlet_id=outlet_id, **figures))
+
+
+def get_run(session: Session, run_id: int) -> CrawlRunRow | None:
+    return session.get(CrawlRunRow, run_id)
+
+
+def outlet_runs(session: Session, run_id: int) -> list[tuple[OutletRunRow, str]]:
+    rows = session.execute(
+        select(OutletRunRow, OutletRow.name).join(OutletRow, OutletRow.id == OutletRunRow.outlet_id)
+        .where(OutletRunRow.run_id == run_id).order_by(OutletRow.name))
+    return [(row, name) for row, name in rows.tuples()]
+
+
+def latest_run(session: Session) -> CrawlRunRow | None:
+    return session.scalar(select(CrawlRunRow).order_by(CrawlRunRow.id.desc()).limit(1))
+
+
+@dataclass(frozen=True)
+class OutletHealth:
+    name: str
+    enabled: bool
+    articles: int
+    last_article_at: datetime | None
+    last_run_status: str | None
+    last_error: str | None
+    failed_runs_in_a_row: int
+
+
+def outlet_health(session: Session) -> list[OutletHealth]:
+    """Per outlet: articles stored, when the last new one arrived, and how its runs went."""
+    counts = dict(session.execute(
+        select(ArticleRow.outlet_id, func.count()).group_by(ArticleRow.outlet_id)).tuples().all())
+    last_new = dict(session.execute(
+        select(ArticleRow.outlet_id, func.max(ArticleRow.fetched_at)).group_by(ArticleRow.outlet_id)
+    ).tuples().all())
+    health = []
+    for outlet in session.scalars(select(OutletRow).order_by(OutletRow.name)):
+        runs = session.execute(
+            select(OutletRunRow.status, OutletRunRow.error).where(OutletRunRow.outlet_id == outlet.id)
+            .order_by(OutletRunRow.id.desc()).limit(30)).tuples().all()
+        failed_in_a_row = 0
+        for status, _error in runs:
+            if status != "failed":
+                break
+            failed_in_a_row += 1
+        last_error = next((error for _status, error in runs if error), None)
+        health.append(OutletHealth(
+            name=outlet.name, enabled=outlet.enabled, articles=counts.get(outlet.id, 0),
+            last_article_at=last_new.get(outlet.id),
+            last_run_status=runs[0][0] if runs else None, last_error=last_error,
+            failed_runs_in_a_row=failed_in_a_row))
+    return health
+
+
+def seen_status_counts(session: Session) -> dict[str, int]:
+    return dict(session.execute(
+        select(SeenUrlRow.status, func.count()).group_by(SeenUrlRow.status)).tuples().all())
+
+
+@dataclass(frozen=True)
+class SearchFilters:
+    query: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    outlets: tuple[str, ...] = ()
+    languages: tuple[str, ...] = ()
+    limit: int = 20
+    offset: int = 0
+
+
+def search_articles(session: Session, filters: SearchFilters) -> list[ArticleRow]:
+    """Articles matching the filters; with a query, the best full-text matches first."""
+    statement = select(ArticleRow).join(OutletRow, OutletRow.id == ArticleRow.outlet_id)
+    conditions = []
+    order: list[Any] = []
+    if filters.query:
+        matches = fulltext_matches(session, filters.query)
+        statement = statement.join(matches, matches.c.article_id == ArticleRow.id)
+        order.append(matches.c.rank)
+    when = func.coalesce(ArticleRow.published_at, ArticleRow.fetched_at)
+    if filters.since:
+        conditions.append(when >= filters.since)
+    if filters.until:
+        conditions.append(when < filters.until)
+    if filters.outlets:
+        conditions.append(func.lower(OutletRow.name).in_([name.lower() for name in filters.outlets]))
+    if filters.languages:
+        conditions.append(ArticleRow.language.in_([lang.lower() for lang in filters.languages]))
+    statement = statement.where(and_(*conditions)) if conditions else statement
+    statement = statement.order_by(*order, when.desc(), ArticleRow.id.desc())
+    return list(session.scalars(statement.limit(filters.limit).offset(filters.offset)))
