@@ -75,6 +75,7 @@ def extract_article(html: str, url: str, *, min_text_chars: int = 250, hints: Hi
         return Rejection("too_short", f"{len(text)} characters of text (minimum {min_text_chars})")
 
     title = _clean(document.title) or _clean(hints.title) or _first_words(text)
+    text = _without_leading_title(text, title)
     return Extracted(
         title=title,
         text=text,
@@ -137,6 +138,14 @@ def _parse_date(value: str | None) -> datetime | None:
     except ValueError:
         return None
     return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+
+
+def _without_leading_title(text: str, title: str) -> str:
+    """trafilatura keeps the headline when it sits inside <article>; it is stored apart."""
+    first, _, rest = text.partition("\n")
+    if rest and " ".join(first.split()).casefold() == title.casefold():
+        return rest.lstrip()
+    return text
 
 
 def _junk_share(sample: str) -> float:

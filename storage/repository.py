@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import Insert, and_, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, contains_eager, joinedload
 
 from newsalert.config.models import Outlet
 from newsalert.storage.fulltext import fulltext_matches
@@ -225,4 +225,23 @@ def search_articles(session: Session, filters: SearchFilters) -> list[ArticleRow
         conditions.append(ArticleRow.language.in_([lang.lower() for lang in filters.languages]))
     statement = statement.where(and_(*conditions)) if conditions else statement
     statement = statement.order_by(*order, when.desc(), ArticleRow.id.desc())
+    statement = statement.options(contains_eager(ArticleRow.outlet))
     return list(session.scalars(statement.limit(filters.limit).offset(filters.offset)))
+
+
+def get_article(session: Session, article_id: int) -> ArticleRow | None:
+    return session.scalar(select(ArticleRow).where(ArticleRow.id == article_id)
+                          .options(joinedload(ArticleRow.outlet)))
+
+
+def article_urls(session: Session, article_id: int) -> list[str]:
+    """Every URL recorded as leading to the article (redirects, tracking variants)."""
+    return list(session.scalars(select(SeenUrlRow.url).where(SeenUrlRow.article_id == article_id)
+                                .order_by(SeenUrlRow.id)))
+
+
+def archive_totals(session: Session) -> dict[str, Any]:
+    first, last, count = session.execute(select(
+        func.min(ArticleRow.fetched_at), func.max(ArticleRow.fetched_at), func.count())).one()
+    return {"articles": count, "outlets": session.scalar(select(func.count()).select_from(OutletRow)),
+            "first_fetched": first, "last_fetched": last}

@@ -1,0 +1,445 @@
+"""The `newsalert` command line: a thin click layer over config, crawler and storage."""
+
+from __future__ import annotations
+
+import logging
+import re
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from functools import cached_property
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.live import Live
+from rich.table import Table
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from newsalert import __version__
+from newsalert.config import Config, ConfigError, load_config
+from newsalert.service import output
+from newsalert.storage import repository
+from newsalert.storage.db import DatabaseError, open_database
+from newsalert.storage.fulltext import QueryError
+
+# Piped output is read by people too (logs, mail from cron): do not squeeze it to 80 columns.
+console = Console(width=None if sys.stdout.isatty() else 160)
+err_console = Console(stderr=True, width=None if sys.stderr.isatty() else 160)
+
+EXIT_OK, EXIT_ATTENTION, EXIT_USAGE = 0, 1, 2
+RELATIVE = re.compile(r"^(\d+)\s*([hdw])$")
+
+
+class UsageError(click.ClickException):
+    """Bad usage or invalid configuration: one line on stderr, exit status 2."""
+
+    exit_code = EXIT_USAGE
+
+
+@dataclass
+class App:
+    config_path: str | None
+    database: str | None
+    verbosity: int
+    _engine: Engine | None = field(default=None, repr=False)
+
+    @cached_property
+    def config(self) -> Config:
+        try:
+            return load_config(self.config_path, database=self.database)
+        except ConfigError as exc:
+            raise UsageError(str(exc)) from None
+
+    @cached_property
+    def sessions(self) -> sessionmaker[Session]:
+        try:
+            self._engine, factory = open_database(self.config.database_url)
+        except DatabaseError as exc:
+            raise click.ClickException(str(exc)) from None
+        return factory
+
+    @property
+    def log_level(self) -> str:
+        return {-1: "ERROR", 0: "WARNING", 1: "INFO"}.get(self.verbosity, "DEBUG")
+
+    def close(self) -> None:
+        if self._engine is not None:
+            self._engine.dispose()
+
+
+pass_app = click.make_pass_decorator(App)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.option("--config", "config_path", metavar="PATH",
+              help="Settings file [default: $NEWSALERT_CONFIG, else ./config/newsalert.yaml, "
+                   "else the packaged default].")
+@click.option("--db", "database", metavar="URL",
+              help="Database URL, overriding the settings' `database` [env: NEWSALERT_DB].")
+@click.option("-v", "--verbose", count=True, help="More log output (-vv for debugging).")
+@click.option("-q", "--quiet", is_flag=True, help="Only errors.")
+@click.version_option(__version__, prog_name="newsalert")
+@click.pass_context
+def cli(ctx: click.Context, config_path: str | None, database: str | None, verbose: int,
+        quiet: bool) -> None:
+    """Crawl news outlets, keep the articles about a topic, archive them and mail a digest.
+
+    \b
+    Example:
+      newsalert demo                      # try it offline on the bundled sample outlets
+      newsalert crawl && newsalert search "South-South cooperation" --since 7d
+    """
+    app = App(config_path, database, -1 if quiet else verbose)
+    ctx.obj = app
+    ctx.call_on_close(app.close)
+    logging.basicConfig(level=app.log_level, stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+                        datefmt="%Y-%m-%d %H:%M:%S")
+
+
+@cli.command()
+@pass_app
+def init(app: App) -> None:
+    """Create the database or bring its schema up to date.
+
+    Every other command does this too when needed.
+
+    \b
+    Example:
+      newsalert --db postgresql+psycopg://newsalert@localhost/newsalert init
+    """
+    app.sessions  # noqa: B018 - opening the database migrates it
+    console.print(f"Database ready: {_display_url(app.config.database_url)}")
+
+
+@cli.command()
+@click.option("--outlet", "outlet_names", multiple=True, metavar="NAME",
+              help="Crawl only this outlet (repeatable); disabled outlets may be named.")
+@click.option("--max-articles", type=click.IntRange(min=1), metavar="N",
+              help="Fetch at most N new articles per outlet (overrides crawl.max_articles_per_outlet).")
+@pass_app
+def crawl(app: App, outlet_names: tuple[str, ...], max_articles: int | None) -> None:
+    """Crawl the outlets once now and archive their new articles.
+
+    Exits 1 when an outlet could not be crawled at all.
+
+    \b
+    Example:
+      newsalert crawl --outlet "UN News" --max-articles 20
+    """
+    result = _crawl(app, outlet_names, max_articles=max_articles, trigger="manual")
+    sys.exit(_crawl_exit_status(result))
+
+
+def _crawl(app: App, outlet_names: tuple[str, ...], **kwargs: Any) -> Any:
+    from newsalert.crawler.runner import run_crawl
+
+    try:
+        outlets = app.config.select_outlets(outlet_names)
+    except ConfigError as exc:
+        raise UsageError(str(exc)) from None
+    if not outlets:
+        raise UsageError(f"{app.config.settings.outlets_file}: no enabled outlets to crawl")
+    app.sessions  # noqa: B018 - migrate before the crawl process starts
+    with _progress(len(outlets)) as show:
+        result = run_crawl(app.config, outlets, log_level=app.log_level, on_progress=show, **kwargs)
+    console.print(crawl_table(result.outlets, title=f"Crawl run {result.run_id or ''}".strip()))
+    if result.error:
+        err_console.print(f"[yellow]{result.error}[/]")
+    return result
+
+
+def _crawl_exit_status(result: Any) -> int:
+    if result.status in ("failed", "interrupted") or result.failed_outlets:
+        if result.failed_outlets:
+            err_console.print(f"[red]Outlets that failed:[/] {', '.join(result.failed_outlets)}")
+        return EXIT_ATTENTION
+    return EXIT_OK
+
+
+class _progress:
+    """A live per-outlet table while the crawl runs (only on a terminal)."""
+
+    def __init__(self, count: int) -> None:
+        self.live = Live(Table(), console=err_console, refresh_per_second=4, transient=True) \
+            if err_console.is_terminal else None
+
+    def __enter__(self) -> Callable[[dict[str, dict[str, Any]]], None]:
+        if self.live:
+            self.live.__enter__()
+        return self.update
+
+    def update(self, tallies: dict[str, dict[str, Any]]) -> None:
+        if self.live:
+            self.live.update(crawl_table(tallies, title="Crawling…"))
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self.live:
+            self.live.__exit__(None, None, None)
+
+
+def crawl_table(tallies: dict[str, dict[str, Any]], *, title: str) -> Table:
+    table = Table(title=title, header_style="bold")
+    table.add_column("outlet", style="magenta")
+    table.add_column("status")
+    for name in ("found", "known", "pages", "new", "dup", "old", "rejected", "failed"):
+        table.add_column(name, justify="right")
+    table.add_column("error", style="red", max_width=50, overflow="fold")
+    styles = {"ok": "green", "partial": "yellow", "failed": "bold red"}
+    totals = [0] * 8
+    for name, t in sorted(tallies.items()):
+        figures = [t["discovered"], t["known"], t["pages"], t["stored"], t["duplicates"],
+                   t["too_old"], t["rejected"], t["failed"]]
+        totals = [a + b for a, b in zip(totals, figures, strict=True)]
+        table.add_row(name, f"[{styles[t['status']]}]{t['status']}[/]", *map(str, figures),
+                      "; ".join(t["errors"][:2]))
+    if len(tallies) > 1:
+        table.add_section()
+        table.add_row("total", "", *map(str, totals), "", style="bold")
+    return table
+
+
+@cli.command()
+@click.argument("query", required=False)
+@click.option("--since", metavar="WHEN", help="Published since: a date (2026-06-01) or an age (7d, 24h, 2w).")
+@click.option("--until", metavar="WHEN", help="Published before: a date or an age.")
+@click.option("--outlet", "outlets", multiple=True, metavar="NAME", help="Only this outlet (repeatable).")
+@click.option("--lang", "languages", multiple=True, metavar="CODE", help="Only this language, e.g. fr (repeatable).")
+@click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 10_000))
+@click.option("--offset", default=0, type=click.IntRange(min=0), help="Skip the first N results.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True)
+@pass_app
+def search(app: App, query: str | None, since: str | None, until: str | None, outlets: tuple[str, ...],
+           languages: tuple[str, ...], limit: int, offset: int, fmt: str) -> None:
+    """Search the archive; QUERY is full text over titles and article text.
+
+    Without QUERY, the newest articles matching the filters.
+
+    \b
+    Example:
+      newsalert search "belt road" --since 30d --lang en --format json
+    """
+    filters = repository.SearchFilters(
+        query=query, since=parse_when(since, "--since"), until=parse_when(until, "--until"),
+        outlets=outlets, languages=languages, limit=limit, offset=offset)
+    with app.sessions() as session:
+        try:
+            articles = repository.search_articles(session, filters)
+        except QueryError as exc:
+            raise UsageError(str(exc)) from None
+        if fmt == "json":
+            click.echo(output.to_json([output.article_json(a) for a in articles]))
+        elif fmt == "csv":
+            click.echo(output.articles_csv(articles), nl=False)
+        elif articles:
+            console.print(output.articles_table(articles))
+        else:
+            err_console.print("No articles match.")
+
+
+@cli.command()
+@click.argument("article_id", type=int)
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@pass_app
+def show(app: App, article_id: int, fmt: str) -> None:
+    """Show one article with its text and metadata.
+
+    \b
+    Example:
+      newsalert show 42 --format json
+    """
+    with app.sessions() as session:
+        article = repository.get_article(session, article_id)
+        if article is None:
+            raise click.ClickException(f"no article with id {article_id}")
+        data = output.article_json(article, with_text=True)
+        data["duplicates"] = [url for url in repository.article_urls(session, article.id)
+                              if url != article.canonical_url]
+        if fmt == "json":
+            click.echo(output.to_json(data))
+            return
+        console.print(f"[bold]{article.title}[/]")
+        console.print(f"[magenta]{article.outlet.name}[/] · {data['published_at'] or 'undated'} · "
+                      f"{article.language or '?'}" + (f" · {article.author}" if article.author else ""))
+        console.print(f"[cyan]{article.url}[/]", soft_wrap=True)
+        if data["duplicates"]:
+            console.print("Also reached as: " + ", ".join(data["duplicates"]), soft_wrap=True)
+        console.print()
+        console.print(article.text, highlight=False, markup=False)
+
+
+@cli.command()
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@pass_app
+def stats(app: App, fmt: str) -> None:
+    """Archive size and crawl health: per outlet, articles stored, the last new one, the last error.
+
+    \b
+    Example:
+      newsalert stats --format json
+    """
+    now = datetime.now(UTC)
+    with app.sessions() as session:
+        totals = repository.archive_totals(session)
+        health = repository.outlet_health(session)
+        last_run = repository.latest_run(session)
+        seen = repository.seen_status_counts(session)
+    if fmt == "json":
+        click.echo(output.to_json({
+            "articles": totals["articles"], "outlets": totals["outlets"],
+            "first_fetched": output.iso(totals["first_fetched"]),
+            "last_fetched": output.iso(totals["last_fetched"]),
+            "urls_by_status": seen,
+            "last_run": None if last_run is None else {
+                "id": last_run.id, "status": last_run.status, "started_at": output.iso(last_run.started_at),
+                "finished_at": output.iso(last_run.finished_at), "error": last_run.error},
+            "outlets_health": [{
+                "name": h.name, "enabled": h.enabled, "articles": h.articles,
+                "last_article_at": output.iso(h.last_article_at), "last_run_status": h.last_run_status,
+                "failed_runs_in_a_row": h.failed_runs_in_a_row, "last_error": h.last_error,
+            } for h in health],
+        }))
+        return
+    console.print(f"[bold]{totals['articles']}[/] articles from {totals['outlets']} outlets"
+                  + (f", last fetched {output.since_label(totals['last_fetched'], now)}"
+                     if totals["last_fetched"] else ""))
+    if last_run:
+        console.print(f"Last crawl run {last_run.id}: [bold]{last_run.status}[/], started "
+                      f"{last_run.started_at:%Y-%m-%d %H:%M} UTC" + (f" — {last_run.error}" if last_run.error else ""))
+    table = Table(header_style="bold")
+    for name, justify in (("outlet", "left"), ("articles", "right"), ("last new article", "left"),
+                          ("last run", "left"), ("failed runs in a row", "right"), ("last error", "left")):
+        table.add_column(name, justify=justify)  # type: ignore[arg-type]
+    for h in health:
+        style = "red" if h.failed_runs_in_a_row else ("dim" if not h.enabled else "")
+        table.add_row(h.name, str(h.articles), output.since_label(h.last_article_at, now),
+                      h.last_run_status or "-", str(h.failed_runs_in_a_row), (h.last_error or "")[:80],
+                      style=style)
+    console.print(table)
+
+
+@cli.group()
+def outlets() -> None:
+    """Inspect the configured outlets."""
+
+
+@outlets.command("check")
+@click.option("--outlet", "outlet_names", multiple=True, metavar="NAME", help="Check only this outlet.")
+@pass_app
+def outlets_check(app: App, outlet_names: tuple[str, ...]) -> None:
+    """Validate the outlet list, then fetch each outlet's feeds, sitemaps and listings
+    and count the article links they yield (no article is fetched or stored).
+
+    Exits 1 when an outlet cannot be reached or yields no article links.
+
+    \b
+    Example:
+      newsalert outlets check --outlet "UN News"
+    """
+    from newsalert.crawler.runner import run_crawl
+
+    try:
+        chosen = app.config.select_outlets(outlet_names)
+    except ConfigError as exc:
+        raise UsageError(str(exc)) from None
+    console.print(f"{app.config.settings.outlets_file}: {len(app.config.outlets)} outlets, valid.")
+    app.sessions  # noqa: B018
+    with _progress(len(chosen)) as show:
+        result = run_crawl(app.config, chosen, discover_only=True, log_level=app.log_level, on_progress=show)
+    table = Table(title="Outlet check", header_style="bold")
+    for name in ("outlet", "reachable sources", "failed sources", "article links", "problem"):
+        table.add_column(name)
+    bad = []
+    for name, t in sorted(result.outlets.items()):
+        problem = "; ".join(t["errors"][:2]) or ("no article links found" if not t["discovered"] else "")
+        if problem and (t["status"] == "failed" or not t["discovered"]):
+            bad.append(name)
+        table.add_row(name, str(t["sources_ok"]), str(t["sources_failed"]), str(t["discovered"]),
+                      problem, style="red" if name in bad else "")
+    console.print(table)
+    if bad:
+        err_console.print(f"[red]{len(bad)} outlet(s) need attention:[/] {', '.join(bad)}")
+        sys.exit(EXIT_ATTENTION)
+
+
+@cli.command()
+@click.option("--keep-serving", is_flag=True, help="Keep the sample sites up after the crawl (Ctrl-C stops).")
+@pass_app
+def demo(app: App, keep_serving: bool) -> None:
+    """Serve the bundled sample outlets on 127.0.0.1 and crawl them into ./data/demo.
+
+    Works offline; prints what was stored and the commands to try next.
+
+    \b
+    Example:
+      newsalert demo
+    """
+    from newsalert.crawler.demo.site import start_demo_sites, stop_demo_sites
+    from newsalert.service.demo import write_demo_config
+
+    sites = start_demo_sites()
+    try:
+        app.config_path, app.database = str(write_demo_config(sites)), None
+        for cached in ("config", "sessions"):
+            app.__dict__.pop(cached, None)
+        console.print(f"Serving {len(sites)} sample outlets on 127.0.0.1: "
+                      + ", ".join(f"{s.name} ({s.server.base_url})" for s in sites))
+        result = _crawl(app, (), trigger="demo")
+        with app.sessions() as session:
+            latest = repository.search_articles(session, repository.SearchFilters(limit=10))
+            totals = repository.archive_totals(session)
+            console.print(output.articles_table(latest, title=f"Newest of the {totals['articles']} "
+                                                               "articles archived"))
+        if keep_serving:
+            console.print("The sample sites stay up; press Ctrl-C to stop.")
+            _wait_forever()
+    finally:
+        stop_demo_sites(sites)
+    config = f"--config {app.config_path}"
+    console.print(f"""
+[bold]Archive:[/] {app.config.database_url.removeprefix("sqlite:///")}
+[bold]Try next:[/]
+  newsalert {config} search cooperation
+  newsalert {config} search "Sur-Sur" --lang es --format json
+  newsalert {config} show {latest[0].id if latest else 1}
+  newsalert {config} stats""")
+    sys.exit(_crawl_exit_status(result))
+
+
+def _wait_forever() -> None:
+    import time
+
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        pass
+
+
+def parse_when(value: str | None, option: str, *, now: datetime | None = None) -> datetime | None:
+    """'2026-06-01', '2026-06-01T08:00+02:00' or an age such as '7d', '24h', '2w'."""
+    if value is None:
+        return None
+    now = now or datetime.now(UTC)
+    if match := RELATIVE.match(value.strip().lower()):
+        amount, unit = int(match.group(1)), match.group(2)
+        return now - timedelta(**{{"h": "hours", "d": "days", "w": "weeks"}[unit]: amount})
+    try:
+        parsed = datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise UsageError(f"{option}: expected a date such as 2026-06-01 or an age such as 7d, "
+                         f"got {value!r}") from None
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed
+
+
+def _display_url(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def main() -> None:
+    cli(prog_name="newsalert")

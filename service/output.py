@@ -1,0 +1,93 @@
+"""Rendering archive rows for people (rich tables, text) and programs (JSON, CSV)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from rich.table import Table
+
+from newsalert.storage.models import ArticleRow
+
+CSV_FIELDS = ["id", "url", "title", "outlet", "published_at", "fetched_at", "language", "author",
+              "relevance", "matched_terms", "countries", "regions", "themes", "initiatives",
+              "cluster_id", "cluster_size", "duplicates"]
+
+
+def iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def article_json(article: ArticleRow, *, with_text: bool = False) -> dict[str, Any]:
+    """One article as DESIGN.md's JSON object.
+
+    Relevance, tags and story clusters are filled by the later pipeline stages; until an
+    article has them it is its own one-article story with no tags.
+    """
+    data: dict[str, Any] = {
+        "id": article.id,
+        "url": article.url,
+        "title": article.title,
+        "outlet": article.outlet.name,
+        "published_at": iso(article.published_at),
+        "fetched_at": iso(article.fetched_at),
+        "language": article.language,
+        "author": article.author,
+        "relevance": None,
+        "matched_terms": [],
+        "tags": {"countries": [], "regions": [], "themes": [], "initiatives": []},
+        "cluster_id": None,
+        "cluster_size": 1,
+        "duplicates": [],
+    }
+    if with_text:
+        data["description"] = article.description
+        data["text"] = article.text
+    return data
+
+
+def to_json(data: Any) -> str:
+    return json.dumps(data, ensure_ascii=False, indent=2)
+
+
+def articles_csv(articles: Iterable[ArticleRow]) -> str:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=CSV_FIELDS, lineterminator="\n")
+    writer.writeheader()
+    for article in articles:
+        row = article_json(article)
+        tags = row.pop("tags")
+        row.update({kind: ";".join(values) for kind, values in tags.items()})
+        row["matched_terms"] = ";".join(row["matched_terms"])
+        row["duplicates"] = ";".join(row["duplicates"])
+        writer.writerow(row)
+    return buffer.getvalue()
+
+
+def articles_table(articles: Sequence[ArticleRow], *, title: str | None = None) -> Table:
+    table = Table(title=title, show_lines=False, header_style="bold")
+    table.add_column("id", justify="right", style="cyan", no_wrap=True)
+    table.add_column("published", no_wrap=True)
+    table.add_column("outlet", style="magenta", max_width=22)
+    table.add_column("lang", no_wrap=True)
+    table.add_column("title", ratio=1)
+    for article in articles:
+        when = article.published_at or article.fetched_at
+        table.add_row(str(article.id), f"{when:%Y-%m-%d %H:%M}", article.outlet.name,
+                      article.language or "", article.title)
+    return table
+
+
+def since_label(value: datetime | None, now: datetime) -> str:
+    if value is None:
+        return "never"
+    hours = (now - value).total_seconds() / 3600
+    if hours < 1:
+        return "just now"
+    if hours < 48:
+        return f"{hours:.0f} h ago"
+    return f"{hours / 24:.0f} days ago"
