@@ -65,6 +65,7 @@ def extract_article(html: str, url: str, *, min_text_chars: int = 250, hints: Hi
         return Rejection("not_article", "not parseable as HTML")
     page_language = _page_language(tree) or _normalize_language(declared_language)
     declared_canonical = _declared_canonical(tree, url)
+    declared_published = _declared_published(tree)
 
     document = bare_extraction(tree, url=url, with_metadata=True, include_comments=False,
                                include_tables=False, date_extraction_params=DATE_PARAMS)
@@ -80,7 +81,7 @@ def extract_article(html: str, url: str, *, min_text_chars: int = 250, hints: Hi
         title=title,
         text=text,
         author=_clean(document.author) or _clean(hints.author),
-        published_at=hints.published_at or _parse_date(document.date),
+        published_at=hints.published_at or declared_published or _parse_date(document.date),
         description=_clean(document.description),
         site_name=_clean(document.sitename),
         language=page_language or detect_language(text),
@@ -130,14 +131,31 @@ def _declared_canonical(tree: HtmlElement, url: str) -> str | None:
     return None
 
 
-def _parse_date(value: str | None) -> datetime | None:
+def _declared_published(tree: HtmlElement) -> datetime | None:
+    """The publication time the page declares with its UTC offset (htmldate drops offsets)."""
+    candidates = tree.xpath(
+        '//meta[@property="article:published_time" or @name="article:published_time" or '
+        '@itemprop="datePublished" or @name="pubdate" or @name="publish-date"]/@content')
+    for script in tree.xpath('//script[@type="application/ld+json"]/text()'):
+        candidates += re.findall(r'"datePublished"\s*:\s*"([^"]+)"', script)
+    candidates += tree.xpath("//article//time/@datetime")
+    for candidate in candidates:
+        parsed = _parse_date(candidate.strip().replace("Z", "+00:00"), require_offset=True)
+        if parsed:
+            return parsed
+    return None
+
+
+def _parse_date(value: str | None, *, require_offset: bool = False) -> datetime | None:
     if not value:
         return None
     try:
         parsed = datetime.fromisoformat(value)
     except ValueError:
         return None
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+    if parsed.tzinfo is None:
+        return None if require_offset else parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC)
 
 
 def _without_leading_title(text: str, title: str) -> str:

@@ -1,0 +1,101 @@
+"""Shared fixtures: database backends, configuration files, local news sites, the CLI."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from click.testing import CliRunner, Result
+from sqlalchemy import create_engine, text
+from sqlalchemy.exc import OperationalError
+
+from newsalert.config import Config, load_config
+from newsalert.service.cli import cli
+
+POSTGRES_URL = os.environ.get("NEWSALERT_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+REQUIRE_POSTGRES = os.environ.get("NEWSALERT_REQUIRE_POSTGRES") == "1"
+# Local sites answer at once; Scrapy's AutoThrottle would otherwise start at one second a page.
+FAST_CRAWL = {"scrapy_settings": {"AUTOTHROTTLE_START_DELAY": 0.0}}
+
+
+def _postgres_reachable() -> str | None:
+    engine = create_engine(POSTGRES_URL)
+    try:
+        with engine.connect():
+            return None
+    except OperationalError as exc:
+        return str(exc.orig).splitlines()[0]
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> str:
+    problem = _postgres_reachable()
+    if problem:
+        if REQUIRE_POSTGRES:
+            pytest.fail(f"PostgreSQL is required here (NEWSALERT_REQUIRE_POSTGRES=1) but {POSTGRES_URL} "
+                        f"is not reachable: {problem}")
+        pytest.skip(f"no PostgreSQL reachable at {POSTGRES_URL} ({problem})")
+    return POSTGRES_URL
+
+
+def _postgres_schema(server: str) -> Iterator[str]:
+    """A URL whose connections live in a fresh schema, dropped afterwards."""
+    schema = f"test_{uuid.uuid4().hex[:12]}"
+    engine = create_engine(server, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        yield f"{server}?options=-csearch_path%3D{schema}"
+    finally:
+        with engine.connect() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        engine.dispose()
+
+
+def backend_url(request: pytest.FixtureRequest, directory: Path) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield f"sqlite:///{directory / 'archive.db'}"
+    else:
+        yield from _postgres_schema(request.getfixturevalue("postgres_server"))
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh, empty database on each backend."""
+    yield from backend_url(request, tmp_path)
+
+
+def write_config(directory: Path, outlets: list[dict[str, Any]], *, database: str,
+                 topics: bool = False, **crawl: Any) -> Path:
+    """Write newsalert.yaml and outlets.yaml into `directory`; returns the settings file."""
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / "outlets.yaml").write_text(yaml.safe_dump(outlets, allow_unicode=True), encoding="utf-8")
+    settings: dict[str, Any] = {
+        "database": database,
+        "outlets_file": "outlets.yaml",
+        "topics_file": str(Path(__file__).parents[1] / "config" / "topics.yaml") if topics else None,
+        "crawl": {**FAST_CRAWL, **crawl},
+    }
+    path = directory / "newsalert.yaml"
+    path.write_text(yaml.safe_dump(settings), encoding="utf-8")
+    return path
+
+
+def make_config(directory: Path, outlets: list[dict[str, Any]], *, database: str, **crawl: Any) -> Config:
+    return load_config(write_config(directory, outlets, database=database, **crawl))
+
+
+def run_cli(*args: str, env: dict[str, str] | None = None) -> Result:
+    return CliRunner(env=env).invoke(cli, list(args), catch_exceptions=False)
+
+
+@pytest.fixture
+def cli_run() -> Any:
+    return run_cli

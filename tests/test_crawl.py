@@ -1,0 +1,226 @@
+"""The real Scrapy engine crawling local news sites into SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from newsalert.config import Config
+from newsalert.crawler.runner import CrawlResult, run_crawl
+from newsalert.pipelines.urls import canonical_url
+from newsalert.storage.db import open_database
+from newsalert.storage.models import ArticleRow, OutletRunRow, SeenUrlRow
+from tests.conftest import backend_url, make_config, run_cli, write_config
+from tests.sites import (
+    ARTICLE_PATH_PATTERN,
+    NewsSite,
+    build_harbour_herald,
+    build_second_outlet,
+    build_unreachable_url,
+)
+
+pytestmark = pytest.mark.slow
+# Pages the crawl reads every run to discover articles; everything else is fetched at most once.
+DISCOVERY_PATHS = ("/robots.txt", "/rss.xml", "/sitemap", "/world/")
+
+
+def herald_outlet(site: NewsSite, **overrides: object) -> dict[str, object]:
+    return {"name": "Harbour Herald", "url": site.url("/"), "feeds": [site.feed_url],
+            "sitemaps": [site.sitemap_url], "listings": [site.listing_url],
+            "article_url_pattern": ARTICLE_PATH_PATTERN, "max_listing_pages": 3,
+            "language": "en", "country": "KE", **overrides}
+
+
+@dataclass
+class Crawled:
+    site: NewsSite
+    config: Config
+    sessions: sessionmaker[Session]
+    first: CrawlResult
+    second: CrawlResult
+    hits_after_first: Counter[str]
+    hits_after_second: Counter[str]
+
+    def articles(self) -> dict[str, ArticleRow]:
+        with self.sessions() as session:
+            return {a.url.removeprefix(self.site.server.base_url): a
+                    for a in session.scalars(select(ArticleRow))}
+
+    def seen(self, path: str) -> SeenUrlRow | None:
+        url = canonical_url(self.site.url(path))
+        with self.sessions() as session:
+            return session.scalar(select(SeenUrlRow).where(SeenUrlRow.url == url))
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+def crawled(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Crawled]:
+    directory = tmp_path_factory.mktemp(f"herald-{request.param}")
+    site = build_harbour_herald()
+    try:
+        for url in backend_url(request, directory):
+            config = make_config(directory, [herald_outlet(site)], database=url)
+            first = run_crawl(config, config.enabled_outlets)
+            hits_after_first = Counter(site.server.requests)
+            second = run_crawl(config, config.enabled_outlets)
+            engine, sessions = open_database(url)
+            yield Crawled(site, config, sessions, first, second, hits_after_first,
+                          Counter(site.server.requests))
+            engine.dispose()
+    finally:
+        site.server.stop()
+
+
+def test_every_current_article_is_stored_once(crawled: Crawled) -> None:
+    stored = crawled.articles()
+    expected = {article.path for article in crawled.site.articles}
+    assert set(stored) == expected, (
+        f"missing: {sorted(expected - set(stored))}; unexpected: {sorted(set(stored) - expected)}")
+    assert crawled.first.status == "ok" and crawled.first.outlets["Harbour Herald"]["stored"] == len(expected)
+
+
+@pytest.mark.parametrize("kind", ["feed", "news-sitemap", "sitemap", "listing"])
+def test_each_discovery_source_yields_its_articles(crawled: Crawled, kind: str) -> None:
+    paths = {a.path for a in crawled.site.articles if a.discovered_by == kind}
+    assert paths, f"the test site has no article discovered by {kind}"
+    assert paths <= set(crawled.articles()), f"articles found only via {kind} were not stored"
+
+
+def test_listing_pagination_is_followed(crawled: Crawled) -> None:
+    for page in ("/world/", "/world/?page=2", "/world/?page=3"):
+        assert crawled.hits_after_first[page] == 1, f"{page} was fetched {crawled.hits_after_first[page]} times"
+
+
+def test_titles_authors_dates_and_language(crawled: Crawled) -> None:
+    stored = crawled.articles()
+    for expected in crawled.site.articles:
+        article = stored[expected.path]
+        assert article.title == expected.title
+        assert article.author == expected.author
+        assert article.published_at == expected.published, expected.path
+        assert article.language == expected.language, expected.path
+
+
+def test_text_keeps_the_body_and_drops_the_boilerplate(crawled: Crawled) -> None:
+    stored = crawled.articles()
+    for expected in crawled.site.articles:
+        text = stored[expected.path].text
+        assert expected.marker in text, f"{expected.path}: body sentence missing from the text"
+        leaked = [snippet for snippet in crawled.site.boilerplate if snippet in text]
+        assert not leaked, f"{expected.path}: boilerplate in the text: {leaked}"
+
+
+def test_gbk_page_is_decoded(crawled: Crawled) -> None:
+    chinese = next(a for a in crawled.site.articles if a.language == "zh")
+    article = crawled.articles()[chinese.path]
+    assert chinese.marker in article.text
+    assert "\ufffd" not in article.text and article.title == chinese.title
+
+
+def test_robots_txt_is_obeyed(crawled: Crawled) -> None:
+    assert crawled.hits_after_first["/robots.txt"] == 1
+    assert crawled.hits_after_second[crawled.site.robots_blocked_path] == 0
+    record = crawled.seen(crawled.site.robots_blocked_path)
+    assert record is not None and record.status == "blocked"
+
+
+def test_redirect_and_tracking_variants_are_stored_once(crawled: Crawled) -> None:
+    site = crawled.site
+    with crawled.sessions() as session:
+        target = session.scalar(select(ArticleRow).where(ArticleRow.canonical_url == canonical_url(
+            site.url(site.server.routes[site.redirect_path].headers["Location"].split(":", 2)[-1]
+                     .split("/", 1)[-1].join(["/", ""])))))
+    redirect = crawled.seen(site.redirect_path)
+    assert redirect is not None and redirect.status in ("duplicate", "stored"), redirect
+    assert target is not None and redirect.article_id in (None, target.id)
+    assert not any("utm_" in path or "#" in path for path in site.server.requests), \
+        "tracking parameters and fragments must be stripped before fetching"
+    with crawled.sessions() as session:
+        count = session.scalar(select(func.count()).select_from(ArticleRow))
+    assert count == len(site.articles)
+
+
+@pytest.mark.parametrize(("page", "status"), [
+    ("bomb", "too_large"), ("empty", "not_article"), ("junk", "not_article"),
+    ("error500", "failed"), ("notfound", "gone")])
+def test_bad_pages_are_skipped_with_a_reason(crawled: Crawled, page: str, status: str) -> None:
+    record = crawled.seen(crawled.site.bad_paths[page])
+    assert record is not None, f"{page} was not recorded"
+    assert record.status == status and record.reason, (page, record.status, record.reason)
+    assert crawled.first.outlets["Harbour Herald"]["status"] == "ok", "bad pages must not fail the outlet"
+
+
+def test_stale_articles_are_not_fetched(crawled: Crawled) -> None:
+    for path in crawled.site.old_paths:
+        assert crawled.hits_after_second[path] == 0, f"{path} is older than max_age_days but was fetched"
+        record = crawled.seen(path)
+        assert record is not None and record.status == "too_old"
+
+
+def test_second_crawl_fetches_no_article_page_twice(crawled: Crawled) -> None:
+    transient = crawled.site.bad_paths["error500"]
+    refetched = [path for path, count in crawled.hits_after_second.items()
+                 if count > 1 and not path.startswith(DISCOVERY_PATHS) and path != transient]
+    assert not refetched, f"fetched more than once across two crawls: {refetched}"
+    assert crawled.second.outlets["Harbour Herald"]["stored"] == 0
+    # A transient failure is retried by the next crawl, and its attempts are counted.
+    assert crawled.hits_after_second[transient] > crawled.hits_after_first[transient]
+    record = crawled.seen(transient)
+    assert record is not None and record.attempts == 2
+
+
+def test_runs_are_recorded_per_outlet(crawled: Crawled) -> None:
+    with crawled.sessions() as session:
+        runs = session.scalars(select(OutletRunRow).order_by(OutletRunRow.run_id)).all()
+    assert [(r.status, r.stored) for r in runs] == [("ok", len(crawled.site.articles)), ("ok", 0)]
+
+
+@pytest.fixture
+def two_sites() -> Iterator[tuple[NewsSite, NewsSite]]:
+    herald, wire = build_harbour_herald(), build_second_outlet()
+    yield herald, wire
+    herald.server.stop()
+    wire.server.stop()
+
+
+def test_unreachable_outlet_is_reported_and_the_others_go_on(db_url: str, tmp_path: Path,
+                                                            two_sites: tuple[NewsSite, NewsSite]) -> None:
+    _herald, wire = two_sites
+    dead = build_unreachable_url()
+    path = write_config(tmp_path, [
+        {"name": "Coast Daily Wire", "url": wire.url("/"), "feeds": [wire.feed_url]},
+        {"name": "Gone Gazette", "url": dead, "feeds": [dead + "rss.xml"]},
+    ], database=db_url)
+    result = run_cli("--config", str(path), "crawl")
+    assert result.exit_code == 1, result.output
+    assert "Gone Gazette" in result.output and "failed" in result.output
+    engine, sessions = open_database(db_url)
+    with sessions() as session:
+        runs = {r.outlet.name if hasattr(r, "outlet") else r.outlet_id: r
+                for r in session.scalars(select(OutletRunRow))}
+        statuses = sorted((r.status, r.stored, bool(r.error)) for r in runs.values())
+        stored = session.scalar(select(func.count()).select_from(ArticleRow))
+    engine.dispose()
+    assert statuses == [("failed", 0, True), ("ok", len(wire.articles), False)]
+    assert stored == len(wire.articles)
+
+
+def test_listing_depth_and_article_cap(db_url: str, tmp_path: Path, two_sites: tuple[NewsSite, NewsSite]) -> None:
+    herald, _wire = two_sites
+    listing_only = herald_outlet(herald, feeds=[], sitemaps=[], max_listing_pages=2)
+    config = make_config(tmp_path / "depth", [listing_only], database=db_url)
+    result = run_crawl(config, config.enabled_outlets)
+    assert herald.server.hits("/world/?page=3") == 0
+    assert result.outlets["Harbour Herald"]["stored"] == 3  # 2 on page 1, 1 on page 2
+
+    herald.server.requests.clear()
+    capped = herald_outlet(herald, name="Harbour Herald capped", listings=[], sitemaps=[])
+    config = make_config(tmp_path / "cap", [capped], database=db_url, max_articles_per_outlet=2)
+    result = run_crawl(config, config.enabled_outlets)
+    tally = result.outlets["Harbour Herald capped"]
+    assert tally["queued"] == 2, tally
