@@ -19,6 +19,7 @@ import gzip
 import json
 import os
 import platform
+import resource
 import statistics
 import sys
 import tempfile
@@ -74,23 +75,28 @@ def timed_crawl(server: SiteServer, outlet: str, mode: str) -> dict[str, Any]:
     """One crawl of `outlet` into a fresh database; its seconds and the outlet's tally."""
     with tempfile.TemporaryDirectory(prefix="crawl-bench-") as tmp:
         config = write_config(Path(tmp), server, MODES[mode])
+        cpu_before = resource.getrusage(resource.RUSAGE_CHILDREN)
         start = time.perf_counter()
         result = run_crawl(config, config.select_outlets([outlet]))
         seconds = time.perf_counter() - start
+        cpu_after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    # CPU of the crawl process and its extraction workers (descendants count once reaped).
+    cpu = (cpu_after.ru_utime + cpu_after.ru_stime) - (cpu_before.ru_utime + cpu_before.ru_stime)
     if result.status != "ok":
         sys.exit(f"the {mode} crawl of {outlet!r} ended {result.status}: {result.error}")
     tally = result.outlets[outlet]
-    print(f"  {mode:<6} {outlet:<6} {seconds:7.2f} s  pages {tally['pages']:>3}  "
+    print(f"  {mode:<6} {outlet:<6} {seconds:6.2f} s  cpu {cpu:6.2f} s  pages {tally['pages']:>3}  "
           f"stored {tally['stored']:>3}  rejected {tally['rejected']:>3}  "
           f"duplicates {tally['duplicates']:>3}", file=sys.stderr, flush=True)
     keys = ("pages", "stored", "rejected", "duplicates", "failed")
-    return {"seconds": seconds, **{key: tally[key] for key in keys}}
+    return {"seconds": seconds, "cpu_seconds": cpu, **{key: tally[key] for key in keys}}
 
 
 def summarize(runs: list[dict[str, Any]], overhead: float) -> dict[str, Any]:
     return {
         "overhead_seconds": overhead,
         "median_seconds": statistics.median(r["seconds"] for r in runs),
+        "median_cpu_seconds": statistics.median(r["cpu_seconds"] for r in runs),
         "median_pages_per_s": statistics.median(r["pages"] / r["seconds"] for r in runs),
         "median_net_pages_per_s": statistics.median(
             r["pages"] / max(r["seconds"] - overhead, 1e-9) for r in runs),
@@ -103,13 +109,15 @@ def summarize(runs: list[dict[str, Any]], overhead: float) -> dict[str, Any]:
 def table(report: dict[str, Any]) -> str:
     machine = report["machine"]
     lines = [f"cpus {machine['cpu_count']}, Python {machine['python']} ({machine['platform']}); "
-             f"{report['corpus_pages']} pages, {report['repeat']} runs per mode",
+             f"{report['corpus_pages']} pages, {report['repeat']} runs per mode; load average "
+             f"{machine['load_before']:.2f} before, {machine['load_after']:.2f} after",
              "",
-             f"{'mode':<8}{'workers':>8}{'start-up s':>12}{'median s':>10}{'pages/s':>9}"
+             f"{'mode':<8}{'workers':>8}{'start-up s':>12}{'median s':>10}{'cpu s':>7}{'pages/s':>9}"
              f"{'net p/s':>9}{'pages':>7}{'stored':>8}"]
     for mode, s in report["modes"].items():
         workers = "null" if MODES[mode] is None else str(MODES[mode])
         lines.append(f"{mode:<8}{workers:>8}{s['overhead_seconds']:>12.2f}{s['median_seconds']:>10.2f}"
+                     f"{s['median_cpu_seconds']:>7.1f}"
                      f"{s['median_pages_per_s']:>9.1f}{s['median_net_pages_per_s']:>9.1f}"
                      f"{'/'.join(map(str, s['pages'])):>7}{'/'.join(map(str, s['stored'])):>8}")
     ratio = report["ratio_pool_over_thread"]
@@ -119,7 +127,7 @@ def table(report: dict[str, Any]) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("--repeat", type=int, default=3, help="runs per mode (default 3)")
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS, help="the corpus folder")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
@@ -132,6 +140,7 @@ def main() -> None:
         print(f"no corpus pages under {args.corpus}; nothing to benchmark")
         return
 
+    load_before = os.getloadavg()[0]
     server = SiteServer().start()
     try:
         links = [server.url(f"/a/{n}.html") for n in range(1, len(pages) + 1)]
@@ -155,7 +164,8 @@ def main() -> None:
     pool, thread = modes["pool"], modes["thread"]
     report = {
         "machine": {"cpu_count": os.cpu_count(), "python": platform.python_version(),
-                    "platform": platform.platform()},
+                    "platform": platform.platform(), "load_before": load_before,
+                    "load_after": os.getloadavg()[0]},
         "corpus_pages": len(pages),
         "repeat": args.repeat,
         "modes": modes,

@@ -102,7 +102,8 @@ class Outcome:
 def extract_one(page: Page) -> Outcome:
     start = time.perf_counter()
     try:
-        result: Extracted | Rejection | None = extract_article(page.html, page.url, min_text_chars=1)
+        result: Extracted | Rejection | None = extract_article(page.html, page.url,
+                                                               min_text_chars=1)
         error = None
     except Exception as exc:  # an evaluation counts failures instead of stopping at the first
         result, error = None, f"{type(exc).__name__}: {exc}"
@@ -196,10 +197,8 @@ def date_matches(expected: str, extracted: Extracted | None) -> bool:
     if ours is None:
         return False
     want = datetime.fromisoformat(expected)
-    if want.tzinfo is None:
-        ours = ours.astimezone(UTC).replace(tzinfo=None)
-    else:
-        ours = ours.astimezone(want.tzinfo)
+    ours = (ours.astimezone(want.tzinfo) if want.tzinfo is not None
+            else ours.astimezone(UTC).replace(tzinfo=None))
     if ours.date() != want.date():
         return False
     if (want.hour, want.minute, want.second, want.microsecond) == (0, 0, 0, 0):
@@ -335,16 +334,16 @@ def run(corpus: Path) -> dict[str, Any]:
 
 
 def _body_line(label: str, m: dict[str, float]) -> str:
-    return (f"  {label:<26} F1 {m['f1']:.3f}  P {m['precision']:.3f}  R {m['recall']:.3f}  "
+    return (f"  {label:<28} F1 {m['f1']:.3f}  P {m['precision']:.3f}  R {m['recall']:.3f}  "
             f"accuracy {m['accuracy']:.3f}")
 
 
 def _share_line(label: str, m: dict[str, float | int]) -> str:
-    return f"  {label:<26} {m['share']:.3f}  ({m['hits']}/{m['pages']})"
+    return f"  {label:<28} {m['share']:.3f}  ({m['hits']}/{m['pages']})"
 
 
 def _timing_line(m: dict[str, float]) -> str:
-    return f"  {'extraction time':<26} median {m['median_ms']:.0f} ms  p95 {m['p95_ms']:.0f} ms"
+    return f"  {'extraction time':<28} median {m['median_ms']:.0f} ms  p95 {m['p95_ms']:.0f} ms"
 
 
 def format_report(report: dict[str, Any], *, show_misses: bool = False) -> str:
@@ -357,19 +356,20 @@ def format_report(report: dict[str, Any], *, show_misses: bool = False) -> str:
         _body_line("body, text [headline]", aeb["body_text"]),
         _body_line("body, title+text", aeb["body_title_text"]),
         _timing_line(aeb["timing"]),
-        "  lowest page F1: " + ", ".join(f"{w['f1']:.2f} {w['url']}" for w in aeb["worst_pages"][:3]),
+        "  lowest page F1: " + ", ".join(f"{w['f1']:.2f} {w['url']}"
+                                         for w in aeb["worst_pages"][:3]),
         "",
         f"fundus-sample ({fundus['pages']} pages): {_statuses(fundus['status'])}",
         _share_line("title (case/space norm.)", fundus["title"]),
-        _share_line("date (day; minute if timed)", fundus["date"]),
+        _share_line("date (day, minute if timed)", fundus["date"]),
         _share_line("first author in author", fundus["author"]),
         _share_line("language = content_lang", fundus["language"]),
         _body_line("body, text [headline]", fundus["body_text"]),
         _body_line("body, title+text", fundus["body_title_text"]),
         _timing_line(fundus["timing"]),
         "",
-        f"all {report['timing_all_pages']['pages']} pages:" + _timing_line(
-            report["timing_all_pages"])[1:].replace("extraction time", "", 1).rstrip(),
+        f"all {report['timing_all_pages']['pages']} pages:",
+        _timing_line(report["timing_all_pages"]),
     ]
     for name, part in (("aeb", aeb), ("fundus", fundus)):
         for key, message in part["errors"].items():

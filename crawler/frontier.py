@@ -9,13 +9,12 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy.orm import Session, sessionmaker
-
 from newsalert.config.models import CrawlSettings, Outlet
 from newsalert.crawler.sources import Candidate
 from newsalert.pipelines.urls import canonical_url, is_http_url
 from newsalert.storage import repository
 from newsalert.storage.repository import TOO_OLD, UrlRecord
+from sqlalchemy.orm import Session, sessionmaker
 
 
 @dataclass

@@ -104,13 +104,12 @@ def _crawl_in_child(config: Config, outlet_names: list[str], max_articles: int |
                     run_id: int | None, discover_only: bool, log_level: str,
                     messages: multiprocessing.Queue[dict[str, Any]]) -> None:
     # Imported here: the parent never loads Scrapy or Twisted.
-    from scrapy import signals
-    from scrapy.crawler import CrawlerProcess
-    from twisted.internet import task
-
     from newsalert.crawler.frontier import Frontier
     from newsalert.crawler.settings import scrapy_settings
     from newsalert.crawler.spider import OutletsSpider
+    from scrapy import signals
+    from scrapy.crawler import CrawlerProcess
+    from twisted.internet import task
 
     outlets = config.select_outlets(outlet_names)
     engine, sessions = open_database(config.database_url)

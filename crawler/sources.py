@@ -11,13 +11,12 @@ from urllib.parse import parse_qs, urljoin, urlsplit
 
 import feedparser
 import lxml.etree
+from newsalert.pipelines.urls import is_http_url, on_site
 from scrapy.http import HtmlResponse
 from scrapy.linkextractors import LinkExtractor
 from scrapy.utils.gz import gunzip
 from scrapy.utils.sitemap import Sitemap
 from w3lib.html import remove_tags, replace_entities
-
-from newsalert.pipelines.urls import is_http_url, on_site
 
 GZIP_MAGIC = b"\x1f\x8b"
 NEXT_LABELS = frozenset({
@@ -73,7 +72,9 @@ def parse_feed(body: bytes, *, url: str, content_type: str | None = None) -> lis
             continue
         candidates.append(Candidate(
             url=link,
-            published_at=_struct_time(entry.get("published_parsed") or entry.get("updated_parsed")),
+            # dict.get: feedparser's own get() maps a missing updated_parsed to published_parsed
+            # with a DeprecationWarning.
+            published_at=_struct_time(dict.get(entry, "published_parsed") or dict.get(entry, "updated_parsed")),
             title=_text(entry.get("title")),
             author=_text(entry.get("author")),
         ))
@@ -95,9 +96,10 @@ def parse_sitemap(body: bytes, *, max_bytes: int) -> SitemapPage:
         raise SourceError(f"not a sitemap (root element <{sitemap.type}>)")
     children: list[Candidate] = []
     articles: list[Candidate] = []
+    wanted = "sitemap" if sitemap.type == "sitemapindex" else "url"
     for entry in sitemap:
         loc = entry.get("loc", "").strip()
-        if not is_http_url(loc):
+        if entry["element"] != wanted or not is_http_url(loc):  # e.g. a stray <sitemap> in a urlset
             continue
         lastmod = _iso_date(entry.get("lastmod"))
         if sitemap.type == "sitemapindex":
@@ -112,10 +114,11 @@ def parse_sitemap(body: bytes, *, max_bytes: int) -> SitemapPage:
 
 
 class NewsSitemap(Sitemap):
-    """Scrapy's sitemap parser, also reading the nested <news:news> fields of news sitemaps."""
+    """Scrapy's sitemap parser, also reading the nested <news:news> fields of news sitemaps
+    and telling <url> entries from <sitemap> ones."""
 
     def _process_sitemap_element(self, elem: lxml.etree._Element) -> dict[str, Any] | None:
-        news: dict[str, str] = {}
+        news: dict[str, str] = {"element": self._get_tag_name(elem)}
         for child in elem:
             if self._get_tag_name(child) == "news":
                 for field in child.iter():

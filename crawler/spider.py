@@ -7,18 +7,6 @@ from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import scrapy
-from scrapy.exceptions import IgnoreRequest
-from scrapy.http import HtmlResponse, Response, TextResponse
-from scrapy.spidermiddlewares.httperror import HttpError
-from twisted.internet.defer import CancelledError
-from twisted.internet.error import (
-    ConnectionRefusedError,
-    DNSLookupError,
-    TCPTimedOutError,
-    TimeoutError,
-)
-from twisted.python.failure import Failure
-
 from newsalert.config.models import Outlet
 from newsalert.crawler.frontier import Frontier
 from newsalert.crawler.items import PageItem
@@ -33,6 +21,17 @@ from newsalert.crawler.sources import (
 from newsalert.pipelines.extract import Hints, Rejection
 from newsalert.pipelines.urls import canonical_url
 from newsalert.storage.repository import BLOCKED, FAILED, GONE, NOT_ARTICLE, TOO_LARGE
+from scrapy.exceptions import IgnoreRequest
+from scrapy.http import HtmlResponse, Response, TextResponse
+from scrapy.spidermiddlewares.httperror import HttpError
+from twisted.internet.defer import CancelledError
+from twisted.internet.error import (
+    ConnectionRefusedError,
+    DNSLookupError,
+    TCPTimedOutError,
+    TimeoutError,
+)
+from twisted.python.failure import Failure
 
 log = logging.getLogger(__name__)
 

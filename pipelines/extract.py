@@ -12,17 +12,18 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import py3langid
+import pycountry
 from lxml.html import HtmlElement
+from newsalert.pipelines.urls import canonical_url, host_of
 from trafilatura import bare_extraction
 from trafilatura.utils import load_html
-
-from newsalert.pipelines.urls import canonical_url, host_of
 
 DATE_PARAMS = {"extensive_search": True, "original_date": True, "outputformat": "%Y-%m-%dT%H:%M:%S"}
 # Share of control or replacement characters above which a "page" is binary junk.
 MAX_JUNK_SHARE = 0.05
 LANG_ATTR = re.compile(r"^[a-zA-Z]{2,3}\b")
 WORDS = re.compile(r"\w+")
+TITLE_SEPARATORS = (" | ", " - ", " – ", " — ", " :: ", " « ", " » ")
 
 
 @dataclass(frozen=True)
@@ -75,7 +76,8 @@ def extract_article(html: str, url: str, *, min_text_chars: int = 250, hints: Hi
     if len(text) < min_text_chars:
         return Rejection("too_short", f"{len(text)} characters of text (minimum {min_text_chars})")
 
-    title = _clean(document.title) or _clean(hints.title) or _first_words(text)
+    site_name = _clean(document.sitename)
+    title = _without_site_name(_clean(document.title), site_name) or _clean(hints.title) or _first_words(text)
     text = _without_leading_title(text, title)
     return Extracted(
         title=title,
@@ -83,7 +85,7 @@ def extract_article(html: str, url: str, *, min_text_chars: int = 250, hints: Hi
         author=_clean(document.author) or _clean(hints.author),
         published_at=hints.published_at or declared_published or _parse_date(document.date),
         description=_clean(document.description),
-        site_name=_clean(document.sitename),
+        site_name=site_name,
         language=page_language or detect_language(text),
         declared_canonical=declared_canonical,
         content_hash=content_hash(text),
@@ -112,11 +114,15 @@ def _page_language(tree: HtmlElement) -> str | None:
 
 
 def _normalize_language(value: str | None) -> str | None:
-    """'zh-CN' and 'pt_BR' become 'zh' and 'pt'."""
+    """'zh-CN', 'pt_BR' and 'por' become 'zh', 'pt' and 'pt'; what is no language code is None."""
     if not value:
         return None
     match = LANG_ATTR.match(value.strip())
-    return match.group(0).lower() if match else None
+    if not match:
+        return None
+    code = match.group(0).lower()
+    language = pycountry.languages.get(alpha_2=code) if len(code) == 2 else pycountry.languages.get(alpha_3=code)
+    return getattr(language, "alpha_2", None)
 
 
 def _declared_canonical(tree: HtmlElement, url: str) -> str | None:
@@ -156,6 +162,17 @@ def _parse_date(value: str | None, *, require_offset: bool = False) -> datetime 
     if parsed.tzinfo is None:
         return None if require_offset else parsed.replace(tzinfo=UTC)
     return parsed.astimezone(UTC)
+
+
+def _without_site_name(title: str | None, site_name: str | None) -> str | None:
+    """'Port deal signed | The Harbour Herald' becomes 'Port deal signed'."""
+    if not title or not site_name:
+        return title
+    for separator in TITLE_SEPARATORS:
+        head, found, tail = title.rpartition(separator)
+        if found and head and tail.strip().casefold() == site_name.casefold():
+            return head.strip()
+    return title
 
 
 def _without_leading_title(text: str, title: str) -> str:

@@ -9,13 +9,12 @@ import os
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from typing import Self
 
-from scrapy.crawler import Crawler
-from twisted.internet import task
-
 from newsalert.crawler.items import PageItem
 from newsalert.pipelines.extract import Rejection, extract_article
 from newsalert.pipelines.store import save_page
 from newsalert.storage.repository import DUPLICATE, FAILED, STORED, TOO_OLD
+from scrapy.crawler import Crawler
+from twisted.internet import task
 
 log = logging.getLogger(__name__)
 

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from sqlalchemy.orm import Session
-
 from newsalert.crawler.items import PageItem
 from newsalert.pipelines.extract import Extracted
 from newsalert.storage import repository
 from newsalert.storage.models import utcnow
 from newsalert.storage.repository import DUPLICATE, STORED, UrlRecord
+from sqlalchemy.orm import Session
 
 
 def save_page(session: Session, item: PageItem, outlet_id: int) -> str:

@@ -54,6 +54,15 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
         yield session
 
 
+# Full-text search objects are created by raw SQL in the revisions, not by the models.
+FULLTEXT_OBJECTS = {"search_vector", "ix_articles_search_vector"}
+
+
+def managed_by_models(obj: object, name: str | None, type_: str, reflected: bool, compare_to: object) -> bool:
+    """Alembic's include_object: leave the full-text index objects out of model comparisons."""
+    return not (name in FULLTEXT_OBJECTS or (type_ == "table" and bool(name) and name.startswith("articles_fts")))
+
+
 def alembic_config(engine: Engine | None = None) -> AlembicConfig:
     config = AlembicConfig()
     config.set_main_option("script_location", str(resources.files("newsalert.storage") / "migrations"))

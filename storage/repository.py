@@ -12,10 +12,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Insert, and_, func, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session, contains_eager, joinedload
-
 from newsalert.config.models import Outlet
 from newsalert.storage.fulltext import fulltext_matches
 from newsalert.storage.models import (
@@ -26,6 +22,9 @@ from newsalert.storage.models import (
     SeenUrlRow,
     utcnow,
 )
+from sqlalchemy import Insert, and_, func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session, contains_eager, joinedload
 
 # Statuses of seen_urls. FAILED is transient: such a URL is tried again by later crawls
 # until it has failed max_attempts times. Every other status is final.
@@ -145,7 +144,7 @@ def outlet_runs(session: Session, run_id: int) -> list[tuple[OutletRunRow, str]]
     rows = session.execute(
         select(OutletRunRow, OutletRow.name).join(OutletRow, OutletRow.id == OutletRunRow.outlet_id)
         .where(OutletRunRow.run_id == run_id).order_by(OutletRow.name))
-    return [(row, name) for row, name in rows.tuples()]
+    return [(row, name) for row, name in rows]
 
 
 def latest_run(session: Session) -> CrawlRunRow | None:
@@ -166,15 +165,15 @@ class OutletHealth:
 def outlet_health(session: Session) -> list[OutletHealth]:
     """Per outlet: articles stored, when the last new one arrived, and how its runs went."""
     counts = dict(session.execute(
-        select(ArticleRow.outlet_id, func.count()).group_by(ArticleRow.outlet_id)).tuples().all())
+        select(ArticleRow.outlet_id, func.count()).group_by(ArticleRow.outlet_id)).all())
     last_new = dict(session.execute(
         select(ArticleRow.outlet_id, func.max(ArticleRow.fetched_at)).group_by(ArticleRow.outlet_id)
-    ).tuples().all())
+    ).all())
     health = []
     for outlet in session.scalars(select(OutletRow).order_by(OutletRow.name)):
         runs = session.execute(
             select(OutletRunRow.status, OutletRunRow.error).where(OutletRunRow.outlet_id == outlet.id)
-            .order_by(OutletRunRow.id.desc()).limit(30)).tuples().all()
+            .order_by(OutletRunRow.id.desc()).limit(30)).all()
         failed_in_a_row = 0
         for status, _error in runs:
             if status != "failed":
@@ -191,7 +190,7 @@ def outlet_health(session: Session) -> list[OutletHealth]:
 
 def seen_status_counts(session: Session) -> dict[str, int]:
     return dict(session.execute(
-        select(SeenUrlRow.status, func.count()).group_by(SeenUrlRow.status)).tuples().all())
+        select(SeenUrlRow.status, func.count()).group_by(SeenUrlRow.status)).all())
 
 
 @dataclass(frozen=True)

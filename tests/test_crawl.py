@@ -8,14 +8,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session, sessionmaker
-
 from newsalert.config import Config
 from newsalert.crawler.runner import CrawlResult, run_crawl
 from newsalert.pipelines.urls import canonical_url
 from newsalert.storage.db import open_database
 from newsalert.storage.models import ArticleRow, OutletRunRow, SeenUrlRow
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
 from tests.conftest import backend_url, make_config, run_cli, write_config
 from tests.sites import (
     ARTICLE_PATH_PATTERN,

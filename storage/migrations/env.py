@@ -6,22 +6,12 @@ from __future__ import annotations
 import os
 
 from alembic import context
-from sqlalchemy import Engine
-
-from newsalert.storage.db import make_engine
+from newsalert.storage.db import make_engine, managed_by_models
 from newsalert.storage.models import Base
+from sqlalchemy import Engine
 
 config = context.config
 target_metadata = Base.metadata
-
-
-# Full-text search objects are created by raw SQL in the revisions, not by the models.
-UNMANAGED = {"search_vector", "ix_articles_search_vector"}
-
-
-def _managed_by_models(obj: object, name: str | None, type_: str, reflected: bool,
-                       compare_to: object) -> bool:
-    return not (name in UNMANAGED or (type_ == "table" and name and name.startswith("articles_fts")))
 
 
 def run_migrations() -> None:
@@ -34,7 +24,7 @@ def run_migrations() -> None:
             connection=connection,
             target_metadata=target_metadata,
             render_as_batch=connection.dialect.name == "sqlite",  # SQLite cannot ALTER most things
-            include_object=_managed_by_models,
+            include_object=managed_by_models,
         )
         with context.begin_transaction():
             context.run_migrations()

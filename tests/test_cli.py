@@ -1,0 +1,138 @@
+"""The command line on the demo archive: demo, search, show, stats, help."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import click
+import pytest
+from newsalert.crawler.demo.site import load_demo_data
+from newsalert.service.cli import cli, parse_when
+
+from tests.conftest import run_cli
+
+README = Path(__file__).parents[1] / "README.md"
+JSON_FIELDS = {"id", "url", "title", "outlet", "published_at", "fetched_at", "language", "author", "relevance",
+               "matched_terms", "tags", "cluster_id", "cluster_size", "duplicates"}
+
+
+@pytest.fixture(scope="module")
+def demo_archive(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
+    """Run `newsalert demo` in a fresh folder; yields its output and its --config path."""
+    folder = tmp_path_factory.mktemp("demo")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.chdir(folder)
+        patch.delenv("NEWSALERT_CONFIG", raising=False)
+        patch.delenv("NEWSALERT_DB", raising=False)
+        result = run_cli("demo")
+        assert result.exit_code == 0, result.output
+        yield result.output, str(folder / "data" / "demo" / "newsalert.yaml")
+
+
+def cli_json(config: str, *args: str) -> object:
+    result = run_cli("--config", config, *args)
+    assert result.exit_code == 0, result.output
+    return json.loads(result.output)
+
+
+@pytest.mark.slow
+def test_demo_crawls_every_current_sample_article(demo_archive: tuple[str, str]) -> None:
+    output, config = demo_archive
+    data = load_demo_data()
+    current = [a for a in data["articles"] if a["days_ago"] <= 7]
+    assert len(data["outlets"]) >= 3 and len(data["articles"]) >= 20
+    articles = cli_json(config, "search", "--limit", "100", "--format", "json")
+    assert {a["title"] for a in articles} == {a["title"] for a in current}
+    assert {a["outlet"] for a in articles} == {o["name"] for o in data["outlets"]}
+    assert "Try next:" in output and "search" in output
+
+
+@pytest.mark.slow
+def test_search_json_has_the_design_fields(demo_archive: tuple[str, str]) -> None:
+    _, config = demo_archive
+    results = cli_json(config, "search", "cooperación", "--lang", "es", "--format", "json")
+    assert results, "the Spanish sample articles mention cooperación"
+    for article in results:
+        assert set(article) == JSON_FIELDS
+        assert article["language"] == "es" and article["outlet"] == "El Observador Andino"
+        assert set(article["tags"]) == {"countries", "regions", "themes", "initiatives"}
+
+
+@pytest.mark.slow
+def test_search_filters_and_formats(demo_archive: tuple[str, str]) -> None:
+    _, config = demo_archive
+    recent = cli_json(config, "search", "--since", "2d", "--limit", "100", "--format", "json")
+    everything = cli_json(config, "search", "--limit", "100", "--format", "json")
+    assert 0 < len(recent) < len(everything)
+    lagos = cli_json(config, "search", "--outlet", "lagos ledger", "--format", "json")
+    assert lagos and {a["outlet"] for a in lagos} == {"Lagos Ledger"}
+    page = cli_json(config, "search", "--limit", "2", "--offset", "2", "--format", "json")
+    assert [a["id"] for a in page] == [a["id"] for a in everything[2:4]]
+
+    result = run_cli("--config", config, "search", "Sud-Sud", "--format", "csv")
+    rows = list(csv.DictReader(io.StringIO(result.output)))
+    assert rows and all(row["outlet"] == "Sahel Hebdo" for row in rows)
+    table = run_cli("--config", config, "search", "BRICS")
+    assert table.exit_code == 0 and "BRICS" in table.output
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("query", ["'; DROP TABLE articles; --", '"unbalanced', "NEAR(", "*"])
+def test_hostile_queries_are_harmless(demo_archive: tuple[str, str], query: str) -> None:
+    _, config = demo_archive
+    result = run_cli("--config", config, "search", query, "--format", "json")
+    assert result.exit_code in (0, 2), result.output
+    assert "Traceback" not in result.output
+    assert len(cli_json(config, "search", "--limit", "100", "--format", "json")) > 20
+
+
+@pytest.mark.slow
+def test_show_text_and_json(demo_archive: tuple[str, str]) -> None:
+    _, config = demo_archive
+    first = cli_json(config, "search", "FOCAC", "--format", "json")[0]
+    shown = cli_json(config, "show", str(first["id"]), "--format", "json")
+    assert set(shown) >= JSON_FIELDS | {"text"} and "FOCAC" in shown["text"]
+    # The demo feed links carry utm parameters: the article is reached under one canonical URL.
+    text = run_cli("--config", config, "show", str(first["id"]))
+    assert text.exit_code == 0 and first["title"] in text.output
+    missing = run_cli("--config", config, "show", "999999")
+    assert missing.exit_code == 1 and "no article with id 999999" in missing.output
+
+
+@pytest.mark.slow
+def test_stats_reports_outlet_health(demo_archive: tuple[str, str]) -> None:
+    _, config = demo_archive
+    stats = cli_json(config, "stats", "--format", "json")
+    assert stats["articles"] == sum(h["articles"] for h in stats["outlets_health"])
+    assert stats["last_run"]["status"] == "ok"
+    assert stats["urls_by_status"]["too_old"] == 1
+    assert all(h["last_run_status"] == "ok" and h["last_article_at"] for h in stats["outlets_health"])
+    table = run_cli("--config", config, "stats")
+    assert table.exit_code == 0 and "Lagos Ledger" in table.output
+
+
+def test_bad_dates_are_usage_errors(tmp_path: Path) -> None:
+    result = run_cli("--db", f"sqlite:///{tmp_path / 'a.db'}", "search", "--since", "last tuesday")
+    assert result.exit_code == 2 and "--since: expected a date" in result.output
+    assert parse_when("2026-06-01", "--since").isoformat() == "2026-06-01T00:00:00+00:00"
+
+
+def _commands(group: click.Group, prefix: str = "") -> list[tuple[str, click.Command]]:
+    found = []
+    for name, command in group.commands.items():
+        found.append((f"{prefix}{name}", command))
+        if isinstance(command, click.Group):
+            found += _commands(command, f"{prefix}{name} ")
+    return found
+
+
+@pytest.mark.parametrize(("name", "command"), _commands(cli), ids=lambda value: str(value))
+def test_every_command_has_help_with_an_example_and_is_documented(name: str, command: click.Command) -> None:
+    assert command.help, f"`newsalert {name}` has no help text"
+    if not isinstance(command, click.Group):
+        assert "Example:" in command.help, f"`newsalert {name}` help should end with an example"
+    assert f"newsalert {name}" in README.read_text(encoding="utf-8"), f"README.md does not document `newsalert {name}`"

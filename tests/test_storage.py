@@ -1,0 +1,75 @@
+"""The archive schema: migrations match the models, and the database enforces uniqueness."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime
+
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from newsalert.config.models import Outlet
+from newsalert.storage import repository
+from newsalert.storage.db import current_revision, head_revision, managed_by_models, migrate, open_database
+from newsalert.storage.models import ArticleRow, Base
+from newsalert.storage.repository import UrlRecord
+from sqlalchemy import func, select
+
+
+def test_migrations_create_exactly_the_models(db_url: str) -> None:
+    engine, _ = open_database(db_url)
+    assert current_revision(engine) == head_revision()
+    assert migrate(engine) is False, "a second migration run must find nothing to do"
+    with engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"include_object": managed_by_models})
+        differences = compare_metadata(context, Base.metadata)
+    engine.dispose()
+    assert differences == [], f"models and migrations disagree; write a revision for: {differences}"
+
+
+def _article(canonical: str, outlet_id: int) -> dict[str, object]:
+    return {"outlet_id": outlet_id, "canonical_url": canonical, "url": canonical, "title": "T", "text": "x" * 300,
+            "content_hash": "h", "fetched_at": datetime.now(UTC), "published_at": datetime(2026, 11, 1, tzinfo=UTC)}
+
+
+def test_two_writers_never_store_an_article_twice(db_url: str) -> None:
+    engine, sessions = open_database(db_url)
+    with sessions.begin() as session:
+        outlet_id = repository.sync_outlets(session, [Outlet(name="O", url="https://o.example/", feeds=[
+            "https://o.example/rss"])])["O"]
+    ids: list[int | None] = []
+    start = threading.Barrier(4)
+
+    def writer() -> None:
+        start.wait()
+        for number in range(20):
+            with sessions.begin() as session:
+                ids.append(repository.insert_article(session, _article(f"https://o.example/{number}", outlet_id)))
+
+    threads = [threading.Thread(target=writer) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    with sessions() as session:
+        count = session.scalar(select(func.count()).select_from(ArticleRow))
+    engine.dispose()
+    assert count == 20
+    assert sum(1 for i in ids if i is not None) == 20 and len(ids) == 80
+
+
+def test_seen_url_ledger_counts_attempts_and_keeps_stored(db_url: str) -> None:
+    engine, sessions = open_database(db_url)
+    with sessions.begin() as session:
+        outlet_id = repository.sync_outlets(session, [Outlet(name="O", url="https://o.example/", feeds=[
+            "https://o.example/rss"])])["O"]
+        for _ in range(2):
+            repository.record_urls(session, [UrlRecord("https://o.example/flaky", outlet_id, "failed", "HTTP 503")])
+        article_id = repository.insert_article(session, _article("https://o.example/ok", outlet_id))
+        repository.record_urls(session, [UrlRecord("https://o.example/ok", outlet_id, "stored", None, 200, article_id)])
+        repository.record_urls(session, [UrlRecord("https://o.example/ok", outlet_id, "duplicate", "again")])
+    with sessions() as session:
+        urls = ["https://o.example/flaky", "https://o.example/ok", "https://o.example/new"]
+        assert repository.settled_urls(session, urls, max_attempts=3) == {"https://o.example/ok"}
+        assert repository.settled_urls(session, urls, max_attempts=2) == {"https://o.example/ok",
+                                                                           "https://o.example/flaky"}
+    engine.dispose()
