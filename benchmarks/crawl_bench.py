@@ -29,6 +29,7 @@ from typing import Any
 from xml.sax.saxutils import escape
 
 import yaml
+
 from newsalert.config.loader import Config, load_config
 from newsalert.crawler.demo.server import Route, SiteServer
 from newsalert.crawler.runner import run_crawl

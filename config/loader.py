@@ -14,10 +14,11 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import yaml
-from newsalert.config.models import Outlet, Settings, TopicsFile
 from pydantic import BaseModel, ValidationError
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
+
+from newsalert.config.models import Outlet, Settings, TopicsFile
 
 CONFIG_ENV = "NEWSALERT_CONFIG"
 DATABASE_ENV = "NEWSALERT_DB"

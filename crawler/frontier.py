@@ -9,12 +9,13 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 
+from sqlalchemy.orm import Session, sessionmaker
+
 from newsalert.config.models import CrawlSettings, Outlet
 from newsalert.crawler.sources import Candidate
 from newsalert.pipelines.urls import canonical_url, is_http_url
 from newsalert.storage import repository
 from newsalert.storage.repository import TOO_OLD, UrlRecord
-from sqlalchemy.orm import Session, sessionmaker
 
 
 @dataclass
@@ -69,6 +70,7 @@ class Frontier:
         now = now or datetime.now().astimezone()
         self.cutoff = now - timedelta(days=settings.max_age_days) if settings.max_age_days else None
         self.tallies = {outlet.name: OutletTally() for outlet in outlets}
+        self.storage_errors: list[str] = []
         self._claimed: set[str] = set()
 
     def admit(self, outlet: str, candidates: list[Candidate]) -> list[Admitted]:

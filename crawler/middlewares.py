@@ -7,10 +7,11 @@ import logging
 from typing import Self
 from urllib.parse import urlsplit
 
-from newsalert.pipelines.urls import canonical_url
 from scrapy import Request
 from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest
+
+from newsalert.pipelines.urls import canonical_url
 
 log = logging.getLogger(__name__)
 

@@ -74,8 +74,10 @@ def run_crawl(config: Config, outlets: list[Outlet], *, max_articles: int | None
             final = message
         elif on_progress:
             on_progress(message["tallies"])
-    child.join(STOP_GRACE_SECONDS if interrupted else None)
+    # The child has reported (or died): it only has to exit now. Never wait for it forever.
+    child.join(STOP_GRACE_SECONDS)
     if child.is_alive():
+        log.warning("the crawl process did not exit after reporting; terminating it")
         child.terminate()
         child.join()
 
@@ -104,12 +106,14 @@ def _crawl_in_child(config: Config, outlet_names: list[str], max_articles: int |
                     run_id: int | None, discover_only: bool, log_level: str,
                     messages: multiprocessing.Queue[dict[str, Any]]) -> None:
     # Imported here: the parent never loads Scrapy or Twisted.
-    from newsalert.crawler.frontier import Frontier
-    from newsalert.crawler.settings import scrapy_settings
-    from newsalert.crawler.spider import OutletsSpider
     from scrapy import signals
     from scrapy.crawler import CrawlerProcess
     from twisted.internet import task
+
+    from newsalert.crawler.frontier import Frontier
+    from newsalert.crawler.settings import scrapy_settings
+    from newsalert.crawler.spider import OutletsSpider
+    from newsalert.pipelines.stages import ExtractPipeline
 
     outlets = config.select_outlets(outlet_names)
     engine, sessions = open_database(config.database_url)
@@ -148,9 +152,15 @@ def _crawl_in_child(config: Config, outlet_names: list[str], max_articles: int |
     except Exception as exc:  # recorded below; the parent sees status "failed"
         log.exception("the crawl failed")
         error = f"{type(exc).__name__}: {exc}"
+    finally:
+        extractor = crawler.get_item_pipeline(ExtractPipeline)
+        if extractor is not None:
+            extractor.shutdown()
+    if frontier.storage_errors and not error:
+        error = f"could not write to the archive: {frontier.storage_errors[0]}"
 
     reason = close_reason[0] if close_reason else None
-    if error or reason is None:
+    if error or reason is None or frontier.storage_errors:
         status, error = "failed", error or "the crawl did not start (see the log above)"
     elif reason != "finished":
         status, error = "interrupted", f"the crawl stopped early ({reason})"

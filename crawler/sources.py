@@ -11,12 +11,13 @@ from urllib.parse import parse_qs, urljoin, urlsplit
 
 import feedparser
 import lxml.etree
-from newsalert.pipelines.urls import is_http_url, on_site
 from scrapy.http import HtmlResponse
 from scrapy.linkextractors import LinkExtractor
 from scrapy.utils.gz import gunzip
 from scrapy.utils.sitemap import Sitemap
 from w3lib.html import remove_tags, replace_entities
+
+from newsalert.pipelines.urls import is_http_url, on_site
 
 GZIP_MAGIC = b"\x1f\x8b"
 NEXT_LABELS = frozenset({

@@ -7,6 +7,25 @@ from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import scrapy
+from scrapy.exceptions import (
+    CannotResolveHostError,
+    DownloadCancelledError,
+    DownloadConnectionRefusedError,
+    DownloadTimeoutError,
+    IgnoreRequest,
+    ResponseDataLossError,
+)
+from scrapy.http import HtmlResponse, Response, TextResponse
+from scrapy.spidermiddlewares.httperror import HttpError
+from twisted.internet.defer import CancelledError
+from twisted.internet.error import (
+    ConnectionRefusedError,
+    DNSLookupError,
+    TCPTimedOutError,
+    TimeoutError,
+)
+from twisted.python.failure import Failure
+
 from newsalert.config.models import Outlet
 from newsalert.crawler.frontier import Frontier
 from newsalert.crawler.items import PageItem
@@ -21,17 +40,6 @@ from newsalert.crawler.sources import (
 from newsalert.pipelines.extract import Hints, Rejection
 from newsalert.pipelines.urls import canonical_url
 from newsalert.storage.repository import BLOCKED, FAILED, GONE, NOT_ARTICLE, TOO_LARGE
-from scrapy.exceptions import IgnoreRequest
-from scrapy.http import HtmlResponse, Response, TextResponse
-from scrapy.spidermiddlewares.httperror import HttpError
-from twisted.internet.defer import CancelledError
-from twisted.internet.error import (
-    ConnectionRefusedError,
-    DNSLookupError,
-    TCPTimedOutError,
-    TimeoutError,
-)
-from twisted.python.failure import Failure
 
 log = logging.getLogger(__name__)
 
@@ -176,12 +184,15 @@ def describe_failure(failure: Failure) -> tuple[str, str]:
         if "DOWNLOAD_MAXSIZE" in message or "max size" in message or "larger than" in message:
             return TOO_LARGE, message
         return BLOCKED, message or "request ignored"
-    if failure.check(CancelledError):
+    # Scrapy 2.13+ raises its own exceptions; older ones let Twisted's through.
+    if failure.check(CancelledError, DownloadCancelledError):
         return TOO_LARGE, "cancelled: larger than max_page_bytes"
-    if failure.check(DNSLookupError):
+    if failure.check(DNSLookupError, CannotResolveHostError):
         return FAILED, "DNS lookup failed"
-    if failure.check(ConnectionRefusedError):
+    if failure.check(ConnectionRefusedError, DownloadConnectionRefusedError):
         return FAILED, "connection refused"
-    if failure.check(TimeoutError, TCPTimedOutError):
+    if failure.check(TimeoutError, TCPTimedOutError, DownloadTimeoutError):
         return FAILED, "timed out"
+    if failure.check(ResponseDataLossError):
+        return FAILED, "the connection closed before the whole page arrived"
     return FAILED, f"{type(failure.value).__name__}: {failure.getErrorMessage()}"

@@ -14,9 +14,10 @@ from datetime import UTC, datetime
 import py3langid
 import pycountry
 from lxml.html import HtmlElement
-from newsalert.pipelines.urls import canonical_url, host_of
 from trafilatura import bare_extraction
 from trafilatura.utils import load_html
+
+from newsalert.pipelines.urls import canonical_url, host_of
 
 DATE_PARAMS = {"extensive_search": True, "original_date": True, "outputformat": "%Y-%m-%dT%H:%M:%S"}
 # Share of control or replacement characters above which a "page" is binary junk.

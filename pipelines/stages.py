@@ -9,12 +9,13 @@ import os
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from typing import Self
 
+from scrapy.crawler import Crawler
+from twisted.internet import task
+
 from newsalert.crawler.items import PageItem
 from newsalert.pipelines.extract import Rejection, extract_article
 from newsalert.pipelines.store import save_page
 from newsalert.storage.repository import DUPLICATE, FAILED, STORED, TOO_OLD
-from scrapy.crawler import Crawler
-from twisted.internet import task
 
 log = logging.getLogger(__name__)
 
@@ -45,8 +46,14 @@ class ExtractPipeline:
             self.executor = ThreadPoolExecutor(1, thread_name_prefix="extract")
 
     def close_spider(self) -> None:
+        self.shutdown()
+
+    def shutdown(self) -> None:
+        """Stop the workers; also called when the crawl ends abnormally, or the process would
+        wait for them forever at exit."""
         if self.executor is not None:
             self.executor.shutdown(wait=True, cancel_futures=True)
+            self.executor = None
 
     async def process_item(self, item: PageItem) -> PageItem:
         if item.html is None or item.outcome is not None:
@@ -98,8 +105,24 @@ class StorePipeline:
             return
         batch, self.pending = self.pending, []
         frontier = self.crawler.spider.frontier
+        try:
+            statuses = self._save(batch)
+        except Exception as exc:
+            # Nothing of the batch was recorded, so the next crawl fetches those pages again:
+            # nothing is lost. The crawl goes on and the run records the error.
+            log.exception("could not write %d pages to the archive", len(batch))
+            frontier.storage_errors.append(f"{type(exc).__name__}: {exc}".splitlines()[0])
+            return
+        self._count(batch, statuses)
+
+    def _save(self, batch: list[PageItem]) -> list[str]:
+        frontier = self.crawler.spider.frontier
         with frontier.sessions.begin() as session:
-            statuses = [save_page(session, item, frontier.outlet_ids[item.outlet]) for item in batch]
+            return [save_page(session, item, frontier.outlet_ids[item.outlet], cutoff=frontier.cutoff)
+                    for item in batch]
+
+    def _count(self, batch: list[PageItem], statuses: list[str]) -> None:
+        frontier = self.crawler.spider.frontier
         for item, status in zip(batch, statuses, strict=True):
             tally = frontier.tallies[item.outlet]
             field = REJECTED_TALLY.get(status, "rejected")

@@ -2,17 +2,27 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
 from newsalert.crawler.items import PageItem
 from newsalert.pipelines.extract import Extracted
 from newsalert.storage import repository
 from newsalert.storage.models import utcnow
-from newsalert.storage.repository import DUPLICATE, STORED, UrlRecord
-from sqlalchemy.orm import Session
+from newsalert.storage.repository import DUPLICATE, STORED, TOO_OLD, UrlRecord
 
 
-def save_page(session: Session, item: PageItem, outlet_id: int) -> str:
-    """Store the page's article or record why not; returns the status given to its URLs."""
+def save_page(session: Session, item: PageItem, outlet_id: int, *, cutoff: datetime | None = None) -> str:
+    """Store the page's article or record why not; returns the status given to its URLs.
+
+    Links found on listings carry no date, so the age limit is applied here, once the page
+    has told its publication date.
+    """
     outcome = item.outcome
+    if isinstance(outcome, Extracted) and cutoff and outcome.published_at and outcome.published_at < cutoff:
+        _record(session, item, outlet_id, TOO_OLD, f"published {outcome.published_at:%Y-%m-%d}, before the age limit")
+        return TOO_OLD
     if not isinstance(outcome, Extracted):
         status, reason = (outcome.status, outcome.reason) if outcome else ("not_article", "not extracted")
         _record(session, item, outlet_id, status, reason)

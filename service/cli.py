@@ -12,11 +12,6 @@ from functools import cached_property
 from typing import Any
 
 import click
-from newsalert.config import Config, ConfigError, load_config
-from newsalert.service import output
-from newsalert.storage import repository
-from newsalert.storage.db import DatabaseError, open_database
-from newsalert.storage.fulltext import QueryError
 from rich.console import Console
 from rich.live import Live
 from rich.table import Table
@@ -24,6 +19,11 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from newsalert import __version__
+from newsalert.config import Config, ConfigError, load_config
+from newsalert.service import output
+from newsalert.storage import repository
+from newsalert.storage.db import DatabaseError, open_database
+from newsalert.storage.fulltext import QueryError
 
 # Piped output is read by people too (logs, mail from cron): do not squeeze it to 80 columns.
 console = Console(width=None if sys.stdout.isatty() else 160)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import yaml
+
 from newsalert.config.loader import packaged_config_dir
 from newsalert.crawler.demo.site import DemoSite
 

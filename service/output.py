@@ -9,8 +9,9 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from newsalert.storage.models import ArticleRow
 from rich.table import Table
+
+from newsalert.storage.models import ArticleRow
 
 CSV_FIELDS = ["id", "url", "title", "outlet", "published_at", "fetched_at", "language", "author",
               "relevance", "matched_terms", "countries", "regions", "themes", "initiatives",

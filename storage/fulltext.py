@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import re
 
-from newsalert.storage.models import ArticleRow
 from sqlalchemy import Subquery, bindparam, func, literal_column, select, text
 from sqlalchemy.orm import Session
+
+from newsalert.storage.models import ArticleRow
 
 WORD = re.compile(r"\w+")
 

@@ -12,6 +12,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import Insert, and_, func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session, contains_eager, joinedload
+
 from newsalert.config.models import Outlet
 from newsalert.storage.fulltext import fulltext_matches
 from newsalert.storage.models import (
@@ -22,9 +26,6 @@ from newsalert.storage.models import (
     SeenUrlRow,
     utcnow,
 )
-from sqlalchemy import Insert, and_, func, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session, contains_eager, joinedload
 
 # Statuses of seen_urls. FAILED is transient: such a URL is tried again by later crawls
 # until it has failed max_attempts times. Every other status is final.

@@ -11,10 +11,11 @@ from typing import Any
 import pytest
 import yaml
 from click.testing import CliRunner, Result
-from newsalert.config import Config, load_config
-from newsalert.service.cli import cli
 from sqlalchemy import create_engine, text
 from sqlalchemy.exc import OperationalError
+
+from newsalert.config import Config, load_config
+from newsalert.service.cli import cli
 
 POSTGRES_URL = os.environ.get("NEWSALERT_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 REQUIRE_POSTGRES = os.environ.get("NEWSALERT_REQUIRE_POSTGRES") == "1"

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import click
 import pytest
+
 from newsalert.crawler.demo.site import load_demo_data
 from newsalert.service.cli import cli, parse_when
-
 from tests.conftest import run_cli
 
 README = Path(__file__).parents[1] / "README.md"

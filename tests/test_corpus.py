@@ -25,6 +25,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import lxml.etree
 import pytest
+
 from newsalert.crawler.sources import SourceError, parse_feed, parse_sitemap
 from newsalert.pipelines.extract import extract_article
 

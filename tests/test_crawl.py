@@ -8,14 +8,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
 from newsalert.config import Config
+from newsalert.crawler.demo.server import Route
 from newsalert.crawler.runner import CrawlResult, run_crawl
 from newsalert.pipelines.urls import canonical_url
 from newsalert.storage.db import open_database
 from newsalert.storage.models import ArticleRow, OutletRunRow, SeenUrlRow
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session, sessionmaker
-
 from tests.conftest import backend_url, make_config, run_cli, write_config
 from tests.sites import (
     ARTICLE_PATH_PATTERN,
@@ -224,3 +225,44 @@ def test_listing_depth_and_article_cap(db_url: str, tmp_path: Path, two_sites: t
     result = run_crawl(config, config.enabled_outlets)
     tally = result.outlets["Harbour Herald capped"]
     assert tally["queued"] == 2, tally
+
+
+def test_undated_links_are_judged_by_age_after_extraction(db_url: str, tmp_path: Path,
+                                                        two_sites: tuple[NewsSite, NewsSite]) -> None:
+    herald, _wire = two_sites
+    old_article = next(path for path in herald.old_paths if path.endswith(".html") and "2026/01" not in path)
+    herald.server.routes["/archive/"] = Route(
+        f'<html><body><h1>Archive</h1><a href="{old_article}">An old story</a></body></html>'.encode())
+    outlet = herald_outlet(herald, feeds=[], sitemaps=[], listings=[herald.url("/archive/")])
+    config = make_config(tmp_path, [outlet], database=db_url)
+    result = run_crawl(config, config.enabled_outlets)
+    tally = result.outlets["Harbour Herald"]
+    assert herald.server.hits(old_article) == 1, "a listing link has no date: it must be fetched to learn it"
+    assert (tally["stored"], tally["too_old"]) == (0, 1), tally
+
+
+def test_outlets_check_counts_links_without_storing(tmp_path: Path, two_sites: tuple[NewsSite, NewsSite]) -> None:
+    herald, wire = two_sites
+    dead = build_unreachable_url()
+    path = write_config(tmp_path, [
+        herald_outlet(herald),
+        {"name": "Coast Daily Wire", "url": wire.url("/"), "feeds": [wire.feed_url]},
+        {"name": "Gone Gazette", "url": dead, "feeds": [dead + "rss.xml"]},
+    ], database=f"sqlite:///{tmp_path / 'check.db'}")
+    result = run_cli("--config", str(path), "outlets", "check")
+    assert result.exit_code == 1, result.output
+    rows = {line.split("│")[1].strip(): [c.strip() for c in line.split("│")[2:]]
+            for line in result.output.splitlines() if line.startswith("│")}
+    assert rows["Coast Daily Wire"][:3] == ["1", "0", str(len(wire.articles))]
+    assert rows["Gone Gazette"][:3] == ["0", "1", "0"] and "connection refused" in rows["Gone Gazette"][3]
+    assert int(rows["Harbour Herald"][2]) >= len(herald.articles)
+    article_paths = {a.path for a in herald.articles} | {a.path for a in wire.articles}
+    fetched = set(herald.server.requests) | set(wire.server.requests)
+    assert not fetched & article_paths, "outlets check must not fetch article pages"
+    assert "need attention" in result.output and "Gone Gazette" in result.output
+
+
+def test_init_creates_and_migrates(db_url: str) -> None:
+    result = run_cli("--db", db_url, "init")
+    assert result.exit_code == 0 and "Database ready" in result.output
+    assert "Database ready" in run_cli("--db", db_url, "init").output

@@ -7,12 +7,13 @@ from datetime import UTC, datetime
 
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from sqlalchemy import func, select
+
 from newsalert.config.models import Outlet
 from newsalert.storage import repository
 from newsalert.storage.db import current_revision, head_revision, managed_by_models, migrate, open_database
 from newsalert.storage.models import ArticleRow, Base
 from newsalert.storage.repository import UrlRecord
-from sqlalchemy import func, select
 
 
 def test_migrations_create_exactly_the_models(db_url: str) -> None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import gzip
 
 import pytest
+from scrapy.http import HtmlResponse
+
 from newsalert.crawler.sources import (
     SourceError,
     listing_links,
@@ -14,7 +16,6 @@ from newsalert.crawler.sources import (
     parse_sitemap,
 )
 from newsalert.pipelines.urls import canonical_url
-from scrapy.http import HtmlResponse
 
 
 @pytest.mark.parametrize(("variant", "canonical"), [

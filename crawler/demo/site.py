@@ -17,6 +17,7 @@ from xml.sax.saxutils import escape
 
 import yaml
 from jinja2 import Environment, PackageLoader, select_autoescape
+
 from newsalert.crawler.demo.server import Route, SiteServer
 
 LISTING_PAGE_SIZE = 3

@@ -6,9 +6,10 @@ from __future__ import annotations
 import os
 
 from alembic import context
+from sqlalchemy import Engine
+
 from newsalert.storage.db import make_engine, managed_by_models
 from newsalert.storage.models import Base
-from sqlalchemy import Engine
 
 config = context.config
 target_metadata = Base.metadata
