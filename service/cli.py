@@ -14,6 +14,7 @@ from typing import Any
 import click
 from rich.console import Console
 from rich.live import Live
+from rich.spinner import Spinner
 from rich.table import Table
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -164,7 +165,8 @@ class _progress:
     """A live per-outlet table while the crawl runs (only on a terminal)."""
 
     def __init__(self, count: int) -> None:
-        self.live = Live(Table(), console=err_console, refresh_per_second=4, transient=True) \
+        starting = Spinner("dots", text=f"Starting the crawl of {count} outlet{'s' if count != 1 else ''}…")
+        self.live = Live(starting, console=err_console, refresh_per_second=8, transient=True) \
             if err_console.is_terminal else None
 
     def __enter__(self) -> Callable[[dict[str, dict[str, Any]]], None]:
