@@ -173,6 +173,21 @@ class Outlet(StrictModel):
 LanguageKey = Annotated[str, AfterValidator(lambda v: v if v == "any" else _language(v))]
 
 
+class Partnership(StrictModel):
+    """Cooperation between countries of the topic's regions, however it is phrased: counts
+    when at least `min_countries` such countries are salient in the article and at least
+    `min_terms` distinct cooperation terms occur."""
+
+    regions: list[str] = Field(min_length=1)  # gazetteer region keys
+    exclude_countries: list[CountryCode] = Field(default_factory=list)
+    min_countries: PositiveInt = 2
+    min_terms: PositiveInt = 2
+    weight: float  # added when the rule holds
+    term_weight: float = 1.0  # added per distinct term beyond min_terms
+    max_terms: PositiveInt = 4
+    terms: dict[LanguageKey, list[str]]
+
+
 class TopicProfile(StrictModel):
     name: str = Field(min_length=1)
     label: str | None = None
@@ -181,6 +196,7 @@ class TopicProfile(StrictModel):
     max_hits_per_phrase: PositiveInt = 3
     phrases: dict[LanguageKey, dict[str, float]]
     exclusions: dict[LanguageKey, dict[str, float]] = Field(default_factory=dict)
+    partnership: Partnership | None = None
 
 
 class TaxonomyEntry(StrictModel):

@@ -30,6 +30,7 @@ class OutletTally:
     duplicates: int = 0
     too_old: int = 0
     rejected: int = 0  # not an article, too short, too large, robots.txt, gone
+    irrelevant: int = 0  # off topic
     failed: int = 0  # transient fetch failures, retried by later crawls
     sources_ok: int = 0
     sources_failed: int = 0
@@ -44,7 +45,7 @@ class OutletTally:
     def figures(self) -> dict[str, object]:
         return {"status": self.status, "discovered": self.discovered, "pages": self.pages,
                 "stored": self.stored, "duplicates": self.duplicates, "too_old": self.too_old,
-                "rejected": self.rejected, "failed": self.failed,
+                "rejected": self.rejected, "irrelevant": self.irrelevant, "failed": self.failed,
                 "error": "; ".join(self.errors[:3]) or None}
 
     def snapshot(self) -> dict[str, object]:

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from newsalert.pipelines.dedup import Fingerprint
 from newsalert.pipelines.extract import Extracted, Hints, Rejection
+from newsalert.pipelines.relevance import Relevance
+from newsalert.pipelines.tagging import Tag
 
 
 @dataclass
@@ -17,3 +20,6 @@ class PageItem:
     declared_language: str | None = None
     http_status: int | None = None
     outcome: Extracted | Rejection | None = None
+    relevance: Relevance | None = None  # None when no topic profile is in use
+    tags: list[Tag] = field(default_factory=list)
+    fingerprint: Fingerprint | None = None

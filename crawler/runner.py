@@ -121,7 +121,7 @@ def _crawl_in_child(config: Config, outlet_names: list[str], max_articles: int |
         outlet_ids = repository.sync_outlets(session, outlets)
     frontier = Frontier(sessions, outlets, outlet_ids, config.settings.crawl, max_articles=max_articles)
 
-    process = CrawlerProcess(scrapy_settings(config.settings.crawl, log_level=log_level))
+    process = CrawlerProcess(scrapy_settings(config.settings.crawl, topics=config.topics, log_level=log_level))
     crawler = process.create_crawler(OutletsSpider)
     close_reason: list[str] = []
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from newsalert.config.models import CrawlSettings
+from newsalert.config.models import CrawlSettings, TopicsFile
 
 
-def scrapy_settings(crawl: CrawlSettings, *, log_level: str = "WARNING") -> dict[str, Any]:
+def scrapy_settings(crawl: CrawlSettings, *, topics: TopicsFile | None = None,
+                    log_level: str = "WARNING") -> dict[str, Any]:
     settings: dict[str, Any] = {
         "BOT_NAME": "newsalert",
         "USER_AGENT": crawl.user_agent,
@@ -36,8 +37,12 @@ def scrapy_settings(crawl: CrawlSettings, *, log_level: str = "WARNING") -> dict
         },
         "ITEM_PIPELINES": {
             "newsalert.pipelines.stages.ExtractPipeline": 100,
+            "newsalert.pipelines.stages.RelevancePipeline": 200,
+            "newsalert.pipelines.stages.TagPipeline": 300,
+            "newsalert.pipelines.stages.FingerprintPipeline": 400,
             "newsalert.pipelines.stages.StorePipeline": 900,
         },
+        "NEWSALERT_TOPICS": topics,  # None keeps every article
         "NEWSALERT_EXTRACT_WORKERS": crawl.extract_workers,
         "NEWSALERT_MIN_TEXT_CHARS": crawl.min_text_chars,
         "LOG_LEVEL": log_level,

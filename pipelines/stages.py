@@ -1,4 +1,5 @@
-"""Thin Scrapy item pipelines around the pure functions: extract (in worker processes), store."""
+"""Thin Scrapy item pipelines around the pure functions:
+extract (in worker processes) → relevance → tags → fingerprint → store."""
 
 from __future__ import annotations
 
@@ -13,13 +14,17 @@ from scrapy.crawler import Crawler
 from twisted.internet import task
 
 from newsalert.crawler.items import PageItem
-from newsalert.pipelines.extract import Rejection, extract_article
+from newsalert.pipelines.dedup import fingerprint
+from newsalert.pipelines.extract import Extracted, Rejection, extract_article
+from newsalert.pipelines.relevance import RelevanceModel
 from newsalert.pipelines.store import save_page
-from newsalert.storage.repository import DUPLICATE, FAILED, STORED, TOO_OLD
+from newsalert.pipelines.tagging import Tag, Tagger
+from newsalert.storage.repository import DUPLICATE, FAILED, OFF_TOPIC, STORED, TOO_OLD
 
 log = logging.getLogger(__name__)
 
-REJECTED_TALLY = {STORED: "stored", DUPLICATE: "duplicates", FAILED: "failed", TOO_OLD: "too_old"}
+REJECTED_TALLY = {STORED: "stored", DUPLICATE: "duplicates", FAILED: "failed", TOO_OLD: "too_old",
+                  OFF_TOPIC: "irrelevant"}
 
 
 class ExtractPipeline:
@@ -68,6 +73,57 @@ class ExtractPipeline:
             log.warning("extraction failed for %s: %s", item.url, exc)
             item.outcome = Rejection("not_article", f"extraction failed: {type(exc).__name__}: {exc}")
         item.html = None  # the text is extracted; do not keep the page in memory
+        return item
+
+
+class RelevancePipeline:
+    """Scores extracted articles against the topic profiles; off-topic ones are rejected
+    (and remembered with their score, so they are never fetched again)."""
+
+    def __init__(self, model: RelevanceModel | None) -> None:
+        self.model = model
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        topics = crawler.settings.get("NEWSALERT_TOPICS")
+        return cls(RelevanceModel(topics) if topics else None)
+
+    def process_item(self, item: PageItem) -> PageItem:
+        if self.model is None or not isinstance(item.outcome, Extracted):
+            return item
+        item.relevance = self.model.score(item.outcome.title, item.outcome.text)
+        if not item.relevance.kept:
+            terms = ", ".join(item.relevance.matched_terms[:5]) or "no topic phrase"
+            item.outcome = Rejection(OFF_TOPIC, f"relevance {item.relevance.score:g} below "
+                                                f"{item.relevance.threshold:g} ({terms})")
+        return item
+
+
+class TagPipeline:
+    """Countries, regions, themes and initiatives of the articles that are kept."""
+
+    def __init__(self, tagger: Tagger) -> None:
+        self.tagger = tagger
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        topics = crawler.settings.get("NEWSALERT_TOPICS")
+        return cls(Tagger(topics.taxonomy if topics else None))
+
+    def process_item(self, item: PageItem) -> PageItem:
+        if isinstance(item.outcome, Extracted):
+            item.tags = self.tagger.tag(item.outcome.title, item.outcome.text)
+            if item.relevance is not None and item.relevance.kept:
+                item.tags.append(Tag("topic", item.relevance.topic, item.relevance.topic, item.relevance.score))
+        return item
+
+
+class FingerprintPipeline:
+    """The MinHash signature and LSH band keys the store uses to find copies of a story."""
+
+    def process_item(self, item: PageItem) -> PageItem:
+        if isinstance(item.outcome, Extracted):
+            item.fingerprint = fingerprint(item.outcome.text)
         return item
 
 

@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from newsalert.crawler.items import PageItem
+from newsalert.pipelines.dedup import SIMILARITY_THRESHOLD
 from newsalert.pipelines.extract import Extracted
 from newsalert.storage import repository
 from newsalert.storage.models import utcnow
@@ -29,6 +30,15 @@ def save_page(session: Session, item: PageItem, outlet_id: int, *, cutoff: datet
         return status
 
     canonical = outcome.declared_canonical or item.aliases[-1]
+    aliases = list(dict.fromkeys([*item.aliases, canonical]))
+    exact = repository.find_exact_copy(session, outcome.content_hash)
+    if exact is not None and exact.outlet_id == outlet_id:
+        # The same text under another address of the same outlet: one article, not two.
+        _record(session, item, outlet_id, DUPLICATE, f"same text as article {exact.article_id}",
+                article_id=exact.article_id, aliases=aliases)
+        return DUPLICATE
+
+    fingerprint = item.fingerprint
     article_id = repository.insert_article(session, {
         "outlet_id": outlet_id,
         "canonical_url": canonical,
@@ -42,19 +52,33 @@ def save_page(session: Session, item: PageItem, outlet_id: int, *, cutoff: datet
         "language": outcome.language,
         "text": outcome.text,
         "content_hash": outcome.content_hash,
+        "relevance": item.relevance.score if item.relevance else None,
+        "matched_terms": list(item.relevance.matched_terms) if item.relevance else None,
+        "minhash": fingerprint.signature if fingerprint else None,
     })
-    aliases = list(dict.fromkeys([*item.aliases, canonical]))
     if article_id is None:
         existing = repository.article_id_for(session, canonical)
         _record(session, item, outlet_id, DUPLICATE, f"already archived as article {existing}",
                 article_id=existing, aliases=aliases)
         return DUPLICATE
+
+    # A copy at another outlet (syndication, republication) joins the original's story.
+    copy = exact
+    if copy is None and fingerprint is not None:
+        copy = repository.find_near_copy(session, fingerprint.signature, fingerprint.bands,
+                                         threshold=SIMILARITY_THRESHOLD)
+    cluster_id = copy.cluster_id if copy and copy.cluster_id else repository.new_cluster(session)
+    repository.set_cluster(session, article_id, cluster_id)
+    if fingerprint is not None:
+        repository.add_lsh_bands(session, article_id, fingerprint.bands)
+    repository.add_tags(session, article_id, item.tags)
     _record(session, item, outlet_id, STORED, None, article_id=article_id, aliases=aliases)
     return STORED
 
 
 def _record(session: Session, item: PageItem, outlet_id: int, status: str, reason: str | None, *,
             article_id: int | None = None, aliases: list[str] | None = None) -> None:
+    relevance = item.relevance.score if item.relevance else None
     repository.record_urls(session, [
-        UrlRecord(url, outlet_id, status, reason, item.http_status, article_id)
+        UrlRecord(url, outlet_id, status, reason, item.http_status, article_id, relevance)
         for url in (aliases or item.aliases)])

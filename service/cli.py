@@ -187,14 +187,15 @@ def crawl_table(tallies: dict[str, dict[str, Any]], *, title: str) -> Table:
     table = Table(title=title, header_style="bold")
     table.add_column("outlet", style="magenta")
     table.add_column("status")
-    for name in ("found", "known", "pages", "new", "dup", "old", "rejected", "failed"):
+    columns = {"found": "discovered", "known": "known", "pages": "pages", "new": "stored", "dup": "duplicates",
+               "old": "too_old", "off-topic": "irrelevant", "rejected": "rejected", "failed": "failed"}
+    for name in columns:
         table.add_column(name, justify="right")
     table.add_column("error", style="red", max_width=50, overflow="fold")
     styles = {"ok": "green", "partial": "yellow", "failed": "bold red"}
-    totals = [0] * 8
+    totals = [0] * len(columns)
     for name, t in sorted(tallies.items()):
-        figures = [t["discovered"], t["known"], t["pages"], t["stored"], t["duplicates"],
-                   t["too_old"], t["rejected"], t["failed"]]
+        figures = [t[field] for field in columns.values()]
         totals = [a + b for a, b in zip(totals, figures, strict=True)]
         table.add_row(name, f"[{styles[t['status']]}]{t['status']}[/]", *map(str, figures),
                       "; ".join(t["errors"][:2]))
@@ -232,12 +233,13 @@ def search(app: App, query: str | None, since: str | None, until: str | None, ou
             articles = repository.search_articles(session, filters)
         except QueryError as exc:
             raise UsageError(str(exc)) from None
+        copies = repository.story_copies(session, articles)
         if fmt == "json":
-            click.echo(output.to_json([output.article_json(a) for a in articles]))
+            click.echo(output.to_json([output.article_json(a, copies.get(a.id)) for a in articles]))
         elif fmt == "csv":
-            click.echo(output.articles_csv(articles), nl=False)
+            click.echo(output.articles_csv(articles, copies), nl=False)
         elif articles:
-            console.print(output.articles_table(articles))
+            console.print(output.articles_table(articles, copies))
         else:
             err_console.print("No articles match.")
 
@@ -257,9 +259,10 @@ def show(app: App, article_id: int, fmt: str) -> None:
         article = repository.get_article(session, article_id)
         if article is None:
             raise click.ClickException(f"no article with id {article_id}")
-        data = output.article_json(article, with_text=True)
-        data["duplicates"] = [url for url in repository.article_urls(session, article.id)
-                              if url != article.canonical_url]
+        copies = repository.story_copies(session, [article]).get(article.id, [])
+        data = output.article_json(article, copies, with_text=True)
+        data["also_reached_as"] = [url for url in repository.article_urls(session, article.id)
+                                   if url != article.canonical_url]
         if fmt == "json":
             click.echo(output.to_json(data))
             return
@@ -267,8 +270,20 @@ def show(app: App, article_id: int, fmt: str) -> None:
         console.print(f"[magenta]{article.outlet.name}[/] · {data['published_at'] or 'undated'} · "
                       f"{article.language or '?'}" + (f" · {article.author}" if article.author else ""))
         console.print(f"[cyan]{article.url}[/]", soft_wrap=True)
-        if data["duplicates"]:
-            console.print("Also reached as: " + ", ".join(data["duplicates"]), soft_wrap=True)
+        if article.relevance is not None:
+            console.print(f"Relevance {article.relevance:g}: " + ", ".join(data["matched_terms"][:8]))
+        for group, codes in data["tags"].items():
+            if codes:
+                console.print(f"{group.capitalize()}: {', '.join(codes)}")
+        if copies:
+            console.print(f"[bold]Story carried by {len(copies) + 1} articles[/] (cluster {article.cluster_id}); "
+                          "also reported by:")
+            for copy in copies:
+                when = f"{copy.published_at:%Y-%m-%d}" if copy.published_at else "undated"
+                console.print(f"  [magenta]{copy.outlet}[/] {when} · {copy.title} · [cyan]{copy.url}[/]",
+                              soft_wrap=True)
+        if data["also_reached_as"]:
+            console.print("Also reached as: " + ", ".join(data["also_reached_as"]), soft_wrap=True)
         console.print()
         console.print(article.text, highlight=False, markup=False)
 
@@ -393,8 +408,8 @@ def demo(app: App, keep_serving: bool) -> None:
         with app.sessions() as session:
             latest = repository.search_articles(session, repository.SearchFilters(limit=10))
             totals = repository.archive_totals(session)
-            console.print(output.articles_table(latest, title=f"Newest of the {totals['articles']} "
-                                                               "articles archived"))
+            console.print(output.articles_table(latest, repository.story_copies(session, latest),
+                                                title=f"Newest of the {totals['articles']} articles archived"))
         if keep_serving:
             console.print("The sample sites stay up; press Ctrl-C to stop.")
             _wait_forever()

@@ -12,6 +12,9 @@ from typing import Any
 from rich.table import Table
 
 from newsalert.storage.models import ArticleRow
+from newsalert.storage.repository import StoryCopy
+
+TAG_GROUPS = {"country": "countries", "region": "regions", "theme": "themes", "initiative": "initiatives"}
 
 CSV_FIELDS = ["id", "url", "title", "outlet", "published_at", "fetched_at", "language", "author",
               "relevance", "matched_terms", "countries", "regions", "themes", "initiatives",
@@ -22,12 +25,14 @@ def iso(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
 
 
-def article_json(article: ArticleRow, *, with_text: bool = False) -> dict[str, Any]:
-    """One article as DESIGN.md's JSON object.
-
-    Relevance, tags and story clusters are filled by the later pipeline stages; until an
-    article has them it is its own one-article story with no tags.
-    """
+def article_json(article: ArticleRow, copies: list[StoryCopy] | None = None, *,
+                 with_text: bool = False) -> dict[str, Any]:
+    """One article as DESIGN.md's JSON object; `copies` are the other articles of its story."""
+    copies = copies or []
+    tags: dict[str, list[str]] = {group: [] for group in TAG_GROUPS.values()}
+    for link in article.tags:  # strongest first
+        if group := TAG_GROUPS.get(link.tag.kind):
+            tags[group].append(link.tag.code)
     data: dict[str, Any] = {
         "id": article.id,
         "url": article.url,
@@ -37,12 +42,12 @@ def article_json(article: ArticleRow, *, with_text: bool = False) -> dict[str, A
         "fetched_at": iso(article.fetched_at),
         "language": article.language,
         "author": article.author,
-        "relevance": None,
-        "matched_terms": [],
-        "tags": {"countries": [], "regions": [], "themes": [], "initiatives": []},
-        "cluster_id": None,
-        "cluster_size": 1,
-        "duplicates": [],
+        "relevance": article.relevance,
+        "matched_terms": list(article.matched_terms or []),
+        "tags": tags,
+        "cluster_id": article.cluster_id,
+        "cluster_size": 1 + len(copies),
+        "duplicates": [copy.url for copy in copies],
     }
     if with_text:
         data["description"] = article.description
@@ -54,12 +59,12 @@ def to_json(data: Any) -> str:
     return json.dumps(data, ensure_ascii=False, indent=2)
 
 
-def articles_csv(articles: Iterable[ArticleRow]) -> str:
+def articles_csv(articles: Iterable[ArticleRow], copies: dict[int, list[StoryCopy]]) -> str:
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=CSV_FIELDS, lineterminator="\n")
     writer.writeheader()
     for article in articles:
-        row = article_json(article)
+        row = article_json(article, copies.get(article.id))
         tags = row.pop("tags")
         row.update({kind: ";".join(values) for kind, values in tags.items()})
         row["matched_terms"] = ";".join(row["matched_terms"])
@@ -68,17 +73,22 @@ def articles_csv(articles: Iterable[ArticleRow]) -> str:
     return buffer.getvalue()
 
 
-def articles_table(articles: Sequence[ArticleRow], *, title: str | None = None) -> Table:
+def articles_table(articles: Sequence[ArticleRow], copies: dict[int, list[StoryCopy]], *,
+                   title: str | None = None) -> Table:
     table = Table(title=title, show_lines=False, header_style="bold")
     table.add_column("id", justify="right", style="cyan", no_wrap=True)
     table.add_column("published", no_wrap=True)
     table.add_column("outlet", style="magenta", max_width=22)
     table.add_column("lang", no_wrap=True)
     table.add_column("title", ratio=1)
+    table.add_column("story", justify="right", no_wrap=True)
+    table.add_column("countries", style="green", max_width=16)
     for article in articles:
         when = article.published_at or article.fetched_at
-        table.add_row(str(article.id), f"{when:%Y-%m-%d %H:%M}", article.outlet.name,
-                      article.language or "", article.title)
+        story = len(copies.get(article.id, [])) + 1
+        countries = ", ".join(link.tag.code for link in article.tags if link.tag.kind == "country")
+        table.add_row(str(article.id), f"{when:%Y-%m-%d %H:%M}", article.outlet.name, article.language or "",
+                      article.title, f"×{story}" if story > 1 else "", countries)
     return table
 
 

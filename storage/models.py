@@ -11,14 +11,20 @@ from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
+    PrimaryKeyConstraint,
+    SmallInteger,
     String,
     Text,
     TypeDecorator,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -57,7 +63,7 @@ NAMING = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
-    type_annotation_map: ClassVar = {datetime: UTCDateTime(), dict[str, Any]: JSON()}
+    type_annotation_map: ClassVar = {datetime: UTCDateTime(), dict[str, Any]: JSON(), list[str]: JSON()}
 
 
 class OutletRow(Base):
@@ -96,8 +102,60 @@ class ArticleRow(Base):
     language: Mapped[str | None] = mapped_column(String(8))
     text: Mapped[str] = mapped_column(Text)
     content_hash: Mapped[str] = mapped_column(String(64), index=True)
+    # Topic relevance; None when no topic profile was in use.
+    relevance: Mapped[float | None] = mapped_column(Float)
+    matched_terms: Mapped[list[str] | None] = mapped_column(JSON)
+    cluster_id: Mapped[int | None] = mapped_column(ForeignKey("clusters.id"), index=True)
+    minhash: Mapped[bytes | None] = mapped_column(LargeBinary)  # dedup.NUM_PERM uint64 values
 
     outlet: Mapped[OutletRow] = relationship(back_populates="articles")
+    cluster: Mapped[ClusterRow | None] = relationship(back_populates="articles")
+    tags: Mapped[list[ArticleTagRow]] = relationship(back_populates="article", cascade="all, delete-orphan",
+                                                     order_by="ArticleTagRow.salience.desc()")
+
+
+class ClusterRow(Base):
+    """A story: an article and every copy of it (syndicated, republished, lightly edited)."""
+
+    __tablename__ = "clusters"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    articles: Mapped[list[ArticleRow]] = relationship(back_populates="cluster")
+
+
+class LshBucketRow(Base):
+    """The near-duplicate index: one row per LSH band of each article's MinHash signature."""
+
+    __tablename__ = "lsh_buckets"
+    __table_args__ = (PrimaryKeyConstraint("band", "bucket", "article_id", name="pk_lsh_buckets"),)
+
+    band: Mapped[int] = mapped_column(SmallInteger)
+    bucket: Mapped[int] = mapped_column(BigInteger)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"), index=True)
+
+
+class TagRow(Base):
+    __tablename__ = "tags"
+    __table_args__ = (UniqueConstraint("kind", "code", name="uq_tags_kind_code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))  # country, region, theme, initiative, topic
+    code: Mapped[str] = mapped_column(String(64))
+    label: Mapped[str] = mapped_column(String(200))
+
+
+class ArticleTagRow(Base):
+    __tablename__ = "article_tags"
+    __table_args__ = (PrimaryKeyConstraint("article_id", "tag_id", name="pk_article_tags"),)
+
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"))
+    tag_id: Mapped[int] = mapped_column(ForeignKey("tags.id"), index=True)
+    salience: Mapped[float] = mapped_column(Float)
+
+    article: Mapped[ArticleRow] = relationship(back_populates="tags")
+    tag: Mapped[TagRow] = relationship(lazy="joined")
 
 
 class SeenUrlRow(Base):
@@ -113,6 +171,7 @@ class SeenUrlRow(Base):
     reason: Mapped[str | None] = mapped_column(Text)
     http_status: Mapped[int | None] = mapped_column(Integer)
     attempts: Mapped[int] = mapped_column(default=1)
+    relevance: Mapped[float | None] = mapped_column(Float)  # the score of an off-topic page
     article_id: Mapped[int | None] = mapped_column(ForeignKey("articles.id", ondelete="SET NULL"))
     first_seen: Mapped[datetime] = mapped_column(default=utcnow)
     last_seen: Mapped[datetime] = mapped_column(default=utcnow)
@@ -148,6 +207,7 @@ class OutletRunRow(Base):
     duplicates: Mapped[int] = mapped_column(default=0)
     too_old: Mapped[int] = mapped_column(default=0)
     rejected: Mapped[int] = mapped_column(default=0)
+    irrelevant: Mapped[int] = mapped_column(default=0)
     failed: Mapped[int] = mapped_column(default=0)
     error: Mapped[str | None] = mapped_column(Text)
 

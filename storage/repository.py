@@ -12,18 +12,22 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Insert, and_, func, or_, select, update
+from sqlalchemy import Insert, and_, func, or_, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session, contains_eager, joinedload
+from sqlalchemy.orm import Session, contains_eager, joinedload, selectinload
 
 from newsalert.config.models import Outlet
 from newsalert.storage.fulltext import fulltext_matches
 from newsalert.storage.models import (
     ArticleRow,
+    ArticleTagRow,
+    ClusterRow,
     CrawlRunRow,
+    LshBucketRow,
     OutletRow,
     OutletRunRow,
     SeenUrlRow,
+    TagRow,
     utcnow,
 )
 
@@ -31,8 +35,9 @@ from newsalert.storage.models import (
 # until it has failed max_attempts times. Every other status is final.
 STORED, DUPLICATE, TOO_OLD, NOT_ARTICLE, TOO_SHORT, TOO_LARGE = (
     "stored", "duplicate", "too_old", "not_article", "too_short", "too_large")
-BLOCKED, GONE, FAILED = "blocked", "gone", "failed"
+BLOCKED, GONE, FAILED, OFF_TOPIC = "blocked", "gone", "failed", "off_topic"
 IN_CLAUSE_CHUNK = 500
+MAX_NEAR_DUPLICATE_CANDIDATES = 200
 
 
 @dataclass(frozen=True)
@@ -43,6 +48,7 @@ class UrlRecord:
     reason: str | None = None
     http_status: int | None = None
     article_id: int | None = None
+    relevance: float | None = None
 
 
 def _insert(session: Session, table: Any) -> Insert:
@@ -87,7 +93,7 @@ def record_urls(session: Session, records: Iterable[UrlRecord]) -> None:
     now = utcnow()
     for record in records:
         values = {"status": record.status, "reason": record.reason, "http_status": record.http_status,
-                  "article_id": record.article_id, "last_seen": now}
+                  "article_id": record.article_id, "relevance": record.relevance, "last_seen": now}
         statement = _insert(session, SeenUrlRow).values(
             url=record.url, outlet_id=record.outlet_id, attempts=1, first_seen=now, **values)
         table = SeenUrlRow.__table__
@@ -115,6 +121,69 @@ def insert_article(session: Session, values: dict[str, Any]) -> int | None:
                  .on_conflict_do_nothing(index_elements=["canonical_url"])
                  .returning(ArticleRow.id))
     return session.scalar(statement)
+
+
+@dataclass(frozen=True)
+class Copy:
+    article_id: int
+    outlet_id: int
+    cluster_id: int | None
+    similarity: float
+
+
+def find_exact_copy(session: Session, content_hash: str) -> Copy | None:
+    row = session.execute(select(ArticleRow.id, ArticleRow.outlet_id, ArticleRow.cluster_id)
+                          .where(ArticleRow.content_hash == content_hash).order_by(ArticleRow.id).limit(1)).first()
+    return Copy(row[0], row[1], row[2], 1.0) if row else None
+
+
+def find_near_copy(session: Session, signature: bytes, bands: tuple[tuple[int, int], ...], *,
+                   threshold: float) -> Copy | None:
+    """The most similar archived article sharing an LSH band, if similar enough."""
+    from newsalert.pipelines.dedup import similarity
+
+    # A true copy shares many bands; unrelated texts share one by chance: verify the best first.
+    candidates = (select(LshBucketRow.article_id)
+                  .where(tuple_(LshBucketRow.band, LshBucketRow.bucket).in_(list(bands)))
+                  .group_by(LshBucketRow.article_id).order_by(func.count().desc())
+                  .limit(MAX_NEAR_DUPLICATE_CANDIDATES).subquery())
+    rows = session.execute(select(ArticleRow.id, ArticleRow.outlet_id, ArticleRow.cluster_id, ArticleRow.minhash)
+                           .where(ArticleRow.id.in_(select(candidates.c.article_id)))).all()
+    scored = [Copy(id_, outlet_id, cluster_id, similarity(signature, minhash))
+              for id_, outlet_id, cluster_id, minhash in rows if minhash]
+    best = max(scored, key=lambda copy: (copy.similarity, -copy.article_id), default=None)
+    return best if best and best.similarity >= threshold else None
+
+
+def new_cluster(session: Session) -> int:
+    cluster = ClusterRow(created_at=utcnow())
+    session.add(cluster)
+    session.flush()
+    return cluster.id
+
+
+def set_cluster(session: Session, article_id: int, cluster_id: int) -> None:
+    session.execute(update(ArticleRow).where(ArticleRow.id == article_id).values(cluster_id=cluster_id))
+
+
+def add_lsh_bands(session: Session, article_id: int, bands: tuple[tuple[int, int], ...]) -> None:
+    session.execute(_insert(session, LshBucketRow).values(
+        [{"band": band, "bucket": key, "article_id": article_id} for band, key in bands]).on_conflict_do_nothing())
+
+
+def add_tags(session: Session, article_id: int, tags: Iterable[Any]) -> None:
+    """Attach tags (objects with kind, code, label, salience), creating the tags that are new."""
+    tags = list(tags)
+    if not tags:
+        return
+    session.execute(_insert(session, TagRow).values(
+        [{"kind": t.kind, "code": t.code, "label": t.label} for t in tags]).on_conflict_do_nothing())
+    ids = {(kind, code): id_ for id_, kind, code in session.execute(
+        select(TagRow.id, TagRow.kind, TagRow.code).where(tuple_(TagRow.kind, TagRow.code).in_(
+            [(t.kind, t.code) for t in tags])))}
+    session.execute(_insert(session, ArticleTagRow).values(
+        [{"article_id": article_id, "tag_id": ids[(t.kind, t.code)], "salience": t.salience} for t in tags]
+    ).on_conflict_do_nothing())
 
 
 def article_id_for(session: Session, canonical_url: str) -> int | None:
@@ -225,13 +294,38 @@ def search_articles(session: Session, filters: SearchFilters) -> list[ArticleRow
         conditions.append(ArticleRow.language.in_([lang.lower() for lang in filters.languages]))
     statement = statement.where(and_(*conditions)) if conditions else statement
     statement = statement.order_by(*order, when.desc(), ArticleRow.id.desc())
-    statement = statement.options(contains_eager(ArticleRow.outlet))
+    statement = statement.options(contains_eager(ArticleRow.outlet), selectinload(ArticleRow.tags))
     return list(session.scalars(statement.limit(filters.limit).offset(filters.offset)))
 
 
 def get_article(session: Session, article_id: int) -> ArticleRow | None:
     return session.scalar(select(ArticleRow).where(ArticleRow.id == article_id)
-                          .options(joinedload(ArticleRow.outlet)))
+                          .options(joinedload(ArticleRow.outlet), selectinload(ArticleRow.tags)))
+
+
+@dataclass(frozen=True)
+class StoryCopy:
+    article_id: int
+    url: str
+    outlet: str
+    title: str
+    published_at: datetime | None
+
+
+def story_copies(session: Session, articles: Iterable[ArticleRow]) -> dict[int, list[StoryCopy]]:
+    """For each article, the other articles of its story (cluster), oldest first."""
+    by_cluster: dict[int, list[StoryCopy]] = {}
+    cluster_ids = {a.cluster_id for a in articles if a.cluster_id is not None}
+    if cluster_ids:
+        rows = session.execute(
+            select(ArticleRow.cluster_id, ArticleRow.id, ArticleRow.url, OutletRow.name, ArticleRow.title,
+                   ArticleRow.published_at)
+            .join(OutletRow, OutletRow.id == ArticleRow.outlet_id)
+            .where(ArticleRow.cluster_id.in_(cluster_ids)).order_by(ArticleRow.id))
+        for cluster_id, *copy in rows:
+            by_cluster.setdefault(cluster_id, []).append(StoryCopy(*copy))
+    return {a.id: [c for c in by_cluster.get(a.cluster_id, []) if c.article_id != a.id]
+            for a in articles if a.cluster_id is not None}
 
 
 def article_urls(session: Session, article_id: int) -> list[str]:

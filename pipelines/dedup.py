@@ -1,0 +1,68 @@
+"""Exact and near-duplicate detection: a MinHash signature of the text, and LSH band keys.
+
+The LSH index lives in the database (table lsh_buckets: one row per band of each article),
+so copies are found across runs and across crawl processes, on SQLite and PostgreSQL alike.
+datasketch computes the signatures and chooses the banding for the similarity threshold;
+the band keys are stored as 64-bit integers.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from functools import cache
+
+import numpy as np
+from datasketch import MinHash, MinHashLSH
+
+from newsalert.pipelines.matching import fold, tokens
+
+NUM_PERM = 128
+# Estimated Jaccard similarity of word 3-gram sets above which two texts are one story told
+# twice (a syndicated copy with a new headline, a dropped paragraph, a credit line, light
+# edits). Chosen on benchmarks/data/dedup_pairs.yaml: see benchmarks/dedup_eval.py.
+SIMILARITY_THRESHOLD = 0.5
+# LSH finds the candidates that are then verified against SIMILARITY_THRESHOLD. Banded for a
+# lower similarity (37 bands of 3 rows), a copy at 0.55 is a candidate with probability 0.999;
+# banded at 0.5 itself it would be missed one time in four.
+LSH_THRESHOLD = 0.3
+SHINGLE_SIZE = 3
+SEED = 1
+
+
+@dataclass(frozen=True)
+class Fingerprint:
+    signature: bytes  # NUM_PERM uint64 hash values
+    bands: tuple[tuple[int, int], ...]  # (band number, key) for the LSH index
+
+
+@cache
+def _banding() -> list[tuple[int, int]]:
+    return list(MinHashLSH(threshold=LSH_THRESHOLD, num_perm=NUM_PERM).hashranges)
+
+
+def shingles(text: str) -> set[bytes]:
+    words = [fold(token) for token in tokens(text)]
+    if len(words) < SHINGLE_SIZE:
+        return {" ".join(words).encode()} if words else set()
+    return {" ".join(words[i:i + SHINGLE_SIZE]).encode() for i in range(len(words) - SHINGLE_SIZE + 1)}
+
+
+def fingerprint(text: str) -> Fingerprint:
+    minhash = MinHash(num_perm=NUM_PERM, seed=SEED)
+    minhash.update_batch(shingles(text))
+    values = minhash.hashvalues.astype(np.uint64)
+    bands = tuple((band, _band_key(values[start:end])) for band, (start, end) in enumerate(_banding()))
+    return Fingerprint(values.tobytes(), bands)
+
+
+def similarity(signature_a: bytes, signature_b: bytes) -> float:
+    """The MinHash estimate of the Jaccard similarity of two texts' shingle sets."""
+    a = np.frombuffer(signature_a, dtype=np.uint64)
+    b = np.frombuffer(signature_b, dtype=np.uint64)
+    return float(np.count_nonzero(a == b)) / len(a)
+
+
+def _band_key(values: np.ndarray) -> int:
+    digest = hashlib.blake2b(values.tobytes(), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)  # fits BIGINT on every backend

@@ -1,0 +1,156 @@
+"""Tagging an article with the countries, regions, themes and initiatives it is about.
+
+Countries come from pycountry (English names and the French, Spanish, Portuguese and
+Chinese translations it ships) plus the alias table in gazetteer.yaml (demonyms, short
+forms, capitals used for governments); regions from the gazetteer; themes and initiatives
+from the taxonomy in topics.yaml.
+
+A tag's salience weighs where it is mentioned: the title counts most, then the lead, then
+the rest of the text. A country met once in passing is dropped, and the tags of a kind
+are ranked by salience, so the countries a story is about come first.
+"""
+
+from __future__ import annotations
+
+import gettext
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import pycountry
+import yaml
+
+from newsalert.config.models import Taxonomy
+from newsalert.pipelines.matching import Match, PhraseMatcher, tokens
+
+TITLE_WEIGHT, LEAD_WEIGHT, BODY_WEIGHT = 3.0, 2.0, 1.0
+LEAD_TOKENS = 60  # about the first two sentences
+# A tag is kept when its salience reaches MIN_SALIENCE[kind] and, for countries and themes,
+# a share of the kind's best salience: a country named once at the end is context.
+MIN_SALIENCE = {"country": 2.0, "region": 2.0, "theme": 2.0, "initiative": 1.0}
+MIN_SHARE_OF_BEST = {"country": 0.25, "theme": 0.25}
+PYCOUNTRY_LOCALES = ("fr", "es", "pt", "pt_BR", "zh_CN")
+
+
+@dataclass(frozen=True)
+class Tag:
+    kind: str  # country, region, theme, initiative (topic tags are added by relevance)
+    code: str  # ISO alpha-2, region key, theme key, initiative key
+    label: str
+    salience: float
+
+
+@dataclass(frozen=True)
+class Gazetteer:
+    country_labels: dict[str, str]
+    country_regions: dict[str, tuple[str, ...]]
+    region_labels: dict[str, str]
+    matcher: PhraseMatcher  # keys: ("country", code) or ("region", key)
+
+
+@cache
+def load_gazetteer() -> Gazetteer:
+    data = yaml.safe_load((resources.files("newsalert.pipelines") / "gazetteer.yaml").read_text(encoding="utf-8"))
+    region_labels: dict[str, str] = {}
+    entries: list[tuple[str, tuple[str, str]]] = []
+    for key, value in data["regions"].items():
+        region_labels[key] = value if isinstance(value, str) else value["label"]
+        if isinstance(value, dict):
+            entries += [(alias, ("region", key)) for aliases in value.get("aliases", {}).values() for alias in aliases]
+    country_labels: dict[str, str] = {}
+    country_regions: dict[str, tuple[str, ...]] = {}
+    for code, info in data["countries"].items():
+        country = pycountry.countries.get(alpha_2=code)
+        country_labels[code] = getattr(country, "common_name", None) or country.name
+        country_regions[code] = tuple(info.get("regions", ()))
+        names = {alias for aliases in info.get("aliases", {}).values() for alias in aliases}
+        names |= set(info.get("capitals", ()))
+        names |= set(_pycountry_names(country))
+        entries += [(name, ("country", code)) for name in names]
+    return Gazetteer(country_labels, country_regions, region_labels, PhraseMatcher(entries))
+
+
+def _pycountry_names(country: Any) -> Iterator[str]:
+    english = [getattr(country, field, None) for field in ("name", "common_name", "official_name")]
+    yield from (name for name in english if name and "," not in name)
+    for locale in PYCOUNTRY_LOCALES:
+        translate = _translations(locale)
+        for name in english:
+            if name:
+                translated = translate(name)
+                if translated != name and "," not in translated:
+                    yield translated
+
+
+@cache
+def _translations(locale: str) -> Any:
+    return gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=[locale], fallback=True).gettext
+
+
+def salient_places(title_tokens: list[str], body_tokens: list[str]) -> tuple[set[str], set[str]]:
+    """The countries and the regions an article names prominently (the rules of their tags)."""
+    matcher = load_gazetteer().matcher
+    salience: dict[tuple[str, str], float] = defaultdict(float)
+    for weight, match in _weighted(matcher.find(title_tokens), matcher.find(body_tokens)):
+        salience[match.key] += weight
+    return ({code for _kind, code in _strongest("country", salience)},
+            {code for _kind, code in _strongest("region", salience)})
+
+
+class Tagger:
+    def __init__(self, taxonomy: Taxonomy | None = None) -> None:
+        self.gazetteer = load_gazetteer()
+        self.labels: dict[tuple[str, str], str] = {}
+        entries: list[tuple[str, tuple[str, str]]] = []
+        for kind, table in (("theme", taxonomy.themes if taxonomy else {}),
+                            ("initiative", taxonomy.initiatives if taxonomy else {})):
+            for code, entry in table.items():
+                self.labels[(kind, code)] = entry.label
+                entries += [(alias, (kind, code)) for aliases in entry.aliases.values() for alias in aliases]
+        self.taxonomy = PhraseMatcher(entries)
+
+    def tag(self, title: str, text: str) -> list[Tag]:
+        title_tokens, body_tokens = tokens(title), tokens(text)
+        salience: dict[tuple[str, str], float] = defaultdict(float)
+        for matcher in (self.gazetteer.matcher, self.taxonomy):
+            for weight, match in _weighted(matcher.find(title_tokens), matcher.find(body_tokens)):
+                salience[match.key] += weight
+
+        kept: dict[tuple[str, str], float] = {}
+        for kind in ("country", "theme", "initiative"):
+            kept.update(_strongest(kind, salience))
+        # A story about Kenya and Nigeria is about Africa even when it never says so.
+        regions: dict[tuple[str, str], float] = defaultdict(float)
+        for (kind, code), value in salience.items():
+            if kind == "region":
+                regions[(kind, code)] += value
+        for (kind, code), value in list(kept.items()):
+            if kind == "country":
+                for region in self.gazetteer.country_regions.get(code, ()):
+                    regions[("region", region)] += value
+        kept.update(_strongest("region", regions))
+        tags = [Tag(kind, code, self._label(kind, code), round(value, 2)) for (kind, code), value in kept.items()]
+        return sorted(tags, key=lambda t: (t.kind, -t.salience, t.code))
+
+    def _label(self, kind: str, code: str) -> str:
+        if kind == "country":
+            return self.gazetteer.country_labels[code]
+        if kind == "region":
+            return self.gazetteer.region_labels[code]
+        return self.labels[(kind, code)]
+
+
+def _weighted(title: list[Match], body: list[Match]) -> Iterator[tuple[float, Match]]:
+    yield from ((TITLE_WEIGHT, match) for match in title)
+    yield from ((LEAD_WEIGHT if match.position < LEAD_TOKENS else BODY_WEIGHT, match) for match in body)
+
+
+def _strongest(kind: str, salience: dict[tuple[str, str], float]) -> dict[tuple[str, str], float]:
+    of_kind = {key: value for key, value in salience.items() if key[0] == kind}
+    if not of_kind:
+        return {}
+    floor = max(MIN_SALIENCE[kind], MIN_SHARE_OF_BEST.get(kind, 0.0) * max(of_kind.values()))
+    return {key: value for key, value in of_kind.items() if value >= floor}
