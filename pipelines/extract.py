@@ -10,6 +10,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from urllib.parse import urlsplit
 
 import py3langid
 import pycountry
@@ -17,7 +18,7 @@ from lxml.html import HtmlElement
 from trafilatura import bare_extraction
 from trafilatura.utils import load_html
 
-from newsalert.pipelines.urls import canonical_url, host_of
+from newsalert.pipelines.urls import canonical_url, site_of
 
 DATE_PARAMS = {"extensive_search": True, "original_date": True, "outputformat": "%Y-%m-%dT%H:%M:%S"}
 # Share of control or replacement characters above which a "page" is binary junk.
@@ -133,7 +134,7 @@ def _declared_canonical(tree: HtmlElement, url: str) -> str | None:
             continue
         candidate = canonical_url(href)
         # A canonical link to another site (syndication) or to a home page is not this page's name.
-        if host_of(candidate) == host_of(url) and candidate.split("/", 3)[-1]:
+        if site_of(candidate) == site_of(url) and urlsplit(candidate).path.strip("/"):
             return candidate
     return None
 

@@ -62,13 +62,14 @@ def load_gazetteer() -> Gazetteer:
             entries += [(alias, ("region", key)) for aliases in value.get("aliases", {}).values() for alias in aliases]
     country_labels: dict[str, str] = {}
     country_regions: dict[str, tuple[str, ...]] = {}
+    ignored = {name.casefold() for name in data.get("ignored_names", [])}
     for code, info in data["countries"].items():
         country = pycountry.countries.get(alpha_2=code)
         country_labels[code] = getattr(country, "common_name", None) or country.name
         country_regions[code] = tuple(info.get("regions", ()))
         names = {alias for aliases in info.get("aliases", {}).values() for alias in aliases}
         names |= set(info.get("capitals", ()))
-        names |= set(_pycountry_names(country))
+        names |= {name for name in _pycountry_names(country) if name.casefold() not in ignored}
         entries += [(name, ("country", code)) for name in names]
     return Gazetteer(country_labels, country_regions, region_labels, PhraseMatcher(entries))
 

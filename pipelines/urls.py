@@ -36,6 +36,11 @@ def host_of(url: str) -> str:
     return (urlsplit(url).hostname or "").removeprefix("www.")
 
 
+def site_of(url: str) -> str:
+    """Host and port without `www.`: two outlets on one machine differ by port."""
+    return urlsplit(url).netloc.lower().removeprefix("www.")
+
+
 def on_site(url: str, domain: str) -> bool:
     """Whether `url` is on the outlet's domain or one of its subdomains."""
     host = host_of(url)
