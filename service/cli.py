@@ -211,12 +211,20 @@ def crawl_table(tallies: dict[str, dict[str, Any]], *, title: str) -> Table:
 @click.option("--until", metavar="WHEN", help="Published before: a date or an age.")
 @click.option("--outlet", "outlets", multiple=True, metavar="NAME", help="Only this outlet (repeatable).")
 @click.option("--lang", "languages", multiple=True, metavar="CODE", help="Only this language, e.g. fr (repeatable).")
+@click.option("--country", "countries", multiple=True, metavar="CODE",
+              help="Only stories about this country, e.g. KE (repeatable: any of them).")
+@click.option("--region", "regions", multiple=True, metavar="KEY",
+              help="Only stories about this region: africa, asia, latin-america-caribbean, middle-east, ...")
+@click.option("--tag", "tags", multiple=True, metavar="TAG",
+              help="Only articles with this tag: a theme (trade), an initiative (BRI), or kind:code "
+                   "(repeatable: all of them).")
 @click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 10_000))
 @click.option("--offset", default=0, type=click.IntRange(min=0), help="Skip the first N results.")
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True)
 @pass_app
 def search(app: App, query: str | None, since: str | None, until: str | None, outlets: tuple[str, ...],
-           languages: tuple[str, ...], limit: int, offset: int, fmt: str) -> None:
+           languages: tuple[str, ...], countries: tuple[str, ...], regions: tuple[str, ...], tags: tuple[str, ...],
+           limit: int, offset: int, fmt: str) -> None:
     """Search the archive; QUERY is full text over titles and article text.
 
     Without QUERY, the newest articles matching the filters.
@@ -224,10 +232,12 @@ def search(app: App, query: str | None, since: str | None, until: str | None, ou
     \b
     Example:
       newsalert search "belt road" --since 30d --lang en --format json
+      newsalert search --country KE --tag BRI --tag infrastructure
     """
     filters = repository.SearchFilters(
         query=query, since=parse_when(since, "--since"), until=parse_when(until, "--until"),
-        outlets=outlets, languages=languages, limit=limit, offset=offset)
+        outlets=outlets, languages=languages, countries=countries, regions=regions, tags=tags,
+        limit=limit, offset=offset)
     with app.sessions() as session:
         try:
             articles = repository.search_articles(session, filters)

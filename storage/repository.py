@@ -270,6 +270,9 @@ class SearchFilters:
     until: datetime | None = None
     outlets: tuple[str, ...] = ()
     languages: tuple[str, ...] = ()
+    countries: tuple[str, ...] = ()  # ISO codes; an article matches any of them
+    regions: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()  # "trade", "BRI", or "theme:trade"; an article must have every one
     limit: int = 20
     offset: int = 0
 
@@ -292,10 +295,25 @@ def search_articles(session: Session, filters: SearchFilters) -> list[ArticleRow
         conditions.append(func.lower(OutletRow.name).in_([name.lower() for name in filters.outlets]))
     if filters.languages:
         conditions.append(ArticleRow.language.in_([lang.lower() for lang in filters.languages]))
+    for kind, codes in (("country", filters.countries), ("region", filters.regions)):
+        if codes:
+            conditions.append(_tagged(kind, codes))
+    for tag in filters.tags:
+        kind, _, code = tag.rpartition(":")
+        conditions.append(_tagged(kind or None, [code]))
     statement = statement.where(and_(*conditions)) if conditions else statement
     statement = statement.order_by(*order, when.desc(), ArticleRow.id.desc())
     statement = statement.options(contains_eager(ArticleRow.outlet), selectinload(ArticleRow.tags))
     return list(session.scalars(statement.limit(filters.limit).offset(filters.offset)))
+
+
+def _tagged(kind: str | None, codes: Collection[str]) -> Any:
+    """Articles carrying one of the tags `codes` (of `kind`, or of any kind), case-insensitively."""
+    condition = func.lower(TagRow.code).in_([code.lower() for code in codes])
+    if kind:
+        condition = and_(condition, TagRow.kind == kind.lower())
+    return ArticleRow.id.in_(select(ArticleTagRow.article_id).join(TagRow, TagRow.id == ArticleTagRow.tag_id)
+                             .where(condition))
 
 
 def get_article(session: Session, article_id: int) -> ArticleRow | None:

@@ -109,6 +109,18 @@ def test_hostile_queries_are_harmless(demo_archive: tuple[str, str], query: str)
 
 
 @pytest.mark.slow
+def test_search_by_tags(demo_archive: tuple[str, str]) -> None:
+    _, config = demo_archive
+    nigeria = cli_json(config, "search", "--country", "ng", "--format", "json")
+    assert nigeria and all("NG" in a["tags"]["countries"] for a in nigeria)
+    latam = cli_json(config, "search", "--region", "latin-america-caribbean", "--format", "json")
+    assert latam and all("latin-america-caribbean" in a["tags"]["regions"] for a in latam)
+    both = cli_json(config, "search", "--tag", "initiative:FOCAC", "--tag", "digital", "--format", "json")
+    assert both and all("FOCAC" in a["tags"]["initiatives"] and "digital" in a["tags"]["themes"] for a in both)
+    assert cli_json(config, "search", "--tag", "no-such-tag", "--format", "json") == []
+
+
+@pytest.mark.slow
 def test_show_text_and_json(demo_archive: tuple[str, str]) -> None:
     _, config = demo_archive
     first = cli_json(config, "search", "FOCAC", "--format", "json")[0]
