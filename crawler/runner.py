@@ -113,7 +113,7 @@ def _crawl_in_child(config: Config, outlet_names: list[str], max_articles: int |
     from newsalert.crawler.frontier import Frontier
     from newsalert.crawler.settings import scrapy_settings
     from newsalert.crawler.spider import OutletsSpider
-    from newsalert.pipelines.stages import ExtractPipeline
+    from newsalert.pipelines.stages import AnalyzePipeline
 
     outlets = config.select_outlets(outlet_names)
     engine, sessions = open_database(config.database_url)
@@ -153,7 +153,7 @@ def _crawl_in_child(config: Config, outlet_names: list[str], max_articles: int |
         log.exception("the crawl failed")
         error = f"{type(exc).__name__}: {exc}"
     finally:
-        extractor = crawler.get_item_pipeline(ExtractPipeline)
+        extractor = crawler.get_item_pipeline(AnalyzePipeline)
         if extractor is not None:
             extractor.shutdown()
     if frontier.storage_errors and not error:

@@ -36,10 +36,7 @@ def scrapy_settings(crawl: CrawlSettings, *, topics: TopicsFile | None = None,
             "newsalert.crawler.middlewares.SeenUrlMiddleware": 60,
         },
         "ITEM_PIPELINES": {
-            "newsalert.pipelines.stages.ExtractPipeline": 100,
-            "newsalert.pipelines.stages.RelevancePipeline": 200,
-            "newsalert.pipelines.stages.TagPipeline": 300,
-            "newsalert.pipelines.stages.FingerprintPipeline": 400,
+            "newsalert.pipelines.stages.AnalyzePipeline": 100,
             "newsalert.pipelines.stages.StorePipeline": 900,
         },
         "NEWSALERT_TOPICS": topics,  # None keeps every article

@@ -15,7 +15,7 @@ from functools import cache
 import numpy as np
 from datasketch import MinHash, MinHashLSH
 
-from newsalert.pipelines.matching import fold, tokens
+from newsalert.pipelines.matching import Tokenized
 
 NUM_PERM = 128
 # Estimated Jaccard similarity of word 3-gram sets above which two texts are one story told
@@ -41,14 +41,14 @@ def _banding() -> list[tuple[int, int]]:
     return list(MinHashLSH(threshold=LSH_THRESHOLD, num_perm=NUM_PERM).hashranges)
 
 
-def shingles(text: str) -> set[bytes]:
-    words = [fold(token) for token in tokens(text)]
+def shingles(text: str | Tokenized) -> set[bytes]:
+    words = (Tokenized.of(text) if isinstance(text, str) else text).folded
     if len(words) < SHINGLE_SIZE:
         return {" ".join(words).encode()} if words else set()
     return {" ".join(words[i:i + SHINGLE_SIZE]).encode() for i in range(len(words) - SHINGLE_SIZE + 1)}
 
 
-def fingerprint(text: str) -> Fingerprint:
+def fingerprint(text: str | Tokenized) -> Fingerprint:
     minhash = MinHash(num_perm=NUM_PERM, seed=SEED)
     minhash.update_batch(shingles(text))
     values = minhash.hashvalues.astype(np.uint64)

@@ -33,6 +33,19 @@ def tokens(text: str) -> list[str]:
 
 
 @dataclass(frozen=True)
+class Tokenized:
+    """A text cut into tokens once, with their folded forms, for every matcher to share."""
+
+    original: list[str]
+    folded: list[str]
+
+    @classmethod
+    def of(cls, text: str) -> Tokenized:
+        original = tokens(text)
+        return cls(original, [fold(token) for token in original])
+
+
+@dataclass(frozen=True)
 class Match:
     key: Hashable  # what the phrase stands for (a country code, a theme, the phrase itself)
     phrase: str  # the phrase as configured
@@ -54,10 +67,10 @@ class PhraseMatcher:
     def __len__(self) -> int:
         return len(self._entries)
 
-    def find(self, text: str | list[str]) -> list[Match]:
-        """Every non-overlapping phrase in `text` (or its tokens), leftmost-longest first."""
-        original = tokens(text) if isinstance(text, str) else text
-        folded = [fold(t) for t in original]
+    def find(self, text: str | Tokenized) -> list[Match]:
+        """Every non-overlapping phrase in `text`, leftmost-longest first."""
+        tokenized = Tokenized.of(text) if isinstance(text, str) else text
+        original, folded = tokenized.original, tokenized.folded
         matches: list[Match] = []
         position = 0
         while position < len(folded):

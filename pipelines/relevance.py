@@ -13,8 +13,8 @@ from collections import Counter
 from dataclasses import dataclass
 
 from newsalert.config.models import Partnership, TopicProfile, TopicsFile
-from newsalert.pipelines.matching import PhraseMatcher, phrases_by_language, tokens
-from newsalert.pipelines.tagging import load_gazetteer, salient_places
+from newsalert.pipelines.matching import PhraseMatcher, Tokenized, phrases_by_language
+from newsalert.pipelines.tagging import Salience, load_gazetteer, place_salience, salient_places
 
 
 @dataclass(frozen=True)
@@ -43,15 +43,15 @@ class TopicScorer:
         self.matcher = PhraseMatcher(entries)
         self.partnership = PartnershipRule(profile.partnership) if profile.partnership else None
 
-    def score(self, title_tokens: list[str], body_tokens: list[str]) -> Relevance:
-        in_title = {match.key for match in self.matcher.find(title_tokens)}
-        in_body = Counter(match.key for match in self.matcher.find(body_tokens))
+    def score(self, title: Tokenized, body: Tokenized, places: Salience) -> Relevance:
+        in_title = {match.key for match in self.matcher.find(title)}
+        in_body = Counter(match.key for match in self.matcher.find(body))
         contributions: dict[tuple[str, str], float] = {}
         for key in in_title | set(in_body):
             hits = (self.profile.title_weight if key in in_title else 0.0) + in_body[key]
             contributions[key] = self.weights[key] * min(hits, self.profile.max_hits_per_phrase)
         if self.partnership is not None:
-            contributions.update(self.partnership.contributions(title_tokens, body_tokens))
+            contributions.update(self.partnership.contributions(title, body, places))
         score = sum(v for (sign, _), v in contributions.items() if sign == "+") - sum(
             v for (sign, _), v in contributions.items() if sign == "-")
         matched = sorted(((v, phrase) for (sign, phrase), v in contributions.items() if sign == "+"),
@@ -73,15 +73,14 @@ class PartnershipRule:
                          if set(regions) & set(rule.regions) and code not in excluded}
         self.terms = PhraseMatcher((term, term) for term in phrases_by_language(rule.terms))
 
-    def contributions(self, title_tokens: list[str], body_tokens: list[str]) -> dict[tuple[str, str], float]:
-        countries, regions = salient_places(title_tokens, body_tokens)
+    def contributions(self, title: Tokenized, body: Tokenized, places: Salience) -> dict[tuple[str, str], float]:
+        countries, regions = salient_places(places)
         # "Egypt trains diplomats from 25 African countries": a region can be the partner too.
         partners = sorted([c for c in countries if c in self.partners] +
                           [r for r in regions if r in self.rule.regions])
         if len(partners) < self.rule.min_countries:
             return {}
-        terms = {match.phrase for match in self.terms.find(title_tokens)} | {
-            match.phrase for match in self.terms.find(body_tokens)}
+        terms = {match.phrase for match in self.terms.find(title)} | {match.phrase for match in self.terms.find(body)}
         if len(terms) < self.rule.min_terms:
             return {}
         extra = min(len(terms), self.rule.max_terms) - self.rule.min_terms
@@ -95,8 +94,11 @@ class RelevanceModel:
     def __init__(self, topics: TopicsFile) -> None:
         self.scorers = [TopicScorer(profile) for profile in topics.topics]
 
-    def score(self, title: str, text: str) -> Relevance:
-        title_tokens, body_tokens = tokens(title), tokens(text)
-        results = [scorer.score(title_tokens, body_tokens) for scorer in self.scorers]
+    def score(self, title: str | Tokenized, text: str | Tokenized, places: Salience | None = None) -> Relevance:
+        """The best topic's relevance; `places` (from tagging.place_salience) saves finding them again."""
+        title = Tokenized.of(title) if isinstance(title, str) else title
+        text = Tokenized.of(text) if isinstance(text, str) else text
+        places = place_salience(title, text) if places is None else places
+        results = [scorer.score(title, text, places) for scorer in self.scorers]
         kept = [r for r in results if r.kept]
         return max(kept or results, key=lambda r: r.score - r.threshold)

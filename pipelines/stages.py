@@ -1,5 +1,4 @@
-"""Thin Scrapy item pipelines around the pure functions:
-extract (in worker processes) → relevance → tags → fingerprint → store."""
+"""Thin Scrapy item pipelines around the pure functions: analyze (in worker processes), store."""
 
 from __future__ import annotations
 
@@ -13,12 +12,11 @@ from typing import Self
 from scrapy.crawler import Crawler
 from twisted.internet import task
 
+from newsalert.config.models import TopicsFile
 from newsalert.crawler.items import PageItem
-from newsalert.pipelines.dedup import fingerprint
-from newsalert.pipelines.extract import Extracted, Rejection, extract_article
-from newsalert.pipelines.relevance import RelevanceModel
+from newsalert.pipelines.analyze import analyze_in_worker, init_worker
+from newsalert.pipelines.extract import Rejection
 from newsalert.pipelines.store import save_page
-from newsalert.pipelines.tagging import Tag, Tagger
 from newsalert.storage.repository import DUPLICATE, FAILED, OFF_TOPIC, STORED, TOO_OLD
 
 log = logging.getLogger(__name__)
@@ -27,12 +25,13 @@ REJECTED_TALLY = {STORED: "stored", DUPLICATE: "duplicates", FAILED: "failed", T
                   OFF_TOPIC: "irrelevant"}
 
 
-class ExtractPipeline:
-    """Runs trafilatura in a pool of worker processes so the crawl uses every core and the
-    reactor thread stays free for downloading."""
+class AnalyzePipeline:
+    """Extraction, relevance, tags and fingerprint (pipelines/analyze.py) in a pool of worker
+    processes, so the crawl uses every core and the reactor thread stays free for downloading."""
 
-    def __init__(self, workers: int, min_text_chars: int) -> None:
+    def __init__(self, workers: int, topics: TopicsFile | None, min_text_chars: int) -> None:
         self.workers = workers
+        self.topics = topics
         self.min_text_chars = min_text_chars
         self.executor: Executor | None = None
 
@@ -41,14 +40,17 @@ class ExtractPipeline:
         workers = crawler.settings.get("NEWSALERT_EXTRACT_WORKERS")
         if workers is None:
             workers = os.cpu_count() or 1
-        return cls(int(workers), crawler.settings.getint("NEWSALERT_MIN_TEXT_CHARS", 250))
+        return cls(int(workers), crawler.settings.get("NEWSALERT_TOPICS"),
+                   crawler.settings.getint("NEWSALERT_MIN_TEXT_CHARS", 250))
 
     def open_spider(self) -> None:
+        setup = {"initializer": init_worker, "initargs": (self.topics, self.min_text_chars)}
         if self.workers:
             # spawn, not fork: forking a process that runs the reactor and its threads is unsafe.
-            self.executor = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"))
+            self.executor = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"),
+                                                **setup)
         else:
-            self.executor = ThreadPoolExecutor(1, thread_name_prefix="extract")
+            self.executor = ThreadPoolExecutor(1, thread_name_prefix="analyze", **setup)
 
     def close_spider(self) -> None:
         self.shutdown()
@@ -64,66 +66,24 @@ class ExtractPipeline:
         if item.html is None or item.outcome is not None:
             return item
         assert self.executor is not None
-        future = self.executor.submit(extract_article, item.html, item.url,
-                                      min_text_chars=self.min_text_chars, hints=item.hints,
-                                      declared_language=item.declared_language)
+        future = self.executor.submit(analyze_in_worker, item.html, item.url, item.hints, item.declared_language)
         try:
-            item.outcome = await asyncio.wrap_future(future)
+            result = await asyncio.wrap_future(future)
         except Exception as exc:  # a page that crashes the extractor is skipped, not the crawl
-            log.warning("extraction failed for %s: %s", item.url, exc)
-            item.outcome = Rejection("not_article", f"extraction failed: {type(exc).__name__}: {exc}")
+            log.warning("analysis failed for %s: %s", item.url, exc)
+            result = Rejection("not_article", f"extraction failed: {type(exc).__name__}: {exc}")
         item.html = None  # the text is extracted; do not keep the page in memory
-        return item
-
-
-class RelevancePipeline:
-    """Scores extracted articles against the topic profiles; off-topic ones are rejected
-    (and remembered with their score, so they are never fetched again)."""
-
-    def __init__(self, model: RelevanceModel | None) -> None:
-        self.model = model
-
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> Self:
-        topics = crawler.settings.get("NEWSALERT_TOPICS")
-        return cls(RelevanceModel(topics) if topics else None)
-
-    def process_item(self, item: PageItem) -> PageItem:
-        if self.model is None or not isinstance(item.outcome, Extracted):
+        if isinstance(result, Rejection):
+            item.outcome = result
             return item
-        item.relevance = self.model.score(item.outcome.title, item.outcome.text)
-        if not item.relevance.kept:
-            terms = ", ".join(item.relevance.matched_terms[:5]) or "no topic phrase"
-            item.outcome = Rejection(OFF_TOPIC, f"relevance {item.relevance.score:g} below "
-                                                f"{item.relevance.threshold:g} ({terms})")
-        return item
-
-
-class TagPipeline:
-    """Countries, regions, themes and initiatives of the articles that are kept."""
-
-    def __init__(self, tagger: Tagger) -> None:
-        self.tagger = tagger
-
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> Self:
-        topics = crawler.settings.get("NEWSALERT_TOPICS")
-        return cls(Tagger(topics.taxonomy if topics else None))
-
-    def process_item(self, item: PageItem) -> PageItem:
-        if isinstance(item.outcome, Extracted):
-            item.tags = self.tagger.tag(item.outcome.title, item.outcome.text)
-            if item.relevance is not None and item.relevance.kept:
-                item.tags.append(Tag("topic", item.relevance.topic, item.relevance.topic, item.relevance.score))
-        return item
-
-
-class FingerprintPipeline:
-    """The MinHash signature and LSH band keys the store uses to find copies of a story."""
-
-    def process_item(self, item: PageItem) -> PageItem:
-        if isinstance(item.outcome, Extracted):
-            item.fingerprint = fingerprint(item.outcome.text)
+        item.relevance, item.tags, item.fingerprint = result.relevance, result.tags, result.fingerprint
+        item.outcome = result.article
+        if not result.kept:
+            relevance = result.relevance
+            assert relevance is not None
+            terms = ", ".join(relevance.matched_terms[:5]) or "no topic phrase"
+            item.outcome = Rejection(OFF_TOPIC, f"relevance {relevance.score:g} below {relevance.threshold:g} "
+                                                f"({terms})")
         return item
 
 

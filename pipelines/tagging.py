@@ -24,7 +24,7 @@ import pycountry
 import yaml
 
 from newsalert.config.models import Taxonomy
-from newsalert.pipelines.matching import Match, PhraseMatcher, tokens
+from newsalert.pipelines.matching import Match, PhraseMatcher, Tokenized
 
 TITLE_WEIGHT, LEAD_WEIGHT, BODY_WEIGHT = 3.0, 2.0, 1.0
 LEAD_TOKENS = 60  # about the first two sentences
@@ -91,14 +91,18 @@ def _translations(locale: str) -> Any:
     return gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=[locale], fallback=True).gettext
 
 
-def salient_places(title_tokens: list[str], body_tokens: list[str]) -> tuple[set[str], set[str]]:
+Salience = dict[tuple[str, str], float]
+
+
+def place_salience(title: Tokenized, body: Tokenized) -> Salience:
+    """Salience of every country and region the gazetteer finds, before any is dropped."""
+    return _salience(load_gazetteer().matcher, title, body)
+
+
+def salient_places(places: Salience) -> tuple[set[str], set[str]]:
     """The countries and the regions an article names prominently (the rules of their tags)."""
-    matcher = load_gazetteer().matcher
-    salience: dict[tuple[str, str], float] = defaultdict(float)
-    for weight, match in _weighted(matcher.find(title_tokens), matcher.find(body_tokens)):
-        salience[match.key] += weight
-    return ({code for _kind, code in _strongest("country", salience)},
-            {code for _kind, code in _strongest("region", salience)})
+    return ({code for _kind, code in _strongest("country", places)},
+            {code for _kind, code in _strongest("region", places)})
 
 
 class Tagger:
@@ -113,22 +117,21 @@ class Tagger:
                 entries += [(alias, (kind, code)) for aliases in entry.aliases.values() for alias in aliases]
         self.taxonomy = PhraseMatcher(entries)
 
-    def tag(self, title: str, text: str) -> list[Tag]:
-        title_tokens, body_tokens = tokens(title), tokens(text)
-        salience: dict[tuple[str, str], float] = defaultdict(float)
-        for matcher in (self.gazetteer.matcher, self.taxonomy):
-            for weight, match in _weighted(matcher.find(title_tokens), matcher.find(body_tokens)):
-                salience[match.key] += weight
-
-        kept: dict[tuple[str, str], float] = {}
+    def tag(self, title: str | Tokenized, text: str | Tokenized, places: Salience | None = None) -> list[Tag]:
+        """The article's tags, strongest first within each kind; `places` saves finding them again."""
+        title = Tokenized.of(title) if isinstance(title, str) else title
+        text = Tokenized.of(text) if isinstance(text, str) else text
+        salience = {**(places if places is not None else place_salience(title, text)),
+                    **_salience(self.taxonomy, title, text)}
+        kept: Salience = {}
         for kind in ("country", "theme", "initiative"):
             kept.update(_strongest(kind, salience))
         # A story about Kenya and Nigeria is about Africa even when it never says so.
-        regions: dict[tuple[str, str], float] = defaultdict(float)
+        regions: Salience = defaultdict(float)
         for (kind, code), value in salience.items():
             if kind == "region":
                 regions[(kind, code)] += value
-        for (kind, code), value in list(kept.items()):
+        for (kind, code), value in kept.items():
             if kind == "country":
                 for region in self.gazetteer.country_regions.get(code, ()):
                     regions[("region", region)] += value
@@ -144,12 +147,19 @@ class Tagger:
         return self.labels[(kind, code)]
 
 
+def _salience(matcher: PhraseMatcher, title: Tokenized, body: Tokenized) -> Salience:
+    salience: Salience = defaultdict(float)
+    for weight, match in _weighted(matcher.find(title), matcher.find(body)):
+        salience[match.key] += weight
+    return salience
+
+
 def _weighted(title: list[Match], body: list[Match]) -> Iterator[tuple[float, Match]]:
     yield from ((TITLE_WEIGHT, match) for match in title)
     yield from ((LEAD_WEIGHT if match.position < LEAD_TOKENS else BODY_WEIGHT, match) for match in body)
 
 
-def _strongest(kind: str, salience: dict[tuple[str, str], float]) -> dict[tuple[str, str], float]:
+def _strongest(kind: str, salience: Salience) -> Salience:
     of_kind = {key: value for key, value in salience.items() if key[0] == kind}
     if not of_kind:
         return {}

@@ -137,3 +137,23 @@ def test_fingerprints_tell_copies_from_different_stories() -> None:
                      f"signed in week {n}." for n in range(1, 9))
     assert similarity(fingerprint(story).signature, fingerprint(copy).signature) >= 0.5
     assert similarity(fingerprint(story).signature, fingerprint(other).signature) < 0.2
+
+
+def page(title: str, text: str) -> str:
+    paragraphs = "".join(f"<p>{sentence}.</p>" for sentence in text.split(". "))
+    return (f"<html><head><title>{title}</title></head>"
+            f"<body><article><h1>{title}</h1>{paragraphs}</article></body></html>")
+
+
+def test_analyzer_composes_the_stages() -> None:
+    from newsalert.pipelines.analyze import Analyzer
+
+    analyzer = Analyzer(TOPICS, min_text_chars=100)
+    kept = analyzer.analyze(page(*ON_TOPIC["en"]), "https://o.example/a")
+    assert kept.kept and kept.relevance.matched_terms and kept.fingerprint.bands
+    assert ("topic", "south-south-cooperation") in {(t.kind, t.code) for t in kept.tags}
+    assert {"KE", "CN"} <= {t.code for t in kept.tags if t.kind == "country"}
+    dropped = analyzer.analyze(page(*NEAR_MISSES["football"]), "https://o.example/b")
+    assert not dropped.kept and dropped.relevance.score < dropped.relevance.threshold
+    everything = Analyzer(None, min_text_chars=100).analyze(page(*NEAR_MISSES["football"]), "https://o.example/b")
+    assert everything.kept and everything.relevance is None, "topics_file: null keeps every article"

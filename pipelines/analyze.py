@@ -1,0 +1,68 @@
+"""Everything CPU-heavy about one page, composed from the pure stages:
+extract → relevance → tags → fingerprint.
+
+It runs in the crawl's worker processes (see pipelines/stages.py), so the reactor thread
+only downloads and stores. The text is tokenized once and the places found once, for
+relevance and tags alike.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from newsalert.config.models import TopicsFile
+from newsalert.pipelines.dedup import Fingerprint, fingerprint
+from newsalert.pipelines.extract import Extracted, Hints, Rejection, extract_article
+from newsalert.pipelines.matching import Tokenized
+from newsalert.pipelines.relevance import Relevance, RelevanceModel
+from newsalert.pipelines.tagging import Tag, Tagger, place_salience
+
+
+@dataclass(frozen=True)
+class Analysis:
+    article: Extracted
+    relevance: Relevance | None  # None when no topic profile is in use
+    tags: list[Tag]
+    fingerprint: Fingerprint
+
+    @property
+    def kept(self) -> bool:
+        return self.relevance is None or self.relevance.kept
+
+
+class Analyzer:
+    def __init__(self, topics: TopicsFile | None, *, min_text_chars: int = 250) -> None:
+        self.relevance = RelevanceModel(topics) if topics else None
+        self.tagger = Tagger(topics.taxonomy if topics else None)
+        self.min_text_chars = min_text_chars
+
+    def analyze(self, html: str, url: str, *, hints: Hints | None = None,
+                declared_language: str | None = None) -> Analysis | Rejection:
+        article = extract_article(html, url, min_text_chars=self.min_text_chars, hints=hints or Hints(),
+                                  declared_language=declared_language)
+        if isinstance(article, Rejection):
+            return article
+        title, body = Tokenized.of(article.title), Tokenized.of(article.text)
+        places = place_salience(title, body)
+        relevance = self.relevance.score(title, body, places) if self.relevance else None
+        if relevance is not None and not relevance.kept:  # not stored: no tags or fingerprint needed
+            return Analysis(article, relevance, [], Fingerprint(b"", ()))
+        tags = self.tagger.tag(title, body, places)
+        if relevance is not None:
+            tags.append(Tag("topic", relevance.topic, relevance.topic, relevance.score))
+        return Analysis(article, relevance, tags, fingerprint(body))
+
+
+# One analyzer per worker process, built once by the pool's initializer.
+_worker_analyzer: Analyzer | None = None
+
+
+def init_worker(topics: TopicsFile | None, min_text_chars: int) -> None:
+    global _worker_analyzer
+    _worker_analyzer = Analyzer(topics, min_text_chars=min_text_chars)
+
+
+def analyze_in_worker(html: str, url: str, hints: Hints, declared_language: str | None) -> Analysis | Rejection:
+    if _worker_analyzer is None:
+        raise RuntimeError("init_worker() was not called in this process")
+    return _worker_analyzer.analyze(html, url, hints=hints, declared_language=declared_language)
