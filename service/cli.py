@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import cached_property
+from pathlib import Path
 from typing import Any
 
 import click
@@ -16,7 +17,7 @@ from rich.console import Console
 from rich.live import Live
 from rich.spinner import Spinner
 from rich.table import Table
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from newsalert import __version__
@@ -25,6 +26,7 @@ from newsalert.service import output
 from newsalert.storage import repository
 from newsalert.storage.db import DatabaseError, open_database
 from newsalert.storage.fulltext import QueryError
+from newsalert.storage.models import SubscriberRow
 
 # Piped output is read by people too (logs, mail from cron): do not squeeze it to 80 columns.
 console = Console(width=None if sys.stdout.isatty() else 160)
@@ -348,6 +350,138 @@ def stats(app: App, fmt: str) -> None:
     console.print(table)
 
 
+@cli.command()
+@click.option("--send", is_flag=True, help="Deliver over SMTP and record it; without it, only build previews.")
+@click.option("--preview", "preview_file", type=click.Path(dir_okay=False, writable=True), metavar="FILE",
+              help="Also write the (first) digest's HTML to FILE.")
+@click.option("--subscriber", metavar="EMAIL", help="Only this subscriber's digest.")
+@pass_app
+def digest(app: App, send: bool, preview_file: str | None, subscriber: str | None) -> None:
+    """Build the Daily News Alert for every subscriber from what they have not been sent yet.
+
+    Every digest is archived as HTML under digest.archive_dir. Without --send nothing is
+    mailed or marked sent. Exits 1 when a digest could not be delivered (it is retried next run).
+
+    \b
+    Example:
+      newsalert digest --preview /tmp/alert.html
+      NEWSALERT_SMTP_PASSWORD=... newsalert digest --send
+    """
+    from newsalert.digest.service import UnknownSubscriber, run_digests
+
+    try:
+        run = run_digests(app.config, app.sessions, send=send, subscriber=subscriber)
+    except UnknownSubscriber as exc:
+        raise UsageError(str(exc)) from None
+    if not run.digests:
+        console.print("No new stories: no digest built.")
+        return
+    table = Table(header_style="bold")
+    for name in ("digest", "recipient", "stories", "status", "file"):
+        table.add_column(name)
+    styles = {"sent": "green", "preview": "cyan", "failed": "red", "refused": "red"}
+    for built in run.digests:
+        status = built.status + (f": {built.error}" if built.error else "")
+        table.add_row(str(built.digest_id), built.recipient or "(preview)", str(built.stories),
+                      f"[{styles.get(built.status, '')}]{status}[/]", str(built.html_path))
+    console.print(table)
+    if preview_file:
+        Path(preview_file).write_text(run.digests[0].html_path.read_text(encoding="utf-8"), encoding="utf-8")
+        console.print(f"Preview written to {preview_file}")
+    if run.error:
+        err_console.print(f"[red]{run.error}[/] — nothing was marked sent; the next run delivers it.")
+    if run.error or run.problems:
+        sys.exit(EXIT_ATTENTION)
+
+
+@cli.group()
+def subscribers() -> None:
+    """Manage who receives the digest."""
+
+
+@subscribers.command("add")
+@click.argument("email")
+@click.option("--tag", "tags", multiple=True, metavar="TAG",
+              help="Only stories with this tag: KE, africa, trade, BRI or kind:code (repeatable: any of them).")
+@pass_app
+def subscribers_add(app: App, email: str, tags: tuple[str, ...]) -> None:
+    """Add a subscriber, or change an existing subscriber's tags.
+
+    \b
+    Example:
+      newsalert subscribers add analyst@example.org --tag africa --tag BRI
+    """
+    address = _valid_email(email)
+    with app.sessions.begin() as session:
+        existing = session.scalar(select(SubscriberRow).where(SubscriberRow.email == address))
+        if existing is None:
+            session.add(SubscriberRow(email=address, tags=list(tags), created_at=datetime.now(UTC)))
+            console.print(f"Added {address}" + (f" (tags: {', '.join(tags)})" if tags else ""))
+        else:
+            existing.tags = list(tags)
+            console.print(f"Updated {address}: " + (f"tags {', '.join(tags)}" if tags else "every story"))
+
+
+@subscribers.command("remove")
+@click.argument("email")
+@pass_app
+def subscribers_remove(app: App, email: str) -> None:
+    """Remove a subscriber (their delivered digests stay in the ledger).
+
+    \b
+    Example:
+      newsalert subscribers remove analyst@example.org
+    """
+    address = email.strip().lower()
+    with app.sessions.begin() as session:
+        existing = session.scalar(select(SubscriberRow).where(SubscriberRow.email == address))
+        if existing is None:
+            raise click.ClickException(f"no subscriber {address!r}")
+        session.delete(existing)
+    console.print(f"Removed {address}")
+
+
+@subscribers.command("list")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@pass_app
+def subscribers_list(app: App, fmt: str) -> None:
+    """List the subscribers, their tags and their last delivered digest.
+
+    \b
+    Example:
+      newsalert subscribers list --format json
+    """
+    from newsalert.digest.selection import last_delivery_end
+
+    with app.sessions() as session:
+        rows = [(s.email, list(s.tags), last_delivery_end(session, s.id))
+                for s in session.scalars(select(SubscriberRow).order_by(SubscriberRow.email))]
+    if fmt == "json":
+        click.echo(output.to_json([{"email": e, "tags": t, "last_delivery": output.iso(d)} for e, t, d in rows]))
+        return
+    table = Table(header_style="bold")
+    for name in ("email", "tags", "last delivered digest covers up to"):
+        table.add_column(name)
+    for email, tags, delivered in rows:
+        covered = f"{delivered:%Y-%m-%d %H:%M} UTC" if delivered else "never"
+        table.add_row(email, ", ".join(tags) or "(every story)", covered)
+    console.print(table if rows else "No subscribers yet: newsalert subscribers add EMAIL")
+
+
+def _valid_email(value: str) -> str:
+    from email.errors import HeaderParseError
+    from email.headerregistry import Address
+
+    address = value.strip().lower()
+    try:
+        parsed = Address(addr_spec=address)
+    except (HeaderParseError, ValueError, IndexError):
+        parsed = None
+    if parsed is None or not parsed.domain or "." not in parsed.domain or any(c in address for c in "\r\n<>,"):
+        raise UsageError(f"not an e-mail address: {value!r}")
+    return address
+
+
 @cli.group()
 def outlets() -> None:
     """Inspect the configured outlets."""
@@ -420,6 +554,11 @@ def demo(app: App, keep_serving: bool) -> None:
             totals = repository.archive_totals(session)
             console.print(output.articles_table(latest, repository.story_copies(session, latest),
                                                 title=f"Newest of the {totals['articles']} articles archived"))
+        from newsalert.digest.service import run_digests
+
+        built = run_digests(app.config, app.sessions, send=False).digests
+        if built:
+            console.print(f"[bold]Daily News Alert written to:[/] {built[0].html_path} ({built[0].stories} stories)")
         if keep_serving:
             console.print("The sample sites stay up; press Ctrl-C to stop.")
             _wait_forever()
@@ -432,7 +571,8 @@ def demo(app: App, keep_serving: bool) -> None:
   newsalert {config} search cooperation
   newsalert {config} search "Sur-Sur" --lang es --format json
   newsalert {config} show {latest[0].id if latest else 1}
-  newsalert {config} stats""")
+  newsalert {config} stats
+  newsalert {config} digest --preview alert.html""")
     sys.exit(_crawl_exit_status(result))
 
 

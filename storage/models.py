@@ -212,3 +212,51 @@ class OutletRunRow(Base):
     error: Mapped[str | None] = mapped_column(Text)
 
     run: Mapped[CrawlRunRow] = relationship(back_populates="outlet_runs")
+
+
+class SubscriberRow(Base):
+    __tablename__ = "subscribers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    # Tag codes (KE, africa, trade, BRI, or kind:code); empty: every story.
+    tags: Mapped[list[str]] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class DigestRow(Base):
+    """One digest built for one subscriber (or a preview for nobody), and what became of it."""
+
+    __tablename__ = "digests"
+    __table_args__ = (Index("ix_digests_subscriber_status", "subscriber_id", "status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subscriber_id: Mapped[int | None] = mapped_column(ForeignKey("subscribers.id", ondelete="SET NULL"))
+    email: Mapped[str | None] = mapped_column(String(320))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    period_start: Mapped[datetime]
+    period_end: Mapped[datetime]
+    # preview, pending (built, not yet delivered), sent, failed (retried next run),
+    # refused (the server refused the recipient for good), superseded (a newer digest covers it)
+    status: Mapped[str] = mapped_column(String(20))
+    sent_at: Mapped[datetime | None]
+    message_id: Mapped[str | None] = mapped_column(String(300))
+    error: Mapped[str | None] = mapped_column(Text)
+    html_path: Mapped[str | None] = mapped_column(Text)
+
+    items: Mapped[list[DigestItemRow]] = relationship(back_populates="digest", cascade="all, delete-orphan",
+                                                      order_by="DigestItemRow.position")
+
+
+class DigestItemRow(Base):
+    __tablename__ = "digest_items"
+    __table_args__ = (UniqueConstraint("digest_id", "cluster_id", name="uq_digest_items_digest_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    digest_id: Mapped[int] = mapped_column(ForeignKey("digests.id", ondelete="CASCADE"))
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id"))
+    cluster_id: Mapped[int] = mapped_column(ForeignKey("clusters.id"), index=True)
+    section: Mapped[str] = mapped_column(String(40))
+    position: Mapped[int]
+
+    digest: Mapped[DigestRow] = relationship(back_populates="items")

@@ -316,6 +316,15 @@ def _tagged(kind: str | None, codes: Collection[str]) -> Any:
                              .where(condition))
 
 
+def tagged_any(tags: Collection[str]) -> Any:
+    """Articles carrying any of `tags` ("KE", "trade", or "kind:code")."""
+    conditions = []
+    for tag in tags:
+        kind, _, code = tag.rpartition(":")
+        conditions.append(_tagged(kind or None, [code]))
+    return or_(*conditions)
+
+
 def get_article(session: Session, article_id: int) -> ArticleRow | None:
     return session.scalar(select(ArticleRow).where(ArticleRow.id == article_id)
                           .options(joinedload(ArticleRow.outlet), selectinload(ArticleRow.tags)))

@@ -1,0 +1,141 @@
+"""Which stories a digest carries, and in which section.
+
+A digest covers the articles stored since the subscriber's last delivered digest, minus the
+stories (clusters) already mailed to them. Each story appears once, in the first section
+that claims it, shown by its best article with the other outlets that carried it:
+
+  hot         stories carried by the most outlets (two at least)
+  top         the highest relevance
+  recent      the newest
+  categories  the rest, by theme
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, joinedload, selectinload
+
+from newsalert.storage import repository
+from newsalert.storage.models import ArticleRow, DigestItemRow, DigestRow
+from newsalert.storage.repository import StoryCopy
+
+SECTION_TITLES = {"hot": "Hot Stories", "top": "Top Stories", "recent": "Recent Stories",
+                  "categories": "Stories by Category"}
+SNIPPET_CHARS = 240
+UNCATEGORIZED = "Other stories"
+
+
+@dataclass
+class Story:
+    cluster_id: int
+    article: ArticleRow  # the best article of the story
+    copies: list[StoryCopy]  # the other articles, at other outlets or addresses
+
+    @property
+    def outlets(self) -> list[str]:
+        return list(dict.fromkeys([self.article.outlet.name, *(copy.outlet for copy in self.copies)]))
+
+    @property
+    def also_reported_by(self) -> list[StoryCopy]:
+        """One copy per other outlet."""
+        seen = {self.article.outlet.name}
+        result = []
+        for copy in self.copies:
+            if copy.outlet not in seen:
+                seen.add(copy.outlet)
+                result.append(copy)
+        return result
+
+    @property
+    def when(self) -> datetime:
+        return self.article.published_at or self.article.fetched_at
+
+    @property
+    def relevance(self) -> float:
+        return self.article.relevance or 0.0
+
+    def tag_codes(self, kind: str) -> list[str]:
+        return [link.tag.code for link in self.article.tags if link.tag.kind == kind]
+
+    def tag_labels(self, kind: str) -> list[str]:
+        return [link.tag.label for link in self.article.tags if link.tag.kind == kind]
+
+    @property
+    def snippet(self) -> str:
+        text = " ".join((self.article.description or self.article.text).split())
+        if len(text) <= SNIPPET_CHARS:
+            return text
+        return text[:SNIPPET_CHARS].rsplit(" ", 1)[0].rstrip(",;:") + "…"
+
+
+@dataclass
+class Section:
+    key: str
+    title: str
+    stories: list[Story] = field(default_factory=list)
+    groups: list[tuple[str, list[Story]]] = field(default_factory=list)  # categories: (theme, stories)
+
+    @property
+    def all_stories(self) -> list[Story]:
+        return self.stories + [story for _, stories in self.groups for story in stories]
+
+
+def candidate_stories(session: Session, *, since: datetime, until: datetime, tags: list[str],
+                      exclude_clusters: set[int]) -> list[Story]:
+    """The stories with an article stored in [since, until), matching any of `tags` if given."""
+    statement = (select(ArticleRow)
+                 .where(ArticleRow.fetched_at >= since, ArticleRow.fetched_at < until,
+                        ArticleRow.cluster_id.is_not(None))
+                 .options(joinedload(ArticleRow.outlet), selectinload(ArticleRow.tags)))
+    if tags:
+        statement = statement.where(repository.tagged_any(tags))
+    articles = [a for a in session.scalars(statement) if a.cluster_id not in exclude_clusters]
+    best: dict[int, ArticleRow] = {}
+    for article in articles:  # the most relevant, then the earliest, stands for the story
+        current = best.get(article.cluster_id)
+        if current is None or (article.relevance or 0, -article.id) > (current.relevance or 0, -current.id):
+            best[article.cluster_id] = article
+    copies = repository.story_copies(session, list(best.values()))
+    return [Story(cluster_id, article, copies.get(article.id, [])) for cluster_id, article in best.items()]
+
+
+def arrange(stories: list[Story], sections: list[str], max_per_section: int) -> list[Section]:
+    remaining = {story.cluster_id: story for story in stories}
+    arranged = []
+    for key in sections:
+        section = Section(key, SECTION_TITLES[key])
+        pool = list(remaining.values())
+        if key == "hot":
+            section.stories = sorted((s for s in pool if len(s.outlets) >= 2),
+                                     key=lambda s: (-len(s.outlets), -s.relevance, s.cluster_id))[:max_per_section]
+        elif key == "top":
+            section.stories = sorted(pool, key=lambda s: (-s.relevance, s.cluster_id))[:max_per_section]
+        elif key == "recent":
+            section.stories = sorted(pool, key=lambda s: (s.when, s.cluster_id), reverse=True)[:max_per_section]
+        else:
+            by_theme: dict[str, list[Story]] = defaultdict(list)
+            for story in sorted(pool, key=lambda s: (-s.relevance, s.cluster_id)):
+                by_theme[(story.tag_labels("theme") or [UNCATEGORIZED])[0]].append(story)
+            section.groups = sorted(((theme, group[:max_per_section]) for theme, group in by_theme.items()),
+                                    key=lambda pair: (pair[0] == UNCATEGORIZED, -len(pair[1]), pair[0]))
+        for story in section.all_stories:
+            remaining.pop(story.cluster_id, None)
+        if section.all_stories:
+            arranged.append(section)
+    return arranged
+
+
+def sent_clusters(session: Session, subscriber_id: int) -> set[int]:
+    """Stories already mailed to the subscriber: never mail the same story twice."""
+    return set(session.scalars(select(DigestItemRow.cluster_id).join(DigestRow)
+                               .where(DigestRow.subscriber_id == subscriber_id, DigestRow.status == "sent")))
+
+
+def last_delivery_end(session: Session, subscriber_id: int) -> datetime | None:
+    return session.scalar(select(DigestRow.period_end).where(
+        DigestRow.subscriber_id == subscriber_id, DigestRow.status == "sent").order_by(DigestRow.period_end.desc())
+        .limit(1))

@@ -1,0 +1,182 @@
+"""Building, archiving and delivering the digests, with the ledger of what was sent.
+
+For each subscriber a digest covers the articles stored since their last delivered digest
+(the first one: digest.first_window_hours), minus the stories already mailed to them. It is
+recorded with its items before anything is sent; a delivery marks it sent. A digest that
+could not be delivered stays unsent and the next run's digest covers its stories again, so
+nothing is lost and nothing is mailed twice.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from email.message import EmailMessage
+from pathlib import Path
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from newsalert.config.loader import Config
+from newsalert.digest import selection
+from newsalert.digest.mail import DeliveryError, Outcome, SmtpSender, build_message, unsubscribe_link
+from newsalert.digest.render import DigestView, oneline, render_html, render_text
+from newsalert.storage.models import DigestItemRow, DigestRow, SubscriberRow, utcnow
+
+log = logging.getLogger(__name__)
+
+PREVIEW, PENDING, SENT, FAILED, REFUSED, SUPERSEDED = "preview", "pending", "sent", "failed", "refused", "superseded"
+
+
+@dataclass
+class BuiltDigest:
+    digest_id: int
+    recipient: str | None
+    stories: int
+    html_path: Path
+    status: str
+    error: str | None = None
+
+
+@dataclass
+class DigestRun:
+    digests: list[BuiltDigest] = field(default_factory=list)
+    error: str | None = None  # the SMTP server could not be used
+
+    @property
+    def problems(self) -> list[BuiltDigest]:
+        return [d for d in self.digests if d.status in (FAILED, REFUSED)]
+
+
+class UnknownSubscriber(ValueError):
+    pass
+
+
+def run_digests(config: Config, sessions: sessionmaker[Session], *, send: bool, subscriber: str | None = None,
+                now: datetime | None = None) -> DigestRun:
+    now = now or utcnow()
+    run = DigestRun()
+    with sessions() as session:
+        recipients = _recipients(session, subscriber)
+    targets: list[SubscriberRow | None] = list(recipients) or ([] if send else [None])
+    for target in targets:
+        built = _build(config, sessions, target, status=PENDING if send else PREVIEW, now=now)
+        if built is not None:
+            run.digests.append(built)
+    if send:
+        _deliver(config, sessions, run)
+    return run
+
+
+def _recipients(session: Session, email: str | None) -> list[SubscriberRow]:
+    statement = select(SubscriberRow).order_by(SubscriberRow.email)
+    if email:
+        statement = statement.where(SubscriberRow.email == email.strip().lower())
+    rows = list(session.scalars(statement))
+    if email and not rows:
+        raise UnknownSubscriber(f"no subscriber {email!r} (add one with: newsalert subscribers add {email})")
+    return rows
+
+
+def _build(config: Config, sessions: sessionmaker[Session], subscriber: SubscriberRow | None, *, status: str,
+           now: datetime) -> BuiltDigest | None:
+    settings = config.settings.digest
+    with sessions.begin() as session:
+        subscriber_id = subscriber.id if subscriber else None
+        since = (selection.last_delivery_end(session, subscriber_id) if subscriber_id else None) or (
+            now - timedelta(hours=settings.first_window_hours))
+        exclude = selection.sent_clusters(session, subscriber_id) if subscriber_id else set()
+        tags = list(subscriber.tags) if subscriber else []
+        stories = selection.candidate_stories(session, since=since, until=now, tags=tags, exclude_clusters=exclude)
+        sections = selection.arrange(stories, list(settings.sections), settings.max_per_section)
+        if not sections:
+            return None  # an empty digest is not built, archived or sent
+        if status == PENDING and subscriber_id:
+            # This digest covers everything since the last delivery: older undelivered ones are moot.
+            session.execute(update(DigestRow).where(DigestRow.subscriber_id == subscriber_id,
+                                                    DigestRow.status.in_([PENDING, FAILED]))
+                            .values(status=SUPERSEDED))
+        digest = DigestRow(subscriber_id=subscriber_id, email=subscriber.email if subscriber else None,
+                           created_at=now, period_start=since, period_end=now, status=status)
+        session.add(digest)
+        session.flush()
+        position = 0
+        for section in sections:
+            for story in section.all_stories:
+                position += 1
+                session.add(DigestItemRow(digest_id=digest.id, article_id=story.article.id,
+                                          cluster_id=story.cluster_id, section=section.key, position=position))
+        view = _view(config, sections, since, now, subscriber)
+        path = Path(settings.archive_dir) / f"{now:%Y-%m-%d}" / f"digest-{digest.id}.html"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(render_html(view), encoding="utf-8")
+        path.with_suffix(".txt").write_text(render_text(view), encoding="utf-8")
+        digest.html_path = str(path)
+        count = sum(len(s.all_stories) for s in sections)
+        log.info("built digest %s for %s: %d stories, %s", digest.id, digest.email or "preview", count, path)
+        return BuiltDigest(digest.id, digest.email, count, path, status)
+
+
+def _view(config: Config, sections: list[selection.Section], since: datetime, now: datetime,
+          subscriber: SubscriberRow | None) -> DigestView:
+    settings = config.settings
+    topics = config.topics.topics if config.topics else []
+    return DigestView(
+        title=oneline(settings.digest.title), date=now, sections=sections, period_start=since, period_end=now,
+        recipient=subscriber.email if subscriber else None,
+        subscriber_tags=tuple(subscriber.tags) if subscriber else (),
+        unsubscribe_url=unsubscribe_link(settings.digest.unsubscribe_url, subscriber.email) if subscriber else None,
+        unsubscribe_mailto=_address(settings.smtp.from_address),
+        topic_label=(topics[0].label or topics[0].name) if len(topics) == 1 else None)
+
+
+def _address(sender: str) -> str:
+    from email.utils import parseaddr
+
+    return parseaddr(sender)[1]
+
+
+def _deliver(config: Config, sessions: sessionmaker[Session], run: DigestRun) -> None:
+    pending = [d for d in run.digests if d.status == PENDING]
+    if not pending:
+        return
+    smtp = config.settings.smtp
+    password = os.environ.get(smtp.password_env) if smtp.username else None
+    try:
+        with SmtpSender(smtp, password) as sender:
+            for built in pending:
+                message = _message(config, built)
+                _record(sessions, built, sender.send(message), message_id=message["Message-ID"])
+    except DeliveryError as exc:
+        run.error = str(exc)
+        log.error("%s", exc)
+        for built in pending:
+            if built.status == PENDING:
+                _record(sessions, built, Outcome(built.recipient or "", FAILED, str(exc)))
+
+
+def _message(config: Config, built: BuiltDigest) -> EmailMessage:
+    settings = config.settings
+    with open(built.html_path, encoding="utf-8") as html, open(built.html_path.with_suffix(".txt"),
+                                                                encoding="utf-8") as text:
+        return build_message(
+            subject=f"{oneline(settings.digest.title)} — {utcnow():%d %B %Y}", sender=settings.smtp.from_address,
+            recipient=built.recipient or "", text=text.read(), html=html.read(), date=utcnow(),
+            unsubscribe_url=unsubscribe_link(settings.digest.unsubscribe_url, built.recipient or ""))
+
+
+def _record(sessions: sessionmaker[Session], built: BuiltDigest, outcome: Outcome, *,
+            message_id: str | None = None) -> None:
+    built.status, built.error = outcome.status, outcome.error
+    with sessions.begin() as session:
+        digest = session.get(DigestRow, built.digest_id)
+        assert digest is not None
+        digest.status, digest.error = outcome.status, outcome.error
+        if outcome.status == SENT:
+            digest.sent_at, digest.message_id = utcnow(), message_id
+    if outcome.status == SENT:
+        log.info("sent digest %s to %s", built.digest_id, built.recipient)
+    else:
+        log.warning("digest %s to %s %s: %s", built.digest_id, built.recipient, outcome.status, outcome.error)
