@@ -10,6 +10,7 @@ from pathlib import Path
 
 import click
 import pytest
+from markupsafe import escape
 
 from newsalert.crawler.demo.site import load_demo_data
 from newsalert.service.cli import cli, parse_when
@@ -50,6 +51,11 @@ def test_demo_keeps_the_current_on_topic_sample_articles(demo_archive: tuple[str
     assert {a["outlet"] for a in articles} == {o["name"] for o in data["outlets"]}
     assert all(a["relevance"] >= 6 and a["matched_terms"] and a["tags"]["countries"] for a in articles)
     assert "Try next:" in output and "search" in output
+    digest_path = output.split("Daily News Alert written to:")[1].split()[0]
+    html = Path(digest_path).read_text(encoding="utf-8")
+    assert "Hot Stories" in html
+    shown = {a["cluster_id"] for a in articles if str(escape(a["title"])) in html}
+    assert shown == {a["cluster_id"] for a in articles}, "every story once, by one of its articles"
     stats = cli_json(config, "stats", "--format", "json")
     assert stats["urls_by_status"]["off_topic"] == sum(1 for a in current if not a["on_topic"])
 

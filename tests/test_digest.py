@@ -1,0 +1,286 @@
+"""The Daily News Alert against a real SMTP server (aiosmtpd on 127.0.0.1)."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import socket
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from email.message import Message
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiosmtpd.controller import Controller
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from newsalert.config.models import Outlet
+from newsalert.pipelines.dedup import fingerprint
+from newsalert.pipelines.extract import content_hash
+from newsalert.pipelines.tagging import Tag
+from newsalert.storage import repository
+from newsalert.storage.db import open_database
+from newsalert.storage.models import DigestItemRow, DigestRow
+from tests.conftest import run_cli, write_config
+
+REFUSED = "gone@example.org"
+
+
+@dataclass
+class Mailbox:
+    """An SMTP server that keeps what it receives and refuses one recipient for good."""
+
+    messages: list[Message] = field(default_factory=list)
+    envelopes: list[tuple[str, list[str]]] = field(default_factory=list)
+
+    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, options: Any) -> str:
+        if address == REFUSED:
+            return "550 5.1.1 mailbox unavailable"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
+        self.messages.append(email.message_from_bytes(envelope.content, policy=email.policy.default))
+        return "250 Message accepted for delivery"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def smtp() -> Iterator[tuple[Mailbox, int]]:
+    mailbox = Mailbox()
+    controller = Controller(mailbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    yield mailbox, controller.port
+    controller.stop()
+
+
+@dataclass
+class Archive:
+    config: Path
+    url: str
+    sessions: sessionmaker[Session]
+    outlet_ids: dict[str, int]
+    count: int = 0
+
+    def add(self, title: str, *, outlet: str = "Lagos Ledger", relevance: float = 8.0, copy_of: int | None = None,
+            countries: tuple[str, ...] = ("NG",), theme: str = "trade", hours_ago: float = 1) -> int:
+        """Store an article as the crawl would; `copy_of` puts it in that article's story."""
+        self.count += 1
+        text = f"{title}. " + " ".join(f"Sentence {self.count}-{n} about cooperation in story {self.count}."
+                                       for n in range(40))
+        with self.sessions.begin() as session:
+            article_id = repository.insert_article(session, {
+                "outlet_id": self.outlet_ids[outlet], "canonical_url": f"https://news.example/{self.count}",
+                "url": f"https://news.example/{self.count}", "title": title, "text": text,
+                "content_hash": content_hash(text), "fetched_at": datetime.now(UTC) - timedelta(hours=hours_ago),
+                "published_at": datetime.now(UTC) - timedelta(hours=hours_ago + 1), "language": "en",
+                "relevance": relevance, "matched_terms": ["South-South cooperation"],
+                "minhash": fingerprint(text).signature})
+            cluster = (session.get(repository.ArticleRow, copy_of).cluster_id if copy_of
+                       else repository.new_cluster(session))
+            repository.set_cluster(session, article_id, cluster)
+            repository.add_tags(session, article_id, [Tag("country", c, c, 5.0) for c in countries]
+                                + [Tag("theme", theme, theme.capitalize(), 3.0)])
+        return article_id
+
+    def digests(self) -> list[DigestRow]:
+        with self.sessions() as session:
+            return list(session.scalars(select(DigestRow).order_by(DigestRow.id)))
+
+
+def make_archive(tmp_path: Path, port: int, database: str | None = None, **digest: Any) -> Iterator[Archive]:
+    database = database or f"sqlite:///{tmp_path / 'archive.db'}"
+    path = write_config(tmp_path, [{"name": "Lagos Ledger", "url": "https://ledger.example/",
+                                    "feeds": ["https://ledger.example/rss"]}], database=database)
+    sender = "'News Alert <alerts@news.example>'"
+    extra = "".join(f", {key}: {value}" for key, value in digest.items())
+    settings = path.read_text() + (
+        f"smtp: {{host: 127.0.0.1, port: {port}, security: none, timeout: 5, from: {sender}}}\n"
+        f"digest: {{archive_dir: {tmp_path / 'digests'}, max_per_section: 3{extra}}}\n")
+    path.write_text(settings)
+    engine, sessions = open_database(database)
+    with sessions.begin() as session:
+        ids = repository.sync_outlets(session, [
+            Outlet(name=name, url=f"https://{slug}.example/", feeds=[f"https://{slug}.example/rss"])
+            for name, slug in (("Lagos Ledger", "ledger"), ("Mekong Monitor", "mekong"), ("Sahel Hebdo", "sahel"))])
+    yield Archive(path, database, sessions, ids)
+    engine.dispose()
+
+
+@pytest.fixture
+def archive(db_url: str, tmp_path: Path, smtp: tuple[Mailbox, int]) -> Iterator[Archive]:
+    """An archive on each backend, with the SMTP server above configured."""
+    yield from make_archive(tmp_path, smtp[1], db_url, unsubscribe_url="'https://news.example/unsubscribe'")
+
+
+def cli(archive: Archive, *args: str) -> Any:
+    return run_cli("--config", str(archive.config), *args)
+
+
+def parts(message: Message) -> tuple[str, str]:
+    """The text and HTML alternatives, with the line ends SMTP gave them turned back into \\n."""
+    text, html = (part.get_payload(decode=True).decode(part.get_content_charset()).replace("\r\n", "\n")
+                  for part in message.get_payload())
+    return text, html
+
+
+def test_message_structure_and_headers(archive: Archive, smtp: tuple[Mailbox, int]) -> None:
+    mailbox, _ = smtp
+    archive.add("Nigeria and China open a rice training centre")
+    assert cli(archive, "subscribers", "add", "Analyst@Example.org").exit_code == 0
+    result = cli(archive, "digest", "--send")
+    assert result.exit_code == 0, result.output
+    (message,) = mailbox.messages
+    assert mailbox.envelopes == [("alerts@news.example", ["analyst@example.org"])]
+    assert message.get_content_type() == "multipart/alternative"
+    assert [p.get_content_type() for p in message.get_payload()] == ["text/plain", "text/html"]
+    assert message["Subject"] == f"Daily News Alert — {datetime.now(UTC):%d %B %Y}"
+    assert message["From"] == "News Alert <alerts@news.example>" and message["To"] == "analyst@example.org"
+    assert message["Date"] and message["Message-ID"].endswith("@news.example>")
+    assert message["List-Unsubscribe"].strip() == ("<https://news.example/unsubscribe?email=analyst@example.org>, "
+                                           "<mailto:alerts@news.example?subject=unsubscribe>")
+    assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    text, html = parts(message)
+    assert "Nigeria and China open a rice training centre" in text and "https://news.example/1" in text
+    assert '<table role="presentation" width="600"' in html and "<script" not in html
+    (digest,) = archive.digests()
+    assert digest.status == "sent" and digest.message_id == message["Message-ID"]
+    assert Path(digest.html_path).read_text(encoding="utf-8").strip() == html.strip(), \
+        "the archived HTML is what was sent"
+
+
+def test_sections_and_each_story_once(archive: Archive, smtp: tuple[Mailbox, int]) -> None:
+    mailbox, _ = smtp
+    original = archive.add("Hot: BRICS bank funds a solar park", relevance=9)
+    archive.add("Hot copy at a second outlet", outlet="Mekong Monitor", copy_of=original, relevance=7)
+    archive.add("Hot copy at a third outlet", outlet="Sahel Hebdo", copy_of=original, relevance=6)
+    for number in range(8):
+        archive.add(f"Story number {number}", relevance=20 - number, hours_ago=number / 4,
+                    theme="health" if number % 2 else "energy")
+    cli(archive, "subscribers", "add", "reader@example.org")
+    assert cli(archive, "digest", "--send").exit_code == 0
+    text, html = parts(mailbox.messages[0])
+    for title in ("Hot Stories", "Top Stories", "Recent Stories", "Stories by Category"):
+        assert title in html
+    assert html.count(">Hot: BRICS bank funds a solar park</a>") == 1
+    assert text.count("Hot: BRICS bank funds a solar park\n") == 1
+    assert "Hot copy at" not in text, "a story is shown by its best article only"
+    assert "Also reported by" in html and "Mekong Monitor" in html and "3 outlets" in html
+    for number in range(8):
+        assert text.count(f"Story number {number}\n") == 1, f"story {number} must appear exactly once"
+    with archive.sessions() as session:
+        items = session.scalars(select(DigestItemRow)).all()
+    assert len(items) == len({item.cluster_id for item in items}) == 9
+    assert [i.section for i in items][:4] == ["hot", "top", "top", "top"]  # max_per_section is 3
+
+
+def test_tag_filtered_subscriber(archive: Archive, smtp: tuple[Mailbox, int]) -> None:
+    mailbox, _ = smtp
+    archive.add("Kenya railway story", countries=("KE", "CN"))
+    archive.add("Nigeria farming story", countries=("NG",))
+    cli(archive, "subscribers", "add", "kenya@example.org", "--tag", "ke")
+    cli(archive, "subscribers", "add", "all@example.org")
+    assert cli(archive, "digest", "--send").exit_code == 0
+    by_recipient = {m["To"]: parts(m)[0] for m in mailbox.messages}
+    assert "Kenya railway story" in by_recipient["kenya@example.org"]
+    assert "Nigeria farming story" not in by_recipient["kenya@example.org"]
+    assert "Nigeria farming story" in by_recipient["all@example.org"]
+
+
+def test_second_send_sends_nothing_and_a_sent_story_is_never_mailed_again(archive: Archive,
+                                                                          smtp: tuple[Mailbox, int]) -> None:
+    mailbox, _ = smtp
+    first = archive.add("The story everyone carries")
+    cli(archive, "subscribers", "add", "reader@example.org")
+    assert cli(archive, "digest", "--send").exit_code == 0
+    again = cli(archive, "digest", "--send")
+    assert again.exit_code == 0 and "No new stories" in again.output
+    assert len(mailbox.messages) == 1
+    archive.add("A late copy of the same story", outlet="Sahel Hebdo", copy_of=first, hours_ago=0)
+    archive.add("A genuinely new story", hours_ago=0)
+    assert cli(archive, "digest", "--send").exit_code == 0
+    text, _ = parts(mailbox.messages[-1])
+    assert "A genuinely new story" in text and "A late copy" not in text and "everyone carries" not in text
+
+
+def test_smtp_down_then_up(tmp_path: Path) -> None:
+    port = free_port()  # nothing listens here yet
+    for archive in make_archive(tmp_path, port):
+        archive.add("A story that must not be lost")
+        cli(archive, "subscribers", "add", "reader@example.org")
+        down = cli(archive, "digest", "--send")
+        assert down.exit_code == 1 and "nothing was marked sent" in down.output
+        assert [d.status for d in archive.digests()] == ["failed"]
+
+        mailbox = Mailbox()
+        controller = Controller(mailbox, hostname="127.0.0.1", port=port)
+        controller.start()
+        try:
+            up = cli(archive, "digest", "--send")
+        finally:
+            controller.stop()
+        assert up.exit_code == 0, up.output
+        assert "A story that must not be lost" in parts(mailbox.messages[0])[0]
+        assert [d.status for d in archive.digests()] == ["superseded", "sent"]
+
+
+def test_one_refused_recipient_does_not_stop_the_others(archive: Archive, smtp: tuple[Mailbox, int]) -> None:
+    mailbox, _ = smtp
+    archive.add("A story for everyone")
+    for address in ("first@example.org", REFUSED, "last@example.org"):
+        cli(archive, "subscribers", "add", address)
+    result = cli(archive, "digest", "--send")
+    assert result.exit_code == 1, "a refused recipient needs attention"
+    assert sorted(m["To"] for m in mailbox.messages) == ["first@example.org", "last@example.org"]
+    statuses = {d.email: (d.status, d.error) for d in archive.digests()}
+    assert statuses[REFUSED][0] == "refused" and "550" in statuses[REFUSED][1]
+    assert statuses["first@example.org"][0] == statuses["last@example.org"][0] == "sent"
+
+
+def test_hostile_titles_are_neutralized(archive: Archive, smtp: tuple[Mailbox, int]) -> None:
+    mailbox, _ = smtp
+    archive.add('<script>alert("x")</script><img src=x onerror=alert(1)> Port deal')
+    archive.add("Innocent title\r\nBcc: victim@example.org\r\nX-Injected: yes")
+    cli(archive, "subscribers", "add", "reader@example.org")
+    assert cli(archive, "digest", "--send").exit_code == 0
+    (message,) = mailbox.messages
+    assert message["Bcc"] is None and message["X-Injected"] is None
+    assert mailbox.envelopes[0][1] == ["reader@example.org"]
+    text, html = parts(message)
+    assert "<script>" not in html and "<img src=x" not in html
+    assert "&lt;script&gt;" in html and "onerror=alert(1)&gt;" in html
+    assert "Innocent title Bcc: victim@example.org X-Injected: yes" in text, "scraped text stays on one line"
+
+
+def test_preview_builds_and_archives_but_sends_nothing(archive: Archive, smtp: tuple[Mailbox, int],
+                                                        tmp_path: Path) -> None:
+    mailbox, _ = smtp
+    archive.add("A story to preview")
+    preview = tmp_path / "alert.html"
+    result = cli(archive, "digest", "--preview", str(preview))
+    assert result.exit_code == 0, result.output
+    assert "A story to preview" in preview.read_text(encoding="utf-8")
+    assert mailbox.messages == [] and [d.status for d in archive.digests()] == ["preview"]
+    cli(archive, "subscribers", "add", "reader@example.org")
+    assert cli(archive, "digest", "--send").exit_code == 0, "a preview never counts as delivered"
+    assert len(mailbox.messages) == 1
+
+
+def test_subscriber_commands(archive: Archive) -> None:
+    assert cli(archive, "subscribers", "add", "not-an-address").exit_code == 2
+    assert cli(archive, "subscribers", "add", "a@example.org", "--tag", "africa").exit_code == 0
+    assert "Updated" in cli(archive, "subscribers", "add", "a@example.org", "--tag", "BRI").output
+    listed = cli(archive, "subscribers", "list", "--format", "json")
+    assert '"tags": [\n      "BRI"\n    ]' in listed.output
+    assert cli(archive, "subscribers", "remove", "a@example.org").exit_code == 0
+    assert cli(archive, "subscribers", "remove", "a@example.org").exit_code == 1
+    assert cli(archive, "digest", "--send", "--subscriber", "nobody@example.org").exit_code == 2
