@@ -93,6 +93,12 @@ class ScheduleSettings(StrictModel):
     def _cron_fields(cls, value: str) -> str:
         if len(value.split()) not in (5, 6):
             raise ValueError(f"expected a crontab line of 5 fields (or 6 with seconds), got {value!r}")
+        from newsalert.service.scheduler import cron_trigger
+
+        try:
+            cron_trigger(value, "UTC")
+        except ValueError as exc:
+            raise ValueError(f"invalid crontab line {value!r}: {exc}") from None
         return value
 
     @field_validator("timezone")

@@ -11,6 +11,7 @@ import logging
 import multiprocessing
 import os
 import queue as queue_module
+import signal
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,6 +25,25 @@ log = logging.getLogger(__name__)
 
 PROGRESS_SECONDS = 0.5
 STOP_GRACE_SECONDS = 30  # a crawl asked to stop gets this long to record what it has
+FORCED_STOP_SECONDS = 15  # after a stop signal, the crawl stops waiting for requests in flight
+
+_running: set[multiprocessing.process.BaseProcess] = set()
+_asked_to_stop: set[int] = set()  # pids of crawl processes this process stopped on purpose
+
+
+def stop_running_crawls(*, force: bool = False) -> int:
+    """Ask every crawl process this process started to stop, or kill them; returns how many.
+
+    SIGTERM makes Scrapy stop cleanly, and the run is recorded as interrupted.
+    """
+    children = [child for child in _running if child.is_alive()]
+    for child in children:
+        _asked_to_stop.add(child.pid or 0)
+        if force:
+            child.kill()
+        else:
+            child.terminate()
+    return len(children)
 
 
 @dataclass
@@ -58,6 +78,7 @@ def run_crawl(config: Config, outlets: list[Outlet], *, max_articles: int | None
         target=_crawl_in_child, name="newsalert-crawl",
         args=(config, [o.name for o in outlets], max_articles, run_id, discover_only, log_level, messages))
     child.start()
+    _running.add(child)
     final: dict[str, Any] | None = None
     interrupted = False
     while final is None:
@@ -77,12 +98,14 @@ def run_crawl(config: Config, outlets: list[Outlet], *, max_articles: int | None
     # The child has reported (or died): it only has to exit now. Never wait for it forever.
     child.join(STOP_GRACE_SECONDS)
     if child.is_alive():
-        log.warning("the crawl process did not exit after reporting; terminating it")
-        child.terminate()
+        log.warning("the crawl process did not exit after reporting; killing it")
+        child.kill()
         child.join()
+    _running.discard(child)
 
     if final is None:
         error = f"the crawl process ended without finishing (exit code {child.exitcode})"
+        interrupted = interrupted or child.pid in _asked_to_stop  # stopped on purpose, not crashed
         status = "interrupted" if interrupted else "failed"
         _close_run(config, run_id, status, error)
         return CrawlResult(run_id, status, error=error)
@@ -146,9 +169,27 @@ def _crawl_in_child(config: Config, outlet_names: list[str], max_articles: int |
     crawler.signals.connect(start_reporting, signals.engine_started)
     crawler.signals.connect(stop_reporting, signals.engine_stopped)
     process.crawl(crawler, frontier=frontier, discover_only=discover_only)
+    shutdown_requested: list[int] = []
+
+    def on_signal(signum: int, _frame: object) -> None:
+        # Scrapy's own handlers wait for every request already queued to finish, which on a
+        # slow site outlasts a service's stop budget: stop cleanly, but force it after a while.
+        from twisted.internet import reactor
+
+        if shutdown_requested:
+            reactor.callFromThread(reactor.stop)  # a second signal: stop now
+            return
+        shutdown_requested.append(signum)
+        log.warning("%s received: stopping the crawl", signal.Signals(signum).name)
+        reactor.callFromThread(process.stop)
+        reactor.callFromThread(reactor.callLater, FORCED_STOP_SECONDS,
+                               lambda: reactor.running and reactor.stop())
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
     error = None
     try:
-        process.start()
+        process.start(install_signal_handlers=False)
     except Exception as exc:  # recorded below; the parent sees status "failed"
         log.exception("the crawl failed")
         error = f"{type(exc).__name__}: {exc}"
@@ -160,7 +201,9 @@ def _crawl_in_child(config: Config, outlet_names: list[str], max_articles: int |
         error = f"could not write to the archive: {frontier.storage_errors[0]}"
 
     reason = close_reason[0] if close_reason else None
-    if error or reason is None or frontier.storage_errors:
+    if shutdown_requested and not error:
+        status, error = "interrupted", "the crawl was asked to stop"
+    elif error or reason is None or frontier.storage_errors:
         status, error = "failed", error or "the crawl did not start (see the log above)"
     elif reason != "finished":
         status, error = "interrupted", f"the crawl stopped early ({reason})"

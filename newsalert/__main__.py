@@ -1,3 +1,4 @@
 from newsalert.service.cli import main
 
-main()
+if __name__ == "__main__":  # crawl processes are spawned and re-import this module
+    main()

@@ -324,7 +324,9 @@ def stats(app: App, fmt: str) -> None:
             "urls_by_status": seen,
             "last_run": None if last_run is None else {
                 "id": last_run.id, "status": last_run.status, "started_at": output.iso(last_run.started_at),
-                "finished_at": output.iso(last_run.finished_at), "error": last_run.error},
+                "finished_at": output.iso(last_run.finished_at), "error": last_run.error,
+                "trigger": last_run.trigger, "digests_sent": last_run.digests_sent,
+                "digests_failed": last_run.digests_failed},
             "outlets_health": [{
                 "name": h.name, "enabled": h.enabled, "articles": h.articles,
                 "last_article_at": output.iso(h.last_article_at), "last_run_status": h.last_run_status,
@@ -348,6 +350,53 @@ def stats(app: App, fmt: str) -> None:
                       h.last_run_status or "-", str(h.failed_runs_in_a_row), (h.last_error or "")[:80],
                       style=style)
     console.print(table)
+
+
+@cli.command()
+@pass_app
+def run(app: App) -> None:
+    """Run the daily job once now: crawl, then build and send the digests (for cron).
+
+    Exits 1 when an outlet failed, a digest could not be delivered, or another run holds the lock.
+
+    \b
+    Example:
+      newsalert run          # e.g. from cron: 0 6 * * * cd /srv/newsalert && .venv/bin/newsalert run
+    """
+    from newsalert.service.job import daily_job
+
+    app.sessions  # noqa: B018 - migrate first
+    result = daily_job(app.config, app.sessions, trigger="run", log_level=app.log_level)
+    if result.skipped:
+        err_console.print(f"[yellow]Another daily job is running ({result.holder}); nothing done.[/]")
+        sys.exit(EXIT_ATTENTION)
+    assert result.crawl is not None
+    console.print(crawl_table(result.crawl.outlets, title=f"Crawl run {result.crawl.run_id}"))
+    if result.digests is not None:
+        sent = sum(1 for d in result.digests.digests if d.status == "sent")
+        console.print(f"Digests: {sent} sent, {len(result.digests.problems)} not delivered"
+                      + (f" ({result.digests.error})" if result.digests.error else ""))
+    sys.exit(EXIT_ATTENTION if result.needs_attention else EXIT_OK)
+
+
+@cli.command()
+@pass_app
+def serve(app: App) -> None:
+    """Run the daily job on schedule.cron, in the foreground, until SIGTERM or SIGINT.
+
+    A run missed while the service was down runs once on start (within schedule.misfire_grace_hours).
+    Logs go to stderr with timestamps; exit 0 on SIGTERM/SIGINT.
+
+    \b
+    Example:
+      newsalert --config /etc/newsalert/newsalert.yaml serve
+    """
+    from newsalert.service.scheduler import serve as serve_forever
+
+    app.sessions  # noqa: B018 - migrate before the first run
+    if app.verbosity >= 0:
+        logging.getLogger("newsalert").setLevel(logging.INFO)
+    sys.exit(serve_forever(app.config, app.sessions, log_level=app.log_level))
 
 
 @cli.command()

@@ -188,6 +188,9 @@ class CrawlRunRow(Base):
     trigger: Mapped[str] = mapped_column(String(20), default="manual")
     pid: Mapped[int | None]
     error: Mapped[str | None] = mapped_column(Text)
+    # The daily job's delivery step (None for a crawl on its own).
+    digests_sent: Mapped[int | None]
+    digests_failed: Mapped[int | None]
 
     outlet_runs: Mapped[list[OutletRunRow]] = relationship(back_populates="run")
 
@@ -260,3 +263,14 @@ class DigestItemRow(Base):
     position: Mapped[int]
 
     digest: Mapped[DigestRow] = relationship(back_populates="items")
+
+
+class LockRow(Base):
+    """A named lock with an expiry, held in the database so that processes on any machine agree."""
+
+    __tablename__ = "locks"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(200))
+    acquired_at: Mapped[datetime]
+    expires_at: Mapped[datetime]

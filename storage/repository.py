@@ -51,7 +51,7 @@ class UrlRecord:
     relevance: float | None = None
 
 
-def _insert(session: Session, table: Any) -> Insert:
+def dialect_insert(session: Session, table: Any) -> Insert:
     dialect = session.get_bind().dialect.name
     module = postgresql if dialect == "postgresql" else sqlite
     return module.insert(table)
@@ -69,7 +69,7 @@ def sync_outlets(session: Session, outlets: Iterable[Outlet]) -> dict[str, int]:
     for outlet in outlets:
         values = {"domain": outlet.domain, "url": outlet.url, "language": outlet.language,
                   "country": outlet.country, "enabled": outlet.enabled}
-        statement = _insert(session, OutletRow).values(name=outlet.name, created_at=utcnow(), **values)
+        statement = dialect_insert(session, OutletRow).values(name=outlet.name, created_at=utcnow(), **values)
         statement = statement.on_conflict_do_update(index_elements=["name"], set_=values)
         session.execute(statement)
         ids[outlet.name] = session.scalar(select(OutletRow.id).where(OutletRow.name == outlet.name))
@@ -94,7 +94,7 @@ def record_urls(session: Session, records: Iterable[UrlRecord]) -> None:
     for record in records:
         values = {"status": record.status, "reason": record.reason, "http_status": record.http_status,
                   "article_id": record.article_id, "relevance": record.relevance, "last_seen": now}
-        statement = _insert(session, SeenUrlRow).values(
+        statement = dialect_insert(session, SeenUrlRow).values(
             url=record.url, outlet_id=record.outlet_id, attempts=1, first_seen=now, **values)
         table = SeenUrlRow.__table__
         statement = statement.on_conflict_do_update(
@@ -111,13 +111,13 @@ def record_new_urls(session: Session, records: Iterable[UrlRecord]) -> None:
     rows = [{"url": r.url, "outlet_id": r.outlet_id, "status": r.status, "reason": r.reason,
              "attempts": 0, "first_seen": now, "last_seen": now} for r in records]
     if rows:
-        session.execute(_insert(session, SeenUrlRow).values(rows).on_conflict_do_nothing(
+        session.execute(dialect_insert(session, SeenUrlRow).values(rows).on_conflict_do_nothing(
             index_elements=["url"]))
 
 
 def insert_article(session: Session, values: dict[str, Any]) -> int | None:
     """Store an article; None when its canonical URL is already in the archive."""
-    statement = (_insert(session, ArticleRow).values(**values)
+    statement = (dialect_insert(session, ArticleRow).values(**values)
                  .on_conflict_do_nothing(index_elements=["canonical_url"])
                  .returning(ArticleRow.id))
     return session.scalar(statement)
@@ -167,7 +167,7 @@ def set_cluster(session: Session, article_id: int, cluster_id: int) -> None:
 
 
 def add_lsh_bands(session: Session, article_id: int, bands: tuple[tuple[int, int], ...]) -> None:
-    session.execute(_insert(session, LshBucketRow).values(
+    session.execute(dialect_insert(session, LshBucketRow).values(
         [{"band": band, "bucket": key, "article_id": article_id} for band, key in bands]).on_conflict_do_nothing())
 
 
@@ -176,12 +176,12 @@ def add_tags(session: Session, article_id: int, tags: Iterable[Any]) -> None:
     tags = list(tags)
     if not tags:
         return
-    session.execute(_insert(session, TagRow).values(
+    session.execute(dialect_insert(session, TagRow).values(
         [{"kind": t.kind, "code": t.code, "label": t.label} for t in tags]).on_conflict_do_nothing())
     ids = {(kind, code): id_ for id_, kind, code in session.execute(
         select(TagRow.id, TagRow.kind, TagRow.code).where(tuple_(TagRow.kind, TagRow.code).in_(
             [(t.kind, t.code) for t in tags])))}
-    session.execute(_insert(session, ArticleTagRow).values(
+    session.execute(dialect_insert(session, ArticleTagRow).values(
         [{"article_id": article_id, "tag_id": ids[(t.kind, t.code)], "salience": t.salience} for t in tags]
     ).on_conflict_do_nothing())
 

@@ -7,6 +7,7 @@ so both exercise the real Scrapy engine over real HTTP without any network.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -21,6 +22,7 @@ class Route:
     status: int = 200
     content_type: str | None = "text/html; charset=utf-8"
     headers: Mapping[str, str] = field(default_factory=dict)
+    delay: float = 0.0  # seconds to wait before answering, to play a slow site
 
     @classmethod
     def redirect(cls, location: str, status: int = 301) -> Route:
@@ -96,6 +98,8 @@ class SiteServer:
                 with server._lock:
                     server.requests.append(self.path)
                 route = server._lookup(self.path) or Route(b"<h1>Not found</h1>", status=404)
+                if route.delay:
+                    time.sleep(route.delay)
                 self.send_response(route.status)
                 if route.content_type:
                     self.send_header("Content-Type", route.content_type)
