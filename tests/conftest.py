@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import email
+import email.policy
 import os
+import socket
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass, field
+from email.message import Message
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+from aiosmtpd.controller import Controller
 from click.testing import CliRunner, Result
 from sqlalchemy import create_engine, text
 from sqlalchemy.exc import OperationalError
@@ -99,3 +105,42 @@ def run_cli(*args: str, env: dict[str, str] | None = None) -> Result:
 @pytest.fixture
 def cli_run() -> Any:
     return run_cli
+
+
+REFUSED = "gone@example.org"
+
+
+@dataclass
+class Mailbox:
+    """An SMTP server that keeps what it receives and refuses one recipient for good."""
+
+    messages: list[Message] = field(default_factory=list)
+    envelopes: list[tuple[str, list[str]]] = field(default_factory=list)
+
+    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, options: Any) -> str:
+        if address == REFUSED:
+            return "550 5.1.1 mailbox unavailable"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
+        self.messages.append(email.message_from_bytes(envelope.content, policy=email.policy.default))
+        return "250 Message accepted for delivery"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def smtp() -> Iterator[tuple[Mailbox, int]]:
+    mailbox = Mailbox()
+    controller = Controller(mailbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    yield mailbox, controller.port
+    controller.stop()
+
+

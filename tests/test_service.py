@@ -8,13 +8,12 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from pathlib import Path
 
 import pytest
-from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
 from newsalert.crawler.demo.server import Route, SiteServer
@@ -22,20 +21,10 @@ from newsalert.service.job import LOCK_NAME
 from newsalert.storage.db import open_database
 from newsalert.storage.locks import DatabaseLock
 from newsalert.storage.models import CrawlRunRow
-from tests.conftest import run_cli, write_config
+from tests.conftest import Mailbox, run_cli, write_config
 from tests.sites import build_second_outlet
-from tests.test_digest import Mailbox, free_port
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture
-def mailbox() -> Iterator[tuple[Mailbox, int]]:
-    box = Mailbox()
-    controller = Controller(box, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    yield box, controller.port
-    controller.stop()
 
 
 def slow_site(articles: int = 30, delay: float = 1.0) -> SiteServer:
@@ -95,8 +84,8 @@ def wait_for(condition: Callable[[], object], timeout: float = 60, what: str = "
     raise AssertionError(f"timed out after {timeout} s waiting for {what}")
 
 
-def test_scheduled_run_delivers_a_digest_and_sigterm_exits_0(tmp_path: Path, mailbox: tuple[Mailbox, int]) -> None:
-    box, port = mailbox
+def test_scheduled_run_delivers_a_digest_and_sigterm_exits_0(tmp_path: Path, smtp: tuple[Mailbox, int]) -> None:
+    box, port = smtp
     wire = build_second_outlet()
     config = service_config(tmp_path, wire.url("/"), wire.feed_url, port, cron="*/3 * * * * *")
     process = start_serve(config, tmp_path / "serve.log")
@@ -114,8 +103,8 @@ def test_scheduled_run_delivers_a_digest_and_sigterm_exits_0(tmp_path: Path, mai
     assert "Coast" in box.messages[0]["Subject"] or box.messages[0]["To"] == "reader@example.org"
 
 
-def test_missed_run_is_caught_up_once(tmp_path: Path, mailbox: tuple[Mailbox, int]) -> None:
-    _, port = mailbox
+def test_missed_run_is_caught_up_once(tmp_path: Path, smtp: tuple[Mailbox, int]) -> None:
+    _, port = smtp
     wire = build_second_outlet()
     due = datetime.now(UTC) - timedelta(minutes=3)  # the daily run was due three minutes ago
     config = service_config(tmp_path, wire.url("/"), wire.feed_url, port, cron=f"{due.minute} {due.hour} * * *")
@@ -136,8 +125,8 @@ def test_missed_run_is_caught_up_once(tmp_path: Path, mailbox: tuple[Mailbox, in
     assert "was missed" not in (tmp_path / "serve-1.log").read_text()
 
 
-def test_overlapping_runs_are_skipped(tmp_path: Path, mailbox: tuple[Mailbox, int]) -> None:
-    _, port = mailbox
+def test_overlapping_runs_are_skipped(tmp_path: Path, smtp: tuple[Mailbox, int]) -> None:
+    _, port = smtp
     wire = build_second_outlet()
     config = service_config(tmp_path, wire.url("/"), wire.feed_url, port, cron="0 6 * * *")
     engine, sessions = open_database(f"sqlite:///{tmp_path / 'service.db'}")
@@ -156,8 +145,8 @@ def test_overlapping_runs_are_skipped(tmp_path: Path, mailbox: tuple[Mailbox, in
         wire.server.stop()
 
 
-def test_two_services_on_one_database_never_run_at_once(tmp_path: Path, mailbox: tuple[Mailbox, int]) -> None:
-    _, port = mailbox
+def test_two_services_on_one_database_never_run_at_once(tmp_path: Path, smtp: tuple[Mailbox, int]) -> None:
+    _, port = smtp
     site = slow_site(articles=4, delay=1.0)  # each run lasts a few seconds: runs would overlap
     config = service_config(tmp_path, site.url("/"), site.url("/feed.xml"), port, cron="*/2 * * * * *")
     first, second = start_serve(config, tmp_path / "a.log"), start_serve(config, tmp_path / "b.log")
@@ -173,8 +162,8 @@ def test_two_services_on_one_database_never_run_at_once(tmp_path: Path, mailbox:
     assert "another daily job is running" in logs
 
 
-def test_sigterm_during_a_crawl_records_it_interrupted(tmp_path: Path, mailbox: tuple[Mailbox, int]) -> None:
-    _, port = mailbox
+def test_sigterm_during_a_crawl_records_it_interrupted(tmp_path: Path, smtp: tuple[Mailbox, int]) -> None:
+    _, port = smtp
     site = slow_site(articles=40, delay=1.5)
     config = service_config(tmp_path, site.url("/"), site.url("/feed.xml"), port, cron="*/2 * * * * *")
     process = start_serve(config, tmp_path / "serve.log")
@@ -188,8 +177,8 @@ def test_sigterm_during_a_crawl_records_it_interrupted(tmp_path: Path, mailbox: 
     assert run.status == "interrupted" and run.finished_at is not None
 
 
-def test_a_crashed_crawl_is_recorded_and_the_service_goes_on(tmp_path: Path, mailbox: tuple[Mailbox, int]) -> None:
-    _, port = mailbox
+def test_a_crashed_crawl_is_recorded_and_the_service_goes_on(tmp_path: Path, smtp: tuple[Mailbox, int]) -> None:
+    _, port = smtp
     site = slow_site(articles=6, delay=1.0)
     config = service_config(tmp_path, site.url("/"), site.url("/feed.xml"), port, cron="*/2 * * * * *")
     process = start_serve(config, tmp_path / "serve.log")
