@@ -93,11 +93,11 @@ def _backfill_stories() -> None:
         for article_id, text, fetched_at in rows:
             cluster_id = connection.execute(
                 sa.insert(clusters).values(created_at=fetched_at).returning(clusters.c.id)).scalar_one()
-            print_ = fingerprint(text)
+            fingerprinted = fingerprint(text)
             connection.execute(sa.update(articles).where(articles.c.id == article_id)
-                               .values(cluster_id=cluster_id, minhash=print_.signature))
+                               .values(cluster_id=cluster_id, minhash=fingerprinted.signature))
             connection.execute(sa.insert(buckets), [{"band": band, "bucket": key, "article_id": article_id}
-                                                    for band, key in print_.bands])
+                                                    for band, key in fingerprinted.bands])
         last_id = rows[-1][0]
 
 
