@@ -229,7 +229,9 @@ def search(app: App, query: str | None, since: str | None, until: str | None, ou
            limit: int, offset: int, fmt: str) -> None:
     """Search the archive; QUERY is full text over titles and article text.
 
-    Without QUERY, the newest articles matching the filters.
+    Words are all required; "a phrase", a OR b, and -word to exclude (put -- before a query that
+    starts with -). Case and accents do not matter; Chinese is searchable. Without QUERY, the
+    newest articles matching the filters.
 
     \b
     Example:

@@ -1,43 +1,114 @@
 """Full-text search over title and text: SQLite FTS5 (bm25) or PostgreSQL tsvector (ts_rank).
 
-User input never reaches SQL as text: it is reduced to words that are bound as parameters.
+Both index the same *search form* of the text: folded (lower case, no accents, one kind of
+dash) and cut into the matcher's tokens, Chinese characters one by one. So "cooperation"
+finds "coopération", and "南南合作" is found as a phrase of four characters, with the
+databases' own tokenizers.
+
+Queries: words (all required), "quoted phrases", OR between two terms, -exclusion. The
+query is parsed here and rebuilt from word tokens only, bound as a parameter: user input
+never reaches SQL or the FTS syntax as text.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 
-from sqlalchemy import Subquery, bindparam, func, literal_column, select, text
+from sqlalchemy import Connection, Subquery, bindparam, func, literal_column, select, text
 from sqlalchemy.orm import Session
 
+from newsalert.pipelines.matching import Tokenized
 from newsalert.storage.models import ArticleRow
 
-WORD = re.compile(r"\w+")
+QUERY_PART = re.compile(r'-?"[^"]*"|\S+')
+
+Term = tuple[str, ...]  # the folded tokens of a word or a phrase
 
 
 class QueryError(ValueError):
     """A search query that cannot be run; the message says why."""
 
 
-def query_words(query: str) -> list[str]:
-    words = WORD.findall(query)
-    if not words:
-        raise QueryError(f"nothing to search for in {query!r}: give at least one word")
-    return words
+@dataclass
+class ParsedQuery:
+    clauses: list[list[Term]] = field(default_factory=list)  # all clauses required; any term of a clause
+    excluded: list[Term] = field(default_factory=list)
+
+    @property
+    def terms(self) -> list[Term]:
+        return [term for clause in self.clauses for term in clause]
+
+
+def search_form(text: str | None) -> str:
+    return " ".join(Tokenized.of(text or "").folded)
+
+
+def parse_query(query: str) -> ParsedQuery:
+    if query.count('"') % 2:
+        raise QueryError(f"unbalanced quote in {query!r}: close the phrase with a second \"")
+    parsed = ParsedQuery()
+    join_next = False
+    for part in QUERY_PART.findall(query):
+        if part == "OR":
+            join_next = bool(parsed.clauses)
+            continue
+        negated = part.startswith("-") and len(part) > 1
+        term = tuple(Tokenized.of(part[1:] if negated else part).folded)
+        if not term:
+            continue  # punctuation, a lone * or (: nothing to search for
+        if negated:
+            parsed.excluded.append(term)
+        elif join_next:
+            parsed.clauses[-1].append(term)
+        else:
+            parsed.clauses.append([term])
+        join_next = False
+    if not parsed.clauses:
+        raise QueryError(f"nothing to search for in {query!r}: give at least one word that is not excluded")
+    return parsed
+
+
+def fts5_query(parsed: ParsedQuery) -> str:
+    def phrase(term: Term) -> str:
+        return '"' + " ".join(term) + '"'  # tokens are letters and digits only: no quote inside
+
+    required = " AND ".join("(" + " OR ".join(phrase(t) for t in clause) + ")" for clause in parsed.clauses)
+    return required + "".join(f" NOT {phrase(term)}" for term in parsed.excluded)
+
+
+def tsquery(parsed: ParsedQuery) -> str:
+    def phrase(term: Term) -> str:
+        return "(" + " <-> ".join(f"'{token}'" for token in term) + ")"
+
+    required = " & ".join("(" + " | ".join(phrase(t) for t in clause) + ")" for clause in parsed.clauses)
+    return required + "".join(f" & !{phrase(term)}" for term in parsed.excluded)
+
+
+INDEX_STATEMENTS = {
+    "postgresql": text("UPDATE articles SET search_vector = setweight(to_tsvector('simple', :title), 'A') "
+                       "|| setweight(to_tsvector('simple', :body), 'B') WHERE id = :id"),
+    "sqlite": text("INSERT INTO articles_fts(rowid, title, body) VALUES (:id, :title, :body)"),
+}
+
+
+def index_article(session: Session | Connection, article_id: int, title: str, body: str) -> None:
+    """Add an article to the full-text index (every new article; the migration for old ones)."""
+    dialect = session.get_bind().dialect.name if isinstance(session, Session) else session.dialect.name
+    session.execute(INDEX_STATEMENTS[dialect], {"id": article_id, "title": search_form(title),
+                                                "body": search_form(body)})
 
 
 def fulltext_matches(session: Session, query: str) -> Subquery:
-    """A subquery of (article_id, rank) for articles containing every word; lower rank is better."""
-    words = query_words(query)
+    """A subquery of (article_id, rank) for the articles matching `query`; lower rank is better."""
+    parsed = parse_query(query)
     if session.get_bind().dialect.name == "postgresql":
-        tsquery = func.plainto_tsquery("simple", bindparam("fts_query", " ".join(words)))
+        compiled = func.to_tsquery("simple", bindparam("fts_query", tsquery(parsed)))
         vector = literal_column("articles.search_vector")
-        return (select(ArticleRow.id.label("article_id"), (-func.ts_rank(vector, tsquery)).label("rank"))
-                .where(vector.op("@@")(tsquery)).subquery("matches"))
-    # FTS5 syntax: each word a quoted string, all of them required; title weighs 5x the text.
-    match = " ".join(f'"{word}"' for word in words)
+        return (select(ArticleRow.id.label("article_id"), (-func.ts_rank(vector, compiled)).label("rank"))
+                .where(vector.op("@@")(compiled)).subquery("matches"))
     return (select(literal_column("rowid").label("article_id"),
-                   literal_column("bm25(articles_fts, 5.0, 1.0)").label("rank"))
+                   literal_column("bm25(articles_fts, 5.0, 1.0)").label("rank"))  # the title weighs 5 times
             .select_from(text("articles_fts"))
-            .where(literal_column("articles_fts").op("MATCH")(bindparam("fts_query", match)))
+            .where(literal_column("articles_fts").op("MATCH")(bindparam("fts_query", fts5_query(parsed))))
             .subquery("matches"))

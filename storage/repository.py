@@ -17,7 +17,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, contains_eager, joinedload, selectinload
 
 from newsalert.config.models import Outlet
-from newsalert.storage.fulltext import fulltext_matches
+from newsalert.storage.fulltext import fulltext_matches, index_article
 from newsalert.storage.models import (
     ArticleRow,
     ArticleTagRow,
@@ -120,7 +120,10 @@ def insert_article(session: Session, values: dict[str, Any]) -> int | None:
     statement = (dialect_insert(session, ArticleRow).values(**values)
                  .on_conflict_do_nothing(index_elements=["canonical_url"])
                  .returning(ArticleRow.id))
-    return session.scalar(statement)
+    article_id = session.scalar(statement)
+    if article_id is not None:
+        index_article(session, article_id, values["title"], values["text"])
+    return article_id
 
 
 @dataclass(frozen=True)

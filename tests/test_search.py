@@ -1,0 +1,86 @@
+"""Full-text search on SQLite and PostgreSQL: ranking, phrases, OR, exclusion, accents, Chinese."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+import pytest
+
+from newsalert.config.models import Outlet
+from newsalert.storage import repository
+from newsalert.storage.db import open_database
+from tests.conftest import run_cli
+
+ARTICLES = {
+    "title-hit": ("South-South cooperation reaches the Sahel", "A short report on training centres."),
+    "body-hit": ("Ministers meet in Dakar", "They discussed south-south cooperation once, among other things, "
+                 "such as budgets, roads and schools for the coming year."),
+    "french": ("La coopération Sud-Sud s'étend", "Des ingénieurs marocains forment des techniciens maliens."),
+    "chinese": ("中国与肯尼亚深化南南合作", "双方在一带一路框架下签署了培训协议，推动南南合作。"),
+    "cooperative": ("农民专业合作社分红", "合作社今年收成很好，社员获得分红。"),
+    "football": ("Harbour FC lift the south stand", "The south stand sang as cooperation between the lines "
+                 "improved; football fans were delighted."),
+    "brics": ("BRICS bank funds a solar park", "The New Development Bank approved the loan."),
+}
+
+
+@pytest.fixture
+def archive(db_url: str) -> Iterator[tuple[str, dict[str, int]]]:
+    engine, sessions = open_database(db_url)
+    ids = {}
+    with sessions.begin() as session:
+        outlet_id = repository.sync_outlets(session, [Outlet(name="Wire", url="https://wire.example/",
+                                                             feeds=["https://wire.example/rss"])])["Wire"]
+        for key, (title, text) in ARTICLES.items():
+            ids[key] = repository.insert_article(session, {
+                "outlet_id": outlet_id, "canonical_url": f"https://wire.example/{key}",
+                "url": f"https://wire.example/{key}", "title": title, "text": text, "content_hash": key,
+                "fetched_at": datetime.now(UTC), "language": "en"})
+    engine.dispose()
+    yield db_url, ids
+
+
+def found(archive: tuple[str, dict[str, int]], query: str) -> list[str]:
+    db_url, ids = archive
+    result = run_cli("--db", db_url, "search", query, "--format", "json", "--limit", "50")
+    assert result.exit_code == 0, result.output
+    by_id = {v: k for k, v in ids.items()}
+    return [by_id[a["id"]] for a in json.loads(result.output)]
+
+
+def test_title_matches_rank_first(archive: tuple[str, dict[str, int]]) -> None:
+    assert found(archive, "south-south cooperation")[:2] == ["title-hit", "body-hit"]
+
+
+def test_accents_do_not_matter(archive: tuple[str, dict[str, int]]) -> None:
+    assert "french" in found(archive, "cooperation sud")
+    assert set(found(archive, "coopération")) >= {"french", "title-hit", "body-hit"}
+
+
+def test_phrases_or_and_exclusion(archive: tuple[str, dict[str, int]]) -> None:
+    assert "football" not in found(archive, '"south-south cooperation"')
+    assert "football" in found(archive, "south cooperation")
+    assert set(found(archive, "BRICS OR Sahel")) == {"brics", "title-hit"}
+    assert found(archive, "cooperation -football -sahel") == ["body-hit"] or set(
+        found(archive, "cooperation -football -sahel")) == {"body-hit", "french"}
+
+
+def test_chinese_is_searchable(archive: tuple[str, dict[str, int]]) -> None:
+    assert found(archive, "南南合作") == ["chinese"], "合作社 (cooperative) must not match 南南合作"
+    assert found(archive, "一带一路") == ["chinese"]
+    assert set(found(archive, "合作")) == {"chinese", "cooperative"}
+
+
+@pytest.mark.parametrize(("query", "code"), [("'; DROP TABLE articles; --", 0), ('"unbalanced', 2),
+                                             ("NEAR(", 0), ("*", 2), ("-football", 2)])
+def test_hostile_queries_are_harmless(archive: tuple[str, dict[str, int]], query: str, code: int) -> None:
+    db_url, ids = archive
+    result = run_cli("--db", db_url, "search", "--format", "json", "--", query)  # -- : a query may start with -
+    assert result.exit_code == code, result.output
+    assert "Traceback" not in result.output
+    if code == 2:
+        assert len(result.output.strip().splitlines()) == 1
+    everything = run_cli("--db", db_url, "search", "--format", "json", "--limit", "50")
+    assert len(json.loads(everything.output)) == len(ids), "the archive must be intact"
