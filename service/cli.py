@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import sys
@@ -25,7 +26,7 @@ from newsalert.config import Config, ConfigError, load_config
 from newsalert.service import output
 from newsalert.storage import repository
 from newsalert.storage.db import DatabaseError, open_database
-from newsalert.storage.fulltext import QueryError
+from newsalert.storage.fulltext import QueryError, parse_query
 from newsalert.storage.models import SubscriberRow
 
 # Piped output is read by people too (logs, mail from cron): do not squeeze it to 80 columns.
@@ -220,13 +221,17 @@ def crawl_table(tallies: dict[str, dict[str, Any]], *, title: str) -> Table:
 @click.option("--tag", "tags", multiple=True, metavar="TAG",
               help="Only articles with this tag: a theme (trade), an initiative (BRI), or kind:code "
                    "(repeatable: all of them).")
+@click.option("--sort", type=click.Choice(["relevance", "date"]), default="relevance", show_default=True,
+              help="With a query, best matches first, or newest first.")
+@click.option("--collapse", is_flag=True, help="One row per story (its best-ranked article), not per article.")
 @click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 10_000))
 @click.option("--offset", default=0, type=click.IntRange(min=0), help="Skip the first N results.")
-@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "ndjson", "csv"]), default="table",
+              show_default=True, help="ndjson: one JSON object a line, for piping.")
 @pass_app
 def search(app: App, query: str | None, since: str | None, until: str | None, outlets: tuple[str, ...],
            languages: tuple[str, ...], countries: tuple[str, ...], regions: tuple[str, ...], tags: tuple[str, ...],
-           limit: int, offset: int, fmt: str) -> None:
+           sort: str, collapse: bool, limit: int, offset: int, fmt: str) -> None:
     """Search the archive; QUERY is full text over titles and article text.
 
     Words are all required; "a phrase", a OR b, and -word to exclude (put -- before a query that
@@ -241,7 +246,7 @@ def search(app: App, query: str | None, since: str | None, until: str | None, ou
     filters = repository.SearchFilters(
         query=query, since=parse_when(since, "--since"), until=parse_when(until, "--until"),
         outlets=outlets, languages=languages, countries=countries, regions=regions, tags=tags,
-        limit=limit, offset=offset)
+        sort=sort, collapse=collapse, limit=limit, offset=offset)
     with app.sessions() as session:
         try:
             articles = repository.search_articles(session, filters)
@@ -250,10 +255,14 @@ def search(app: App, query: str | None, since: str | None, until: str | None, ou
         copies = repository.story_copies(session, articles)
         if fmt == "json":
             click.echo(output.to_json([output.article_json(a, copies.get(a.id)) for a in articles]))
+        elif fmt == "ndjson":
+            for article in articles:
+                click.echo(json.dumps(output.article_json(article, copies.get(article.id)), ensure_ascii=False))
         elif fmt == "csv":
             click.echo(output.articles_csv(articles, copies), nl=False)
         elif articles:
-            console.print(output.articles_table(articles, copies))
+            terms = parse_query(query).terms if query else ()
+            console.print(output.articles_table(articles, copies, terms=terms))
         else:
             err_console.print("No articles match.")
 

@@ -5,12 +5,15 @@ from __future__ import annotations
 import csv
 import io
 import json
+import unicodedata
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
 from rich.table import Table
+from rich.text import Text
 
+from newsalert.pipelines.matching import TOKEN, fold
 from newsalert.storage.models import ArticleRow
 from newsalert.storage.repository import StoryCopy
 
@@ -73,8 +76,29 @@ def articles_csv(articles: Iterable[ArticleRow], copies: dict[int, list[StoryCop
     return buffer.getvalue()
 
 
+SNIPPET_WIDTH = 180
+
+
+def highlighted_snippet(text: str, terms: Sequence[tuple[str, ...]]) -> Text:
+    """A short passage of `text` around the first match of `terms` (folded tokens), matches in bold."""
+    flat = unicodedata.normalize("NFKC", " ".join(text.split()))
+    spans = [(m.start(), m.end(), fold(m.group())) for m in TOKEN.finditer(flat)]
+    words = [word for _, _, word in spans]
+    hits = sorted((spans[i][0], spans[i + len(term) - 1][1]) for term in terms if term
+                  for i in range(len(words) - len(term) + 1) if tuple(words[i:i + len(term)]) == term)
+    start = max(0, hits[0][0] - 60) if hits else 0
+    window = flat[start:start + SNIPPET_WIDTH]
+    prefix = "…" if start else ""
+    snippet = Text(prefix + window + ("…" if start + SNIPPET_WIDTH < len(flat) else ""), style="dim")
+    for hit_start, hit_end in hits:
+        if start <= hit_start and hit_end <= start + SNIPPET_WIDTH:
+            offset = len(prefix) - start
+            snippet.stylize("bold yellow not dim", hit_start + offset, hit_end + offset)
+    return snippet
+
+
 def articles_table(articles: Sequence[ArticleRow], copies: dict[int, list[StoryCopy]], *,
-                   title: str | None = None) -> Table:
+                   title: str | None = None, terms: Sequence[tuple[str, ...]] = ()) -> Table:
     table = Table(title=title, show_lines=False, header_style="bold")
     table.add_column("id", justify="right", style="cyan", no_wrap=True)
     table.add_column("published", no_wrap=True)
@@ -87,8 +111,11 @@ def articles_table(articles: Sequence[ArticleRow], copies: dict[int, list[StoryC
         when = article.published_at or article.fetched_at
         story = len(copies.get(article.id, [])) + 1
         countries = ", ".join(link.tag.code for link in article.tags if link.tag.kind == "country")
+        headline = Text(article.title, style="bold")
+        if terms:
+            headline.append("\n").append_text(highlighted_snippet(article.text, terms))
         table.add_row(str(article.id), f"{when:%Y-%m-%d %H:%M}", article.outlet.name, article.language or "",
-                      article.title, f"×{story}" if story > 1 else "", countries)
+                      headline, f"×{story}" if story > 1 else "", countries)
     return table
 
 

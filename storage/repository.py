@@ -276,6 +276,8 @@ class SearchFilters:
     countries: tuple[str, ...] = ()  # ISO codes; an article matches any of them
     regions: tuple[str, ...] = ()
     tags: tuple[str, ...] = ()  # "trade", "BRI", or "theme:trade"; an article must have every one
+    sort: str = "relevance"  # relevance (with a query) or date
+    collapse: bool = False  # one article per story: the best ranked
     limit: int = 20
     offset: int = 0
 
@@ -305,9 +307,26 @@ def search_articles(session: Session, filters: SearchFilters) -> list[ArticleRow
         kind, _, code = tag.rpartition(":")
         conditions.append(_tagged(kind or None, [code]))
     statement = statement.where(and_(*conditions)) if conditions else statement
+    if filters.sort == "date":
+        order = []
     statement = statement.order_by(*order, when.desc(), ArticleRow.id.desc())
     statement = statement.options(contains_eager(ArticleRow.outlet), selectinload(ArticleRow.tags))
-    return list(session.scalars(statement.limit(filters.limit).offset(filters.offset)))
+    if not filters.collapse:
+        return list(session.scalars(statement.limit(filters.limit).offset(filters.offset)))
+    # One row per story: walk the ranked results and keep each cluster's first article.
+    wanted, kept, seen, start = filters.offset + filters.limit, [], set(), 0
+    batch = max(wanted * 3, 100)
+    while len(kept) < wanted:
+        rows = list(session.scalars(statement.limit(batch).offset(start)))
+        for article in rows:
+            story = article.cluster_id if article.cluster_id is not None else -article.id
+            if story not in seen:
+                seen.add(story)
+                kept.append(article)
+        if len(rows) < batch:
+            break
+        start += batch
+    return kept[filters.offset:wanted]
 
 
 def _tagged(kind: str | None, codes: Collection[str]) -> Any:

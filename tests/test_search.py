@@ -84,3 +84,24 @@ def test_hostile_queries_are_harmless(archive: tuple[str, dict[str, int]], query
         assert len(result.output.strip().splitlines()) == 1
     everything = run_cli("--db", db_url, "search", "--format", "json", "--limit", "50")
     assert len(json.loads(everything.output)) == len(ids), "the archive must be intact"
+
+
+def test_sort_by_date_collapse_and_ndjson(archive: tuple[str, dict[str, int]]) -> None:
+    db_url, ids = archive
+    by_date = run_cli("--db", db_url, "search", "cooperation", "--sort", "date", "--format", "json")
+    dates = [a["fetched_at"] for a in json.loads(by_date.output)]
+    assert dates == sorted(dates, reverse=True)
+    lines = run_cli("--db", db_url, "search", "--format", "ndjson", "--limit", "50").output.splitlines()
+    assert len(lines) == len(ids) and all(json.loads(line)["url"].startswith("https://") for line in lines)
+    collapsed = run_cli("--db", db_url, "search", "--collapse", "--format", "json", "--limit", "50")
+    assert len(json.loads(collapsed.output)) == len(ids), "without clusters every article is its own story"
+
+
+def test_snippets_highlight_the_matched_words() -> None:
+    from newsalert.service.output import highlighted_snippet
+
+    text = "Budgets came first. " * 10 + "Then the Coopération Sud-Sud programme was discussed at length."
+    snippet = highlighted_snippet(text, [("cooperation", "sud", "sud")])
+    assert snippet.plain.startswith("…") and "Coopération Sud-Sud" in snippet.plain
+    bold = [snippet.plain[span.start:span.end] for span in snippet.spans if "bold" in str(span.style)]
+    assert bold == ["Coopération Sud-Sud"]
