@@ -312,27 +312,43 @@ def show(app: App, article_id: int, fmt: str) -> None:
 
 
 @cli.command()
+@click.option("--since", default="30d", show_default=True, metavar="WHEN",
+              help="The window of the figures per day, outlet, country and theme: a date or an age.")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
 @pass_app
-def stats(app: App, fmt: str) -> None:
-    """Archive size and crawl health: per outlet, articles stored, the last new one, the last error.
+def stats(app: App, since: str, fmt: str) -> None:
+    """Archive figures and crawl health: articles per day, outlet, country and theme over a
+    window; per outlet the last new article, failed runs in a row, the last error, and
+    whether its yield dropped.
 
     \b
     Example:
-      newsalert stats --format json
+      newsalert stats --since 7d --format json
     """
     now = datetime.now(UTC)
+    window = parse_when(since, "--since", now=now)
+    assert window is not None
     with app.sessions() as session:
         totals = repository.archive_totals(session)
         health = repository.outlet_health(session)
+        yields = {y.name: y for y in repository.outlet_yields(session, now)}
         last_run = repository.latest_run(session)
         seen = repository.seen_status_counts(session)
+        per_day = repository.articles_per_day(session, window)
+        per_outlet = repository.articles_per_outlet(session, window)
+        per_country = repository.articles_per_tag(session, "country", window)
+        per_theme = repository.articles_per_tag(session, "theme", window)
     if fmt == "json":
         click.echo(output.to_json({
             "articles": totals["articles"], "outlets": totals["outlets"],
             "first_fetched": output.iso(totals["first_fetched"]),
             "last_fetched": output.iso(totals["last_fetched"]),
             "urls_by_status": seen,
+            "window": {"since": output.iso(window), "until": output.iso(now)},
+            "per_day": [{"date": day, "articles": n} for day, n in per_day],
+            "per_outlet": [{"outlet": name, "articles": n} for name, n in per_outlet],
+            "per_country": [{"country": code, "name": label, "articles": n} for code, label, n in per_country],
+            "per_theme": [{"theme": code, "label": label, "articles": n} for code, label, n in per_theme],
             "last_run": None if last_run is None else {
                 "id": last_run.id, "status": last_run.status, "started_at": output.iso(last_run.started_at),
                 "finished_at": output.iso(last_run.finished_at), "error": last_run.error,
@@ -342,6 +358,9 @@ def stats(app: App, fmt: str) -> None:
                 "name": h.name, "enabled": h.enabled, "articles": h.articles,
                 "last_article_at": output.iso(h.last_article_at), "last_run_status": h.last_run_status,
                 "failed_runs_in_a_row": h.failed_runs_in_a_row, "last_error": h.last_error,
+                "articles_last_week": yields[h.name].last_week,
+                "weekly_average_before": yields[h.name].weekly_average,
+                "yield_dropped": yields[h.name].dropped,
             } for h in health],
         }))
         return
@@ -349,17 +368,29 @@ def stats(app: App, fmt: str) -> None:
                   + (f", last fetched {output.since_label(totals['last_fetched'], now)}"
                      if totals["last_fetched"] else ""))
     if last_run:
-        console.print(f"Last crawl run {last_run.id}: [bold]{last_run.status}[/], started "
+        console.print(f"Last run {last_run.id} ({last_run.trigger}): [bold]{last_run.status}[/], started "
                       f"{last_run.started_at:%Y-%m-%d %H:%M} UTC" + (f" — {last_run.error}" if last_run.error else ""))
+    if per_day:
+        counts = dict(per_day)
+        days = [(window + timedelta(days=i)).date().isoformat() for i in range((now - window).days + 1)]
+        console.print(f"Per day since {window:%Y-%m-%d}: {output.sparkline([counts.get(d, 0) for d in days])} "
+                      f"(max {max(counts.values())})")
+    for label, rows in (("outlets", list(per_outlet)),
+                        ("countries", [(f"{code} {name}", c) for code, name, c in per_country]),
+                        ("themes", [(name, c) for _code, name, c in per_theme])):
+        if rows:
+            console.print(f"Top {label}: " + ", ".join(f"{name} {count}" for name, count in rows[:10]))
     table = Table(header_style="bold")
     for name, justify in (("outlet", "left"), ("articles", "right"), ("last new article", "left"),
-                          ("last run", "left"), ("failed runs in a row", "right"), ("last error", "left")):
+                          ("last 7 days / usual", "right"), ("last run", "left"), ("failed runs in a row", "right"),
+                          ("last error", "left")):
         table.add_column(name, justify=justify)  # type: ignore[arg-type]
     for h in health:
-        style = "red" if h.failed_runs_in_a_row else ("dim" if not h.enabled else "")
+        y = yields[h.name]
+        style = "red" if h.failed_runs_in_a_row or y.dropped else ("dim" if not h.enabled else "")
         table.add_row(h.name, str(h.articles), output.since_label(h.last_article_at, now),
-                      h.last_run_status or "-", str(h.failed_runs_in_a_row), (h.last_error or "")[:80],
-                      style=style)
+                      f"{y.last_week} / {y.weekly_average:.1f}" + (" ↓" if y.dropped else ""),
+                      h.last_run_status or "-", str(h.failed_runs_in_a_row), (h.last_error or "")[:80], style=style)
     console.print(table)
 
 

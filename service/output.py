@@ -128,3 +128,14 @@ def since_label(value: datetime | None, now: datetime) -> str:
     if hours < 48:
         return f"{hours:.0f} h ago"
     return f"{hours / 24:.0f} days ago"
+
+
+SPARKS = "▁▂▃▄▅▆▇█"
+
+
+def sparkline(values: Sequence[int]) -> str:
+    """A one-line chart: ▁ for none, █ for the largest."""
+    top = max(values, default=0)
+    if not top:
+        return SPARKS[0] * len(values)
+    return "".join(SPARKS[min(len(SPARKS) - 1, round(v / top * (len(SPARKS) - 1)))] for v in values)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Insert, and_, func, or_, select, tuple_, update
@@ -388,3 +388,50 @@ def archive_totals(session: Session) -> dict[str, Any]:
         func.min(ArticleRow.fetched_at), func.max(ArticleRow.fetched_at), func.count())).one()
     return {"articles": count, "outlets": session.scalar(select(func.count()).select_from(OutletRow)),
             "first_fetched": first, "last_fetched": last}
+
+
+def articles_per_day(session: Session, since: datetime) -> list[tuple[str, int]]:
+    when = func.coalesce(ArticleRow.published_at, ArticleRow.fetched_at)
+    day = func.date(when)
+    rows = session.execute(select(day, func.count()).where(when >= since).group_by(day).order_by(day)).all()
+    return [(str(d), n) for d, n in rows]
+
+
+def articles_per_outlet(session: Session, since: datetime) -> list[tuple[str, int]]:
+    when = func.coalesce(ArticleRow.published_at, ArticleRow.fetched_at)
+    return [(name, n) for name, n in session.execute(
+        select(OutletRow.name, func.count()).join(ArticleRow, ArticleRow.outlet_id == OutletRow.id)
+        .where(when >= since).group_by(OutletRow.name).order_by(func.count().desc(), OutletRow.name)).all()]
+
+
+def articles_per_tag(session: Session, kind: str, since: datetime, *, limit: int = 20) -> list[tuple[str, str, int]]:
+    when = func.coalesce(ArticleRow.published_at, ArticleRow.fetched_at)
+    return [(code, label, n) for code, label, n in session.execute(
+        select(TagRow.code, TagRow.label, func.count()).join(ArticleTagRow, ArticleTagRow.tag_id == TagRow.id)
+        .join(ArticleRow, ArticleRow.id == ArticleTagRow.article_id)
+        .where(TagRow.kind == kind, when >= since).group_by(TagRow.code, TagRow.label)
+        .order_by(func.count().desc(), TagRow.code).limit(limit)).all()]
+
+
+@dataclass(frozen=True)
+class OutletYield:
+    name: str
+    last_week: int
+    weekly_average: float  # over the four weeks before
+
+    @property
+    def dropped(self) -> bool:
+        """Fewer than half its usual articles in the last seven days (and it usually has some)."""
+        return self.weekly_average >= 2 and self.last_week < self.weekly_average / 2
+
+
+def outlet_yields(session: Session, now: datetime) -> list[OutletYield]:
+    week_ago, five_weeks_ago = now - timedelta(days=7), now - timedelta(days=35)
+    recent = dict(session.execute(select(ArticleRow.outlet_id, func.count()).where(
+        ArticleRow.fetched_at >= week_ago).group_by(ArticleRow.outlet_id)).all())
+    before = dict(session.execute(
+        select(ArticleRow.outlet_id, func.count())
+        .where(ArticleRow.fetched_at >= five_weeks_ago, ArticleRow.fetched_at < week_ago)
+        .group_by(ArticleRow.outlet_id)).all())
+    return [OutletYield(outlet.name, recent.get(outlet.id, 0), before.get(outlet.id, 0) / 4)
+            for outlet in session.scalars(select(OutletRow).order_by(OutletRow.name))]

@@ -105,3 +105,36 @@ def test_snippets_highlight_the_matched_words() -> None:
     assert snippet.plain.startswith("…") and "Coopération Sud-Sud" in snippet.plain
     bold = [snippet.plain[span.start:span.end] for span in snippet.spans if "bold" in str(span.style)]
     assert bold == ["Coopération Sud-Sud"]
+
+
+def test_stats_per_day_tag_and_yield_drop(db_url: str) -> None:
+    from datetime import timedelta
+
+    from newsalert.pipelines.tagging import Tag
+
+    engine, sessions = open_database(db_url)
+    now = datetime.now(UTC)
+    with sessions.begin() as session:
+        ids = repository.sync_outlets(session, [
+            Outlet(name=name, url=f"https://{name}.example/", feeds=[f"https://{name}.example/rss"])
+            for name in ("steady", "fading")])
+        tags = [Tag("country", "KE", "Kenya", 5), Tag("theme", "trade", "Trade", 3)]
+        for number in range(12):  # "fading": three articles a week for four weeks, then none
+            when = now - timedelta(days=8 + number * 2)
+            article_id = repository.insert_article(session, {
+                "outlet_id": ids["fading"], "canonical_url": f"https://x.example/{number}",
+                "url": f"https://x.example/{number}", "title": f"Story {number}", "text": "cooperation " * 60,
+                "content_hash": str(number), "fetched_at": when, "published_at": when})
+            repository.add_tags(session, article_id, tags)
+        repository.insert_article(session, {
+            "outlet_id": ids["steady"], "canonical_url": "https://x.example/s", "url": "https://x.example/s",
+            "title": "Today", "text": "cooperation " * 60, "content_hash": "s", "fetched_at": now, "published_at": now})
+    engine.dispose()
+    stats = json.loads(run_cli("--db", db_url, "stats", "--since", "60d", "--format", "json").output)
+    assert sum(day["articles"] for day in stats["per_day"]) == 13
+    assert stats["per_country"] == [{"country": "KE", "name": "Kenya", "articles": 12}]
+    assert stats["per_theme"][0]["theme"] == "trade"
+    health = {h["name"]: h for h in stats["outlets_health"]}
+    assert health["fading"]["yield_dropped"] and not health["steady"]["yield_dropped"]
+    table = run_cli("--db", db_url, "stats", "--since", "60d")
+    assert table.exit_code == 0 and "▁" in table.output and "↓" in table.output
