@@ -26,18 +26,36 @@ ARTICLES = {
 }
 
 
+# Per article: outlet, language, days since publication, country tags (for the filter tests).
+DETAILS = {"title-hit": ("Wire", "en", 1, ["SN"]), "body-hit": ("Wire", "en", 3, ["SN"]),
+           "french": ("Courrier", "fr", 10, ["MA", "ML"]), "chinese": ("Courrier", "zh", 20, ["CN", "KE"]),
+           "cooperative": ("Courrier", "zh", 40, ["CN"]), "football": ("Wire", "en", 2, []),
+           "brics": ("Wire", "en", 5, ["ZA"])}
+REGIONS = {"SN": "africa", "MA": "africa", "ML": "africa", "KE": "africa", "ZA": "africa", "CN": "asia"}
+
+
 @pytest.fixture
 def archive(db_url: str) -> Iterator[tuple[str, dict[str, int]]]:
+    from datetime import timedelta
+
+    from newsalert.pipelines.tagging import Tag
+
     engine, sessions = open_database(db_url)
     ids = {}
+    now = datetime.now(UTC)
     with sessions.begin() as session:
-        outlet_id = repository.sync_outlets(session, [Outlet(name="Wire", url="https://wire.example/",
-                                                             feeds=["https://wire.example/rss"])])["Wire"]
+        outlets = repository.sync_outlets(session, [
+            Outlet(name=name, url=f"https://{name.lower()}.example/", feeds=[f"https://{name.lower()}.example/rss"])
+            for name in ("Wire", "Courrier")])
         for key, (title, text) in ARTICLES.items():
+            outlet, language, days, countries = DETAILS[key]
             ids[key] = repository.insert_article(session, {
-                "outlet_id": outlet_id, "canonical_url": f"https://wire.example/{key}",
+                "outlet_id": outlets[outlet], "canonical_url": f"https://wire.example/{key}",
                 "url": f"https://wire.example/{key}", "title": title, "text": text, "content_hash": key,
-                "fetched_at": datetime.now(UTC), "language": "en"})
+                "fetched_at": now, "published_at": now - timedelta(days=days), "language": language})
+            repository.add_tags(session, ids[key], [Tag("country", c, c, 5.0) for c in countries]
+                                + [Tag("region", r, r, 5.0) for r in sorted({REGIONS[c] for c in countries})]
+                                + ([Tag("initiative", "BRI", "Belt and Road", 3.0)] if key == "chinese" else []))
     engine.dispose()
     yield db_url, ids
 
@@ -138,3 +156,38 @@ def test_stats_per_day_tag_and_yield_drop(db_url: str) -> None:
     assert health["fading"]["yield_dropped"] and not health["steady"]["yield_dropped"]
     table = run_cli("--db", db_url, "stats", "--since", "60d")
     assert table.exit_code == 0 and "▁" in table.output and "↓" in table.output
+
+
+FILTERS = [
+    (["--since", "4d"], {"title-hit", "body-hit", "football"}),
+    (["--until", "15d"], {"chinese", "cooperative"}),
+    (["--since", "30d", "--until", "4d"], {"french", "chinese", "brics"}),
+    (["--outlet", "courrier"], {"french", "chinese", "cooperative"}),
+    (["--lang", "fr", "--lang", "zh"], {"french", "chinese", "cooperative"}),
+    (["--country", "ke", "--country", "ZA"], {"chinese", "brics"}),
+    (["--region", "asia"], {"chinese", "cooperative"}),
+    (["--tag", "BRI"], {"chinese"}),
+    (["--tag", "country:CN", "--tag", "region:africa"], {"chinese"}),
+]
+
+
+@pytest.mark.parametrize(("options", "expected"), FILTERS, ids=lambda v: " ".join(v) if isinstance(v, list) else "")
+def test_each_filter(archive: tuple[str, dict[str, int]], options: list[str], expected: set[str]) -> None:
+    db_url, ids = archive
+    result = run_cli("--db", db_url, "search", *options, "--format", "json", "--limit", "50")
+    assert result.exit_code == 0, result.output
+    by_id = {v: k for k, v in ids.items()}
+    assert {by_id[a["id"]] for a in json.loads(result.output)} == expected
+
+
+def test_limit_offset_and_every_format(archive: tuple[str, dict[str, int]]) -> None:
+    db_url, _ = archive
+    everything = json.loads(run_cli("--db", db_url, "search", "--format", "json", "--limit", "50").output)
+    page = json.loads(run_cli("--db", db_url, "search", "--format", "json", "--limit", "2", "--offset", "3").output)
+    assert [a["id"] for a in page] == [a["id"] for a in everything[3:5]]
+    csv_lines = run_cli("--db", db_url, "search", "cooperation", "--format", "csv").output.splitlines()
+    assert csv_lines[0].startswith("id,url,title,outlet") and len(csv_lines) == 1 + len(found(archive, "cooperation"))
+    table = run_cli("--db", db_url, "search", "cooperation")
+    assert table.exit_code == 0 and "South-South cooperation reaches the Sahel" in table.output
+    assert all(json.loads(line)["outlet"] in ("Wire", "Courrier") for line in
+               run_cli("--db", db_url, "search", "--format", "ndjson").output.splitlines())
