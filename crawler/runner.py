@@ -114,6 +114,11 @@ def run_crawl(config: Config, outlets: list[Outlet], *, max_articles: int | None
     return CrawlResult(run_id, final["status"], final["tallies"], final.get("error"))
 
 
+def _without_traceback(record: logging.LogRecord) -> bool:
+    record.exc_info, record.exc_text = None, None
+    return True
+
+
 def _close_run(config: Config, run_id: int | None, status: str, error: str | None) -> None:
     if run_id is None:
         return
@@ -145,6 +150,10 @@ def _crawl_in_child(config: Config, outlet_names: list[str], max_articles: int |
     frontier = Frontier(sessions, outlets, outlet_ids, config.settings.crawl, max_articles=max_articles)
 
     process = CrawlerProcess(scrapy_settings(config.settings.crawl, topics=config.topics, log_level=log_level))
+    if log_level != "DEBUG":
+        # An unreachable site is reported once per source by the spider; Scrapy's robots.txt
+        # middleware would add a full traceback for every one of them.
+        logging.getLogger("scrapy.downloadermiddlewares.robotstxt").addFilter(_without_traceback)
     crawler = process.create_crawler(OutletsSpider)
     close_reason: list[str] = []
 

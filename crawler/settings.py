@@ -25,6 +25,7 @@ def scrapy_settings(crawl: CrawlSettings, *, topics: TopicsFile | None = None,
         "DOWNLOAD_MAXSIZE": crawl.max_page_bytes,
         "DOWNLOAD_WARNSIZE": 0,
         "RETRY_TIMES": 1,  # within a run; later runs retry up to crawl.max_attempts
+        "RETRY_GIVE_UP_LOG_LEVEL": "WARNING",  # the run records and reports every failure itself
         "REDIRECT_MAX_TIMES": 5,
         "COOKIES_ENABLED": False,
         "TELNETCONSOLE_ENABLED": False,

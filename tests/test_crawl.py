@@ -190,7 +190,8 @@ def two_sites() -> Iterator[tuple[NewsSite, NewsSite]]:
 
 
 def test_unreachable_outlet_is_reported_and_the_others_go_on(db_url: str, tmp_path: Path,
-                                                            two_sites: tuple[NewsSite, NewsSite]) -> None:
+                                                            two_sites: tuple[NewsSite, NewsSite],
+                                                            capfd: pytest.CaptureFixture[str]) -> None:
     _herald, wire = two_sites
     dead = build_unreachable_url()
     path = write_config(tmp_path, [
@@ -200,6 +201,8 @@ def test_unreachable_outlet_is_reported_and_the_others_go_on(db_url: str, tmp_pa
     result = run_cli("--config", str(path), "crawl")
     assert result.exit_code == 1, result.output
     assert "Gone Gazette" in result.output and "failed" in result.output
+    log = capfd.readouterr().err  # the crawl process's own log
+    assert "connection refused" in log and "Traceback" not in log, "an unreachable site is one line, not a traceback"
     engine, sessions = open_database(db_url)
     with sessions() as session:
         runs = {r.outlet.name if hasattr(r, "outlet") else r.outlet_id: r
