@@ -20,9 +20,8 @@ class AlreadySeen(IgnoreRequest):
     """A redirect led to a page this crawl or an earlier one already settled."""
 
 
-class AddressGuard:
-    """Only http(s); never link-local, multicast or reserved addresses; private and loopback
-    addresses only for outlets that are themselves configured on such an address."""
+class _CrawlerMiddleware:
+    """Keeps the crawler, whose spider carries the frontier the checks consult."""
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
@@ -30,6 +29,11 @@ class AddressGuard:
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
         return cls(crawler)
+
+
+class AddressGuard(_CrawlerMiddleware):
+    """Only http(s); never link-local, multicast or reserved addresses; private and loopback
+    addresses only for outlets that are themselves configured on such an address."""
 
     def process_request(self, request: Request) -> None:
         parts = urlsplit(request.url)
@@ -57,19 +61,12 @@ class AddressGuard:
         return False
 
 
-class SeenUrlMiddleware:
+class SeenUrlMiddleware(_CrawlerMiddleware):
     """An article request that was redirected is fetched only if its target is new.
 
     The spider already filters the links it finds; this catches the redirect targets
     (short links, http to https, tracking redirectors) that it could not know about.
     """
-
-    def __init__(self, crawler: Crawler) -> None:
-        self.crawler = crawler
-
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> Self:
-        return cls(crawler)
 
     def process_request(self, request: Request) -> None:
         admitted_as = request.meta.get("canonical")
