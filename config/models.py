@@ -163,6 +163,8 @@ class Outlet(StrictModel):
     language: LanguageCode | None = None
     country: CountryCode | None = None
     enabled: bool = True
+    # Why an outlet is switched off, shown by `outlets check` (e.g. "no public source confirms the feed").
+    disabled_reason: str | None = None
 
     @model_validator(mode="after")
     def _has_a_source(self) -> Outlet:
