@@ -182,18 +182,41 @@ LanguageKey = Annotated[str, AfterValidator(lambda v: v if v == "any" else _lang
 
 
 class Partnership(StrictModel):
-    """Cooperation between countries of the topic's regions, however it is phrased: counts
-    when at least `min_countries` such countries are salient in the article and at least
-    `min_terms` distinct cooperation terms occur."""
+    """Cooperation between partners of the South, however it is phrased.
 
-    regions: list[str] = Field(min_length=1)  # gazetteer region keys
-    exclude_countries: list[CountryCode] = Field(default_factory=list)
-    min_countries: PositiveInt = 2
+    Counts when the article names enough distinct Southern partners (countries of the
+    `southern` groups, Southern organizations, or a region of `regions` none of whose
+    countries is named) and at least `min_terms` distinct cooperation terms occur. A
+    Northern donor (a country of the `northern` groups or a Northern agency) that leads the
+    story makes it North-South aid, unless the story is triangular.
+    """
+
+    southern: list[str] = Field(default_factory=lambda: ["g77"])  # country groups (pipelines/organizations.yaml)
+    northern: list[str] = Field(default_factory=lambda: ["oecd_dac"])
+    regions: list[str] = Field(min_length=1)  # gazetteer region keys that can stand for a partner
+    min_partners: PositiveInt = 2
     min_terms: PositiveInt = 2
     weight: float  # added when the rule holds
     term_weight: float = 1.0  # added per distinct term beyond min_terms
     max_terms: PositiveInt = 4
     terms: dict[LanguageKey, list[str]]
+    # Loans, credit lines, grants: cooperation terms when a Southern lender gives them.
+    finance_terms: dict[LanguageKey, list[str]] = Field(default_factory=dict)
+    # Words that make a story with a Northern funder triangular (a third party backing a
+    # Southern provider) rather than North-South aid.
+    triangular_terms: dict[LanguageKey, list[str]] = Field(default_factory=dict)
+    # Words that show who gives when they stand next to a country: "Brazilian agronomists",
+    # "Japan-backed", "expertos chilenos". A Southern provider beside a Northern funder makes
+    # the story triangular; a Northern country next to them makes it a Northern donor.
+    provider_terms: dict[LanguageKey, list[str]] = Field(default_factory=dict)
+
+
+class PhraseSpec(StrictModel):
+    """A phrase with options: `cross_border` phrases (a flagship initiative's name) count only
+    when the article also names another country, a region or an international body."""
+
+    weight: float
+    cross_border: bool = False
 
 
 class TopicProfile(StrictModel):
@@ -202,7 +225,7 @@ class TopicProfile(StrictModel):
     threshold: float
     title_weight: PositiveFloat = 2.0
     max_hits_per_phrase: PositiveInt = 3
-    phrases: dict[LanguageKey, dict[str, float]]
+    phrases: dict[LanguageKey, dict[str, float | PhraseSpec]]
     exclusions: dict[LanguageKey, dict[str, float]] = Field(default_factory=dict)
     partnership: Partnership | None = None
 

@@ -37,20 +37,27 @@ class Analyzer:
         self.min_text_chars = min_text_chars
 
     def analyze(self, html: str, url: str, *, hints: Hints | None = None,
-                declared_language: str | None = None) -> Analysis | Rejection:
+                declared_language: str | None = None, tag_rejected: bool = False) -> Analysis | Rejection:
+        """The page's article, relevance, tags and fingerprint. An off-topic article is not
+        stored, so it gets no tags or fingerprint, unless `tag_rejected` (for `explain`)."""
         article = extract_article(html, url, min_text_chars=self.min_text_chars, hints=hints or Hints(),
                                   declared_language=declared_language)
         if isinstance(article, Rejection):
             return article
-        title, body = Tokenized.of(article.title), Tokenized.of(article.text)
-        places = place_salience(title, body)
-        relevance = self.relevance.score(title, body, places) if self.relevance else None
-        if relevance is not None and not relevance.kept:  # not stored: no tags or fingerprint needed
+        relevance, tags, body = self.judge(article.title, article.text, article.language)
+        if relevance is not None and not relevance.kept and not tag_rejected:
             return Analysis(article, relevance, [], Fingerprint(b"", ()))
-        tags = self.tagger.tag(title, body, places)
-        if relevance is not None:
-            tags.append(Tag("topic", relevance.topic, relevance.topic, relevance.score))
         return Analysis(article, relevance, tags, fingerprint(body))
+
+    def judge(self, title: str, text: str, language: str | None) -> tuple[Relevance | None, list[Tag], Tokenized]:
+        """Relevance and tags of an article's title and text (also for `rescore`)."""
+        title_tokens, body = Tokenized.of(title, language), Tokenized.of(text, language)
+        places = place_salience(title_tokens, body)
+        relevance = self.relevance.score(title_tokens, body, places) if self.relevance else None
+        tags = self.tagger.tag(title_tokens, body, places)
+        if relevance is not None and relevance.kept:
+            tags.append(Tag("topic", relevance.topic, relevance.topic, relevance.score))
+        return relevance, tags, body
 
 
 # One analyzer per worker process, built once by the pool's initializer.

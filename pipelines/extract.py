@@ -26,6 +26,11 @@ MAX_JUNK_SHARE = 0.05
 LANG_ATTR = re.compile(r"^[a-zA-Z]{2,3}\b")
 WORDS = re.compile(r"\w+")
 TITLE_SEPARATORS = (" | ", " - ", " – ", " — ", " :: ", " « ", " » ")
+# A Chinese, Japanese or Korean character says about as much as three Latin letters (a word
+# is one or two characters there, five or six letters and a space here), so the minimum
+# length counts it three times: a 210-character Chinese news item is an article.
+CJK_CHAR_WEIGHT = 3
+CJK_CHARS = re.compile("[\u1100-\u11ff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
 
 
 @dataclass(frozen=True)
@@ -75,8 +80,9 @@ def extract_article(html: str, url: str, *, min_text_chars: int = 250, hints: Hi
     text = (document.text or "").strip() if document is not None else ""
     if not text:
         return Rejection("not_article", "no article text found")
-    if len(text) < min_text_chars:
-        return Rejection("too_short", f"{len(text)} characters of text (minimum {min_text_chars})")
+    if (length := text_length(text)) < min_text_chars:
+        return Rejection("too_short", f"{length} characters of text (minimum {min_text_chars}; "
+                                      f"a Chinese, Japanese or Korean character counts {CJK_CHAR_WEIGHT})")
 
     site_name = _clean(document.sitename)
     title = _without_site_name(_clean(document.title), site_name) or _clean(hints.title) or _first_words(text)
@@ -92,6 +98,11 @@ def extract_article(html: str, url: str, *, min_text_chars: int = 250, hints: Hi
         declared_canonical=declared_canonical,
         content_hash=content_hash(text),
     )
+
+
+def text_length(text: str) -> int:
+    """The length of a text for the minimum: CJK characters count CJK_CHAR_WEIGHT times."""
+    return len(text) + (CJK_CHAR_WEIGHT - 1) * len(CJK_CHARS.findall(text))
 
 
 def content_hash(text: str) -> str:

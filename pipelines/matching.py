@@ -1,10 +1,21 @@
-"""Finding known phrases in text: case- and accent-insensitive, on word boundaries.
+"""Finding known phrases in text: case- and accent-insensitive, on word boundaries, in the
+text's own language.
 
 Text and phrases are cut into the same tokens: runs of letters and digits, and single
-Chinese characters (Chinese has no spaces, so a phrase matches anywhere in a run). A phrase
-matches a run of tokens, so "South-South", "South–South" and "south south" are one phrase
-and "Nigeria" never matches inside "Nigerian". The longest phrase wins at each place
-("South Sudanese" before "Sudanese"), and matches do not overlap.
+Chinese characters. A phrase matches a run of tokens, so "South-South", "South–South" and
+"south south" are one phrase and "Nigeria" never matches inside "Nigerian". The longest
+phrase wins at each place ("South Sudanese" before "Sudanese"), and matches do not overlap.
+
+Chinese has no spaces, so its word boundaries come from jieba's dictionary segmentation: a
+Chinese phrase must start and end on a word boundary, so 合作 (cooperation) never matches
+inside 合作社 (a cooperative). A word that is a compound of two dictionary words of two or
+more characters each (经贸合作 = 经贸 + 合作) also has a boundary between them; a word made
+of a word and a one-character suffix (合作社 = 合作 + 社) has none.
+
+Each phrase belongs to a language, or to none ("any": acronyms and proper names). A text in
+a language the matcher has phrases for is matched with that language's phrases and the
+language-independent ones only, so the French "don" (gift) never fires in the English
+"don't". A text in a language the matcher has no phrases for is matched as `uncovered` says.
 
 Short all-capital acronyms (US, UK, BRI, GSI) must be written in capitals to match, so the
 pronoun "us" is not the United States.
@@ -12,14 +23,19 @@ pronoun "us" is not the United States.
 
 from __future__ import annotations
 
+import logging
 import re
 import unicodedata
 from collections.abc import Hashable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cache, cached_property
+from typing import Literal
 
 CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 TOKEN = re.compile(rf"[{CJK}]|[^\W{CJK}]+")
+CJK_RUN = re.compile(rf"[{CJK}]+")
 ACRONYM_MAX_LENGTH = 5
+ANY_LANGUAGE = "any"
 
 
 def fold(text: str) -> str:
@@ -32,17 +48,84 @@ def tokens(text: str) -> list[str]:
     return TOKEN.findall(unicodedata.normalize("NFKC", text))
 
 
+def is_cjk(token: str) -> bool:
+    return bool(CJK_RUN.fullmatch(token))
+
+
+def base_language(code: str | None) -> str | None:
+    """'zh-CN', 'pt_BR' and 'EN' become 'zh', 'pt' and 'en'."""
+    if not code:
+        return None
+    return re.split(r"[-_]", code.strip().lower(), maxsplit=1)[0] or None
+
+
 @dataclass(frozen=True)
 class Tokenized:
-    """A text cut into tokens once, with their folded forms, for every matcher to share."""
+    """A text cut into tokens once, with their folded forms and its language, for every
+    matcher to share."""
 
     original: list[str]
     folded: list[str]
+    language: str | None = None
+    text: str = field(default="", repr=False)
 
     @classmethod
-    def of(cls, text: str) -> Tokenized:
+    def of(cls, text: str, language: str | None = None) -> Tokenized:
         original = tokens(text)
-        return cls(original, [fold(token) for token in original])
+        return cls(original, [fold(token) for token in original], base_language(language), text)
+
+    def in_language(self, language: str | None) -> Tokenized:
+        """The same tokens, read as `language`."""
+        return Tokenized(self.original, self.folded, base_language(language), self.text)
+
+    @cached_property
+    def word_starts(self) -> list[bool]:
+        """Whether each token begins a word: always outside Chinese, from jieba inside it."""
+        starts = [True] * len(self.original)
+        index = 0
+        while index < len(self.original):
+            if not is_cjk(self.original[index]):
+                index += 1
+                continue
+            end = index
+            while end < len(self.original) and is_cjk(self.original[end]):
+                end += 1
+            run = "".join(self.original[index:end])
+            for offset, is_start in enumerate(chinese_word_starts(run)):
+                starts[index + offset] = is_start
+            index = end
+        return starts
+
+
+@cache
+def _jieba():  # type: ignore[no-untyped-def]
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    jieba.initialize()
+    return jieba
+
+
+def chinese_word_starts(run: str) -> list[bool]:
+    """For each character of a run of Chinese text, whether a word starts there."""
+    jieba = _jieba()
+    starts = [False] * len(run)
+    position = 0
+    for word in jieba.cut(run, HMM=False):
+        starts[position] = True
+        for cut in _compound_cuts(word):
+            starts[position + cut] = True
+        position += len(word)
+    return starts
+
+
+def _compound_cuts(word: str) -> list[int]:
+    """Where a word splits into two dictionary words of two or more characters each."""
+    if len(word) < 4:
+        return []
+    frequencies = _jieba().dt.FREQ
+    return [cut for cut in range(2, len(word) - 1)
+            if frequencies.get(word[:cut]) and frequencies.get(word[cut:])]
 
 
 @dataclass(frozen=True)
@@ -50,43 +133,95 @@ class Match:
     key: Hashable  # what the phrase stands for (a country code, a theme, the phrase itself)
     phrase: str  # the phrase as configured
     position: int  # index of its first token in the text
+    length: int = 1  # tokens
+    language: str = ANY_LANGUAGE  # the language group the phrase came from
+
+
+@dataclass(frozen=True)
+class _Entry:
+    key: Hashable
+    phrase: str
+    language: str
+    exact: tuple[str, ...] | None  # acronyms must match these original tokens
 
 
 class PhraseMatcher:
-    def __init__(self, phrases: Iterable[tuple[str, Hashable]]) -> None:
-        self._entries: dict[tuple[str, ...], tuple[Hashable, str, tuple[str, ...] | None]] = {}
-        for phrase, key in phrases:
+    """Phrases given as (phrase, key) or (phrase, key, language); language None is "any".
+
+    `uncovered` says what a text in a language without phrases of its own is matched with:
+    "all" the phrases of every language (a gazetteer: names are much alike across languages),
+    or "any" only the language-independent ones (topic vocabulary: a foreign word is never
+    a term).
+    """
+
+    def __init__(self, phrases: Iterable[tuple[str, Hashable] | tuple[str, Hashable, str | None]], *,
+                 uncovered: Literal["all", "any"] = "all") -> None:
+        self._entries: dict[tuple[str, ...], list[_Entry]] = {}
+        self.languages: set[str] = set()
+        self.uncovered = uncovered
+        for phrase, key, *rest in phrases:
+            language = base_language(rest[0] if rest else None) or ANY_LANGUAGE
             original = tuple(tokens(phrase))
             if not original:
                 continue
             folded = tuple(fold(t) for t in original)
             exact = original if _is_acronym(phrase) else None
-            self._entries.setdefault(folded, (key, phrase, exact))
+            candidates = self._entries.setdefault(folded, [])
+            if not any(e.language == language and e.exact == exact for e in candidates):
+                candidates.append(_Entry(key, phrase, language, exact))
+            if language != ANY_LANGUAGE:
+                self.languages.add(language)
         self._longest = max((len(k) for k in self._entries), default=0)
 
     def __len__(self) -> int:
         return len(self._entries)
 
-    def find(self, text: str | Tokenized) -> list[Match]:
-        """Every non-overlapping phrase in `text`, leftmost-longest first."""
-        tokenized = Tokenized.of(text) if isinstance(text, str) else text
+    def allowed_languages(self, language: str | None) -> set[str] | None:
+        """The language groups tried on a text in `language`; None means all of them."""
+        if language in self.languages:
+            return {ANY_LANGUAGE, language}
+        if language is None or self.uncovered == "all":
+            return None
+        return {ANY_LANGUAGE}
+
+    def find(self, text: str | Tokenized, language: str | None = None) -> list[Match]:
+        """Every non-overlapping phrase in `text`, leftmost-longest first. `language` overrides
+        the text's own."""
+        tokenized = Tokenized.of(text, language) if isinstance(text, str) else text
+        allowed = self.allowed_languages(base_language(language) or tokenized.language)
         original, folded = tokenized.original, tokenized.folded
+        starts: list[bool] | None = None
         matches: list[Match] = []
         position = 0
         while position < len(folded):
             for length in range(min(self._longest, len(folded) - position), 0, -1):
-                entry = self._entries.get(tuple(folded[position:position + length]))
+                candidates = self._entries.get(tuple(folded[position:position + length]))
+                if candidates is None:
+                    continue
+                entry = self._pick(candidates, allowed, original[position:position + length])
                 if entry is None:
                     continue
-                key, phrase, exact = entry
-                if exact is not None and tuple(original[position:position + length]) != exact:
-                    continue
-                matches.append(Match(key, phrase, position))
+                if is_cjk(original[position]) or is_cjk(original[position + length - 1]):
+                    starts = starts if starts is not None else tokenized.word_starts
+                    end = position + length
+                    if not starts[position] or (end < len(starts) and not starts[end]):
+                        continue  # inside a longer Chinese word
+                matches.append(Match(entry.key, entry.phrase, position, length, entry.language))
                 position += length
                 break
             else:
                 position += 1
         return matches
+
+    @staticmethod
+    def _pick(candidates: list[_Entry], allowed: set[str] | None, original: list[str]) -> _Entry | None:
+        for entry in candidates:
+            if allowed is not None and entry.language not in allowed:
+                continue
+            if entry.exact is not None and tuple(original) != entry.exact:
+                continue
+            return entry
+        return None
 
 
 def _is_acronym(phrase: str) -> bool:
@@ -94,7 +229,6 @@ def _is_acronym(phrase: str) -> bool:
     return letters.isalpha() and letters.isupper() and len(letters) <= ACRONYM_MAX_LENGTH and letters.isascii()
 
 
-def phrases_by_language(table: Mapping[str, Iterable[str]]) -> list[str]:
-    """All phrases of a {language: [phrases]} table; every language applies to every text,
-    because articles quote other languages and declared languages are sometimes wrong."""
-    return [phrase for phrases in table.values() for phrase in phrases]
+def by_language(table: Mapping[str, Iterable[str]]) -> list[tuple[str, str]]:
+    """(phrase, language) for every phrase of a {language: [phrases]} table."""
+    return [(phrase, language) for language, phrases in table.items() for phrase in phrases]

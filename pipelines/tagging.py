@@ -6,8 +6,9 @@ forms, capitals used for governments); regions from the gazetteer; themes and in
 from the taxonomy in topics.yaml.
 
 A tag's salience weighs where it is mentioned: the title counts most, then the lead, then
-the rest of the text. A country met once in passing is dropped, and the tags of a kind
-are ranked by salience, so the countries a story is about come first.
+the rest of the text. A country met once in passing is dropped, unless it is named in a
+list of three or more ("trainees from Ghana, Zambia and Laos"), and the tags of a kind are
+ranked by salience, so the countries a story is about come first.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ import pycountry
 import yaml
 
 from newsalert.config.models import Taxonomy
-from newsalert.pipelines.matching import Match, PhraseMatcher, Tokenized
+from newsalert.pipelines.matching import ANY_LANGUAGE, Match, PhraseMatcher, Tokenized, base_language
 
 TITLE_WEIGHT, LEAD_WEIGHT, BODY_WEIGHT = 3.0, 2.0, 1.0
 LEAD_TOKENS = 60  # about the first two sentences
@@ -33,6 +34,14 @@ LEAD_TOKENS = 60  # about the first two sentences
 MIN_SALIENCE = {"country": 2.0, "region": 2.0, "theme": 2.0, "initiative": 1.0}
 MIN_SHARE_OF_BEST = {"country": 0.25, "theme": 0.25}
 PYCOUNTRY_LOCALES = ("fr", "es", "pt", "pt_BR", "zh_CN")
+# A list of countries: at least MIN_LISTED, joined by punctuation or by up to MAX_LIST_GAP of
+# these words ("Ghana, Zambia and Laos", "du Niger, du Tchad et de Haïti", 加纳、赞比亚和老挝).
+# It names the story's participants when it comes early (the title, or the first two
+# paragraphs: LISTS_WITHIN tokens); a list further down is background (a bloc's members).
+MIN_LISTED, MAX_LIST_GAP = 3, 2
+LISTS_WITHIN = 2 * LEAD_TOKENS
+LIST_JOINERS = frozenset({"and", "or", "the", "et", "ou", "de", "du", "des", "d", "la", "le", "l", "les", "y", "e",
+                          "o", "u", "del", "do", "da", "dos", "das", "和", "与", "及", "以"})
 
 
 @dataclass(frozen=True)
@@ -55,11 +64,12 @@ class Gazetteer:
 def load_gazetteer() -> Gazetteer:
     data = yaml.safe_load((resources.files("newsalert.pipelines") / "gazetteer.yaml").read_text(encoding="utf-8"))
     region_labels: dict[str, str] = {}
-    entries: list[tuple[str, tuple[str, str]]] = []
+    entries: list[tuple[str, tuple[str, str], str | None]] = []
     for key, value in data["regions"].items():
         region_labels[key] = value if isinstance(value, str) else value["label"]
         if isinstance(value, dict):
-            entries += [(alias, ("region", key)) for aliases in value.get("aliases", {}).values() for alias in aliases]
+            entries += [(alias, ("region", key), _group(language))
+                        for language, aliases in value.get("aliases", {}).items() for alias in aliases]
     country_labels: dict[str, str] = {}
     country_regions: dict[str, tuple[str, ...]] = {}
     ignored = {name.casefold() for name in data.get("ignored_names", [])}
@@ -67,23 +77,31 @@ def load_gazetteer() -> Gazetteer:
         country = pycountry.countries.get(alpha_2=code)
         country_labels[code] = getattr(country, "common_name", None) or country.name
         country_regions[code] = tuple(info.get("regions", ()))
-        names = {alias for aliases in info.get("aliases", {}).values() for alias in aliases}
-        names |= set(info.get("capitals", ()))
-        names |= {name for name in _pycountry_names(country) if name.casefold() not in ignored}
-        entries += [(name, ("country", code)) for name in names]
-    return Gazetteer(country_labels, country_regions, region_labels, PhraseMatcher(entries))
+        names = {(alias, _group(language)) for language, aliases in info.get("aliases", {}).items()
+                 for alias in aliases}
+        # A capital is the same proper name in every language's press.
+        names |= {(capital, None) for capital in info.get("capitals", ())}
+        names |= {(name, language) for name, language in _pycountry_names(country)
+                  if name.casefold() not in ignored}
+        entries += [(name, ("country", code), language) for name, language in names]
+    return Gazetteer(country_labels, country_regions, region_labels, PhraseMatcher(entries, uncovered="all"))
 
 
-def _pycountry_names(country: Any) -> Iterator[str]:
+def _group(language: str) -> str | None:
+    return None if language == ANY_LANGUAGE else language
+
+
+def _pycountry_names(country: Any) -> Iterator[tuple[str, str]]:
+    """pycountry's English names and their translations, each with its language."""
     english = [getattr(country, field, None) for field in ("name", "common_name", "official_name")]
-    yield from (name for name in english if name and "," not in name)
+    yield from ((name, "en") for name in english if name and "," not in name)
     for locale in PYCOUNTRY_LOCALES:
         translate = _translations(locale)
         for name in english:
             if name:
                 translated = translate(name)
-                if translated != name and "," not in translated:
-                    yield translated
+                if "," not in translated:
+                    yield translated, base_language(locale) or locale
 
 
 @cache
@@ -95,27 +113,46 @@ Salience = dict[tuple[str, str], float]
 
 
 def place_salience(title: Tokenized, body: Tokenized) -> Salience:
-    """Salience of every country and region the gazetteer finds, before any is dropped."""
-    return _salience(load_gazetteer().matcher, title, body)
+    """Salience of every country and region the gazetteer finds, before any is dropped, and a
+    ("listed", code) mark for each country named in a list of three or more."""
+    matcher = load_gazetteer().matcher
+    in_title, in_body = matcher.find(title), matcher.find(body)
+    salience: Salience = defaultdict(float)
+    for weight, match in _weighted(in_title, in_body):
+        salience[match.key] += weight
+    for code in _listed_countries(in_title, title) | _listed_countries(in_body, body):
+        salience[("listed", code)] = 1.0
+    return salience
 
 
-def salient_places(places: Salience) -> tuple[set[str], set[str]]:
-    """The countries and the regions an article names prominently (the rules of their tags)."""
-    return ({code for _kind, code in _strongest("country", places)},
-            {code for _kind, code in _strongest("region", places)})
+def _listed_countries(matches: list[Match], tokenized: Tokenized) -> set[str]:
+    """Countries named in an enumeration of three or more ("from Ghana, Zambia, Laos and
+    Bolivia"): each is a subject of the story even when it is named once."""
+    runs: list[list[Match]] = []
+    for match in (m for m in matches if m.key[0] == "country"):  # type: ignore[index]
+        if runs:
+            previous = runs[-1][-1]
+            between = tokenized.folded[previous.position + previous.length:match.position]
+            if len(between) <= MAX_LIST_GAP and all(word in LIST_JOINERS for word in between):
+                runs[-1].append(match)
+                continue
+        runs.append([match])
+    return {m.key[1] for run in runs if len({m.key for m in run}) >= MIN_LISTED and run[0].position < LISTS_WITHIN  # type: ignore[index]
+            for m in run}
 
 
 class Tagger:
     def __init__(self, taxonomy: Taxonomy | None = None) -> None:
         self.gazetteer = load_gazetteer()
         self.labels: dict[tuple[str, str], str] = {}
-        entries: list[tuple[str, tuple[str, str]]] = []
+        entries: list[tuple[str, tuple[str, str], str | None]] = []
         for kind, table in (("theme", taxonomy.themes if taxonomy else {}),
                             ("initiative", taxonomy.initiatives if taxonomy else {})):
             for code, entry in table.items():
                 self.labels[(kind, code)] = entry.label
-                entries += [(alias, (kind, code)) for aliases in entry.aliases.values() for alias in aliases]
-        self.taxonomy = PhraseMatcher(entries)
+                entries += [(alias, (kind, code), _group(language))
+                            for language, aliases in entry.aliases.items() for alias in aliases]
+        self.taxonomy = PhraseMatcher(entries, uncovered="any")
 
     def tag(self, title: str | Tokenized, text: str | Tokenized, places: Salience | None = None) -> list[Tag]:
         """The article's tags, strongest first within each kind; `places` saves finding them again."""
@@ -160,8 +197,9 @@ def _weighted(title: list[Match], body: list[Match]) -> Iterator[tuple[float, Ma
 
 
 def _strongest(kind: str, salience: Salience) -> Salience:
+    """The tags of a kind that are prominent enough; countries named in a list always are."""
     of_kind = {key: value for key, value in salience.items() if key[0] == kind}
     if not of_kind:
         return {}
     floor = max(MIN_SALIENCE[kind], MIN_SHARE_OF_BEST.get(kind, 0.0) * max(of_kind.values()))
-    return {key: value for key, value in of_kind.items() if value >= floor}
+    return {key: value for key, value in of_kind.items() if value >= floor or ("listed", key[1]) in salience}
