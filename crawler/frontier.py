@@ -62,7 +62,7 @@ class Admitted:
 class Frontier:
     def __init__(self, sessions: sessionmaker[Session], outlets: list[Outlet], outlet_ids: dict[str, int],
                  settings: CrawlSettings, *, max_articles: int | None = None,
-                 now: datetime | None = None) -> None:
+                 now: datetime | None = None, topic_version: str | None = None) -> None:
         self.sessions = sessions
         self.outlets = {outlet.name: outlet for outlet in outlets}
         self.outlet_ids = outlet_ids
@@ -70,6 +70,8 @@ class Frontier:
         self.max_articles = max_articles or settings.max_articles_per_outlet
         now = now or datetime.now().astimezone()
         self.cutoff = now - timedelta(days=settings.max_age_days) if settings.max_age_days else None
+        # Off-topic pages judged under an older topic profile are fetched again while recent.
+        self.reconsider = repository.Reconsider(topic_version, self.cutoff) if topic_version else None
         self.tallies = {outlet.name: OutletTally() for outlet in outlets}
         self.storage_errors: list[str] = []
         self._claimed: set[str] = set()
@@ -98,8 +100,8 @@ class Frontier:
         with self.sessions.begin() as session:
             if too_old:
                 repository.record_new_urls(session, too_old)
-            settled = repository.settled_urls(session, fresh.keys(),
-                                              max_attempts=self.settings.max_attempts)
+            settled = repository.settled_urls(session, fresh.keys(), max_attempts=self.settings.max_attempts,
+                                              reconsider=self.reconsider)
         tally.known += len(settled)
         self._claimed.update(settled)
 
@@ -118,7 +120,8 @@ class Frontier:
         if canonical in self._claimed:
             return False
         with self.sessions() as session:
-            if repository.settled_urls(session, [canonical], max_attempts=self.settings.max_attempts):
+            if repository.settled_urls(session, [canonical], max_attempts=self.settings.max_attempts,
+                                       reconsider=self.reconsider):
                 return False
         self._claimed.add(canonical)
         return True

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from newsalert.pipelines.dedup import Fingerprint
 from newsalert.pipelines.extract import Extracted, Hints, Rejection
@@ -23,3 +24,4 @@ class PageItem:
     relevance: Relevance | None = None  # None when no topic profile is in use
     tags: list[Tag] = field(default_factory=list)
     fingerprint: Fingerprint | None = None
+    published_at: datetime | None = None  # what the page said, kept when it is rejected as off topic

@@ -141,13 +141,15 @@ def _crawl_in_child(config: Config, outlet_names: list[str], max_articles: int |
     from newsalert.crawler.frontier import Frontier
     from newsalert.crawler.settings import scrapy_settings
     from newsalert.crawler.spider import OutletsSpider
+    from newsalert.pipelines.relevance import profile_version
     from newsalert.pipelines.stages import AnalyzePipeline
 
     outlets = config.select_outlets(outlet_names)
     engine, sessions = open_database(config.database_url)
     with sessions.begin() as session:
         outlet_ids = repository.sync_outlets(session, outlets)
-    frontier = Frontier(sessions, outlets, outlet_ids, config.settings.crawl, max_articles=max_articles)
+    frontier = Frontier(sessions, outlets, outlet_ids, config.settings.crawl, max_articles=max_articles,
+                        topic_version=profile_version(config.topics))
 
     process = CrawlerProcess(scrapy_settings(config.settings.crawl, topics=config.topics, log_level=log_level))
     if log_level != "DEBUG":

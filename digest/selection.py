@@ -89,7 +89,7 @@ def candidate_stories(session: Session, *, since: datetime, until: datetime, tag
     """The stories with an article stored in [since, until), matching any of `tags` if given."""
     statement = (select(ArticleRow)
                  .where(ArticleRow.fetched_at >= since, ArticleRow.fetched_at < until,
-                        ArticleRow.cluster_id.is_not(None))
+                        ArticleRow.cluster_id.is_not(None), ArticleRow.on_topic)
                  .options(joinedload(ArticleRow.outlet), selectinload(ArticleRow.tags)))
     if tags:
         statement = statement.where(repository.tagged_any(tags))

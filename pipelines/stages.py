@@ -77,7 +77,7 @@ class AnalyzePipeline:
             item.outcome = result
             return item
         item.relevance, item.tags, item.fingerprint = result.relevance, result.tags, result.fingerprint
-        item.outcome = result.article
+        item.outcome, item.published_at = result.article, result.article.published_at
         if not result.kept:
             relevance = result.relevance
             assert relevance is not None

@@ -54,6 +54,7 @@ def save_page(session: Session, item: PageItem, outlet_id: int, *, cutoff: datet
         "content_hash": outcome.content_hash,
         "relevance": item.relevance.score if item.relevance else None,
         "matched_terms": list(item.relevance.matched_terms) if item.relevance else None,
+        "topic_version": item.relevance.version if item.relevance else None,
         "minhash": fingerprint.signature if fingerprint else None,
     })
     if article_id is None:
@@ -79,6 +80,8 @@ def save_page(session: Session, item: PageItem, outlet_id: int, *, cutoff: datet
 def _record(session: Session, item: PageItem, outlet_id: int, status: str, reason: str | None, *,
             article_id: int | None = None, aliases: list[str] | None = None) -> None:
     relevance = item.relevance.score if item.relevance else None
+    version = item.relevance.version if item.relevance else None
+    published = item.outcome.published_at if isinstance(item.outcome, Extracted) else item.published_at
     repository.record_urls(session, [
-        UrlRecord(url, outlet_id, status, reason, item.http_status, article_id, relevance)
+        UrlRecord(url, outlet_id, status, reason, item.http_status, article_id, relevance, version, published)
         for url in (aliases or item.aliases)])

@@ -18,6 +18,7 @@ from rich.console import Console
 from rich.live import Live
 from rich.spinner import Spinner
 from rich.table import Table
+from rich.text import Text
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -224,6 +225,8 @@ def crawl_table(tallies: dict[str, dict[str, Any]], *, title: str) -> Table:
 @click.option("--sort", type=click.Choice(["relevance", "date"]), default="relevance", show_default=True,
               help="With a query, best matches first, or newest first.")
 @click.option("--collapse", is_flag=True, help="One row per story (its best-ranked article), not per article.")
+@click.option("--include-off-topic", is_flag=True,
+              help="Also articles that `rescore` found off topic under the current topic profile.")
 @click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 10_000))
 @click.option("--offset", default=0, type=click.IntRange(min=0), help="Skip the first N results.")
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "ndjson", "csv"]), default="table",
@@ -231,7 +234,7 @@ def crawl_table(tallies: dict[str, dict[str, Any]], *, title: str) -> Table:
 @pass_app
 def search(app: App, query: str | None, since: str | None, until: str | None, outlets: tuple[str, ...],
            languages: tuple[str, ...], countries: tuple[str, ...], regions: tuple[str, ...], tags: tuple[str, ...],
-           sort: str, collapse: bool, limit: int, offset: int, fmt: str) -> None:
+           sort: str, collapse: bool, include_off_topic: bool, limit: int, offset: int, fmt: str) -> None:
     """Search the archive; QUERY is full text over titles and article text.
 
     Words are all required; "a phrase", a OR b, and -word to exclude (put -- before a query that
@@ -246,7 +249,7 @@ def search(app: App, query: str | None, since: str | None, until: str | None, ou
     filters = repository.SearchFilters(
         query=query, since=parse_when(since, "--since"), until=parse_when(until, "--until"),
         outlets=outlets, languages=languages, countries=countries, regions=regions, tags=tags,
-        sort=sort, collapse=collapse, limit=limit, offset=offset)
+        sort=sort, collapse=collapse, include_off_topic=include_off_topic, limit=limit, offset=offset)
     with app.sessions() as session:
         try:
             articles = repository.search_articles(session, filters)
@@ -392,6 +395,77 @@ def stats(app: App, since: str, fmt: str) -> None:
                       f"{y.last_week} / {y.weekly_average:.1f}" + (" ↓" if y.dropped else ""),
                       h.last_run_status or "-", str(h.failed_runs_in_a_row), (h.last_error or "")[:80], style=style)
     console.print(table)
+
+
+@cli.command()
+@click.argument("target", metavar="URL|FILE")
+@click.option("--url", metavar="URL", help="The address to judge a saved page under (its site, its links).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@pass_app
+def explain(app: App, target: str, url: str | None, fmt: str) -> None:
+    """Show what the pipeline makes of one page, storing nothing: the extracted title, date,
+    author and language; every contribution to the relevance score; the threshold; kept or
+    not and why; the tags with their salience.
+
+    TARGET is an http(s) URL to fetch or a saved HTML file. Edit topics.yaml and run it again
+    to see the effect at once.
+
+    \b
+    Example:
+      newsalert explain https://example.org/2026/11/story.html
+      newsalert explain saved.html --url https://example.org/story --format json
+    """
+    from newsalert.service.explain import ExplainError
+    from newsalert.service.explain import explain as explain_page
+
+    try:
+        explanation = explain_page(app.config, target, url=url)
+    except ExplainError as exc:
+        raise UsageError(str(exc)) from None
+    if fmt == "json":
+        click.echo(output.to_json(explanation.to_json()))
+        return
+    output.print_explanation(console, explanation.to_json())
+
+
+@cli.command()
+@click.option("--since", metavar="WHEN", help="Only articles published since: a date or an age (default: all).")
+@pass_app
+def rescore(app: App, since: str | None) -> None:
+    """Judge the stored articles again under the current topic profile, after topics.yaml
+    changed: relevance and tags are recomputed and what changed is printed.
+
+    An article now off topic stays archived but leaves the digest and the default search.
+
+    \b
+    Example:
+      newsalert rescore --since 30d
+    """
+    from newsalert.service.rescore import Change
+    from newsalert.service.rescore import rescore as rescore_archive
+
+    def show(change: Change) -> None:
+        parts = [change.verdict] if change.verdict else []
+        if change.old_relevance != change.new_relevance:
+            parts.append(f"relevance {_score(change.old_relevance)} → {_score(change.new_relevance)}")
+        if change.tags_added:
+            parts.append("tags added " + ", ".join(change.tags_added))
+        if change.tags_removed:
+            parts.append("tags removed " + ", ".join(change.tags_removed))
+        line = Text(f"#{change.article_id} ", style="bold")
+        line.append(output.shorten(change.title, 70))
+        line.append(": " + "; ".join(parts), style="red" if change.verdict == "now off topic" else "")
+        console.print(line, soft_wrap=True)
+
+    result = rescore_archive(app.config, app.sessions, since=parse_when(since, "--since"), on_change=show)
+    profile = f"topic profile {result.version}" if result.version else "no topic profile (every article is kept)"
+    console.print(f"Rescored {result.examined} article{'s' if result.examined != 1 else ''} under {profile}: "
+                  f"{result.now_off_topic} now off topic, {result.back_on_topic} back on topic, "
+                  f"{result.retagged} with changed tags, {len(result.changes)} changed in all.")
+
+
+def _score(value: float | None) -> str:
+    return "none" if value is None else f"{value:g}"
 
 
 @cli.command()

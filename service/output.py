@@ -10,6 +10,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
+from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
@@ -139,3 +140,55 @@ def sparkline(values: Sequence[int]) -> str:
     if not top:
         return SPARKS[0] * len(values)
     return "".join(SPARKS[min(len(SPARKS) - 1, round(v / top * (len(SPARKS) - 1)))] for v in values)
+
+
+def shorten(text: str, width: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[:width - 1].rstrip() + "…"
+
+
+def print_explanation(console: Console, data: dict[str, Any]) -> None:
+    """`newsalert explain` for people: the page, each rule's contribution, the verdict, the tags.
+
+    Scraped strings go in as plain Text, never as markup.
+    """
+    def field(label: str, value: Any) -> None:
+        line = Text(f"{label:<10}", style="bold")
+        line.append(str(value) if value not in (None, "") else "-")
+        console.print(line, soft_wrap=True)
+
+    field("Title", data["title"])
+    field("Published", data["published_at"])
+    field("Author", data["author"])
+    field("Language", data["language"])
+    field("URL", data["url"])
+    if data["source"] != data["url"]:
+        field("Read from", data["source"])
+    if data["rejected"]:
+        console.print(Text(f"Not an article: {data['rejected']['status']}: {data['rejected']['reason']}",
+                           style="red"))
+        return
+    if data["topic"]:
+        console.print(Text(f"\nTopic {data['topic']} (profile {data['profile_version']}): "
+                           f"score {data['relevance']:g}, threshold {data['threshold']:g}", style="bold"))
+        table = Table(header_style="bold", show_edge=False, box=None, pad_edge=False)
+        for name, justify in (("weight", "right"), ("rule", "left"), ("what", "left"), ("why", "left")):
+            table.add_column(name, justify=justify, overflow="fold")  # type: ignore[arg-type]
+        for c in data["contributions"]:
+            details = [c["note"]] if c["note"] else []
+            if c["partners"]:
+                details.append("partners: " + ", ".join(c["partners"]))
+            if c["terms"] and c["rule"] == "partnership":
+                details.append("terms: " + ", ".join(c["terms"]))
+            style = "green" if c["weight"] > 0 else "red" if c["weight"] < 0 else "dim"
+            table.add_row(Text(f"{c['weight']:+g}", style=style), Text(c["rule"]), Text(c["label"]),
+                          Text("; ".join(details)))
+        console.print(table if data["contributions"] else Text("No rule matched anything.", style="dim"))
+    console.print(Text(data["reason"].capitalize(), style="bold green" if data["kept"] else "bold red"))
+    if data["tags"]:
+        console.print(Text("\nTags (salience):", style="bold"))
+        by_kind: dict[str, list[str]] = {}
+        for tag in data["tags"]:
+            by_kind.setdefault(tag["kind"], []).append(f"{tag['code']} {tag['salience']:g}")
+        for kind, tags in by_kind.items():
+            console.print(Text(f"  {kind:<11}") + Text(", ".join(tags)), soft_wrap=True)

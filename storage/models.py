@@ -25,6 +25,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -105,6 +106,10 @@ class ArticleRow(Base):
     # Topic relevance; None when no topic profile was in use.
     relevance: Mapped[float | None] = mapped_column(Float)
     matched_terms: Mapped[list[str] | None] = mapped_column(JSON)
+    # The topic profile that judged it (relevance.profile_version), and whether it is still on
+    # topic: `newsalert rescore` under a changed profile may find it is not.
+    topic_version: Mapped[str | None] = mapped_column(String(16))
+    on_topic: Mapped[bool] = mapped_column(default=True, server_default=true())
     cluster_id: Mapped[int | None] = mapped_column(ForeignKey("clusters.id"), index=True)
     minhash: Mapped[bytes | None] = mapped_column(LargeBinary)  # dedup.NUM_PERM uint64 values
 
@@ -172,6 +177,8 @@ class SeenUrlRow(Base):
     http_status: Mapped[int | None] = mapped_column(Integer)
     attempts: Mapped[int] = mapped_column(default=1)
     relevance: Mapped[float | None] = mapped_column(Float)  # the score of an off-topic page
+    topic_version: Mapped[str | None] = mapped_column(String(16))  # the profile that judged it
+    published_at: Mapped[datetime | None]  # when the page said it was published (off-topic pages)
     article_id: Mapped[int | None] = mapped_column(ForeignKey("articles.id", ondelete="SET NULL"))
     first_seen: Mapped[datetime] = mapped_column(default=utcnow)
     last_seen: Mapped[datetime] = mapped_column(default=utcnow)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Insert, and_, func, or_, select, tuple_, update
+from sqlalchemy import Insert, and_, delete, func, or_, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, contains_eager, joinedload, selectinload
 
@@ -49,6 +49,17 @@ class UrlRecord:
     http_status: int | None = None
     article_id: int | None = None
     relevance: float | None = None
+    topic_version: str | None = None  # the topic profile that judged the page
+    published_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Reconsider:
+    """Off-topic pages that may be fetched again: judged under another topic profile than
+    `topic_version`, and published (or first met) since `since` (None: whenever)."""
+
+    topic_version: str
+    since: datetime | None
 
 
 def dialect_insert(session: Session, table: Any) -> Insert:
@@ -76,14 +87,24 @@ def sync_outlets(session: Session, outlets: Iterable[Outlet]) -> dict[str, int]:
     return ids
 
 
-def settled_urls(session: Session, urls: Collection[str], *, max_attempts: int) -> set[str]:
-    """The URLs among `urls` that must not be fetched again: final, or failed too often."""
+def settled_urls(session: Session, urls: Collection[str], *, max_attempts: int,
+                 reconsider: Reconsider | None = None) -> set[str]:
+    """The URLs among `urls` that must not be fetched again: final, or failed too often.
+
+    With `reconsider`, an off-topic page judged under another topic profile is not settled
+    while it is recent: the changed profile may keep it now.
+    """
     settled: set[str] = set()
+    final = or_(SeenUrlRow.status != FAILED, SeenUrlRow.attempts >= max_attempts)
+    if reconsider is not None:
+        when = func.coalesce(SeenUrlRow.published_at, SeenUrlRow.first_seen)
+        judged_before = and_(
+            SeenUrlRow.status == OFF_TOPIC,
+            or_(SeenUrlRow.topic_version.is_(None), SeenUrlRow.topic_version != reconsider.topic_version),
+            *([when >= reconsider.since] if reconsider.since else []))
+        final = and_(final, ~judged_before)
     for chunk in _chunks(urls):
-        rows = session.execute(
-            select(SeenUrlRow.url).where(
-                SeenUrlRow.url.in_(chunk),
-                or_(SeenUrlRow.status != FAILED, SeenUrlRow.attempts >= max_attempts)))
+        rows = session.execute(select(SeenUrlRow.url).where(SeenUrlRow.url.in_(chunk), final))
         settled.update(rows.scalars())
     return settled
 
@@ -93,7 +114,8 @@ def record_urls(session: Session, records: Iterable[UrlRecord]) -> None:
     now = utcnow()
     for record in records:
         values = {"status": record.status, "reason": record.reason, "http_status": record.http_status,
-                  "article_id": record.article_id, "relevance": record.relevance, "last_seen": now}
+                  "article_id": record.article_id, "relevance": record.relevance,
+                  "topic_version": record.topic_version, "published_at": record.published_at, "last_seen": now}
         statement = dialect_insert(session, SeenUrlRow).values(
             url=record.url, outlet_id=record.outlet_id, attempts=1, first_seen=now, **values)
         table = SeenUrlRow.__table__
@@ -189,6 +211,23 @@ def add_tags(session: Session, article_id: int, tags: Iterable[Any]) -> None:
     ).on_conflict_do_nothing())
 
 
+def replace_tags(session: Session, article_id: int, tags: Iterable[Any]) -> None:
+    """Give the article exactly these tags (after a rescore)."""
+    session.execute(delete(ArticleTagRow).where(ArticleTagRow.article_id == article_id))
+    add_tags(session, article_id, tags)
+
+
+def articles_to_rescore(session: Session, since: datetime | None, *, after_id: int = 0,
+                        limit: int = 200) -> list[ArticleRow]:
+    """A batch of stored articles published (or fetched) since `since`, in id order."""
+    when = func.coalesce(ArticleRow.published_at, ArticleRow.fetched_at)
+    statement = select(ArticleRow).where(ArticleRow.id > after_id)
+    if since is not None:
+        statement = statement.where(when >= since)
+    return list(session.scalars(statement.order_by(ArticleRow.id).limit(limit)
+                                .options(selectinload(ArticleRow.tags))))
+
+
 def article_id_for(session: Session, canonical_url: str) -> int | None:
     return session.scalar(select(ArticleRow.id).where(ArticleRow.canonical_url == canonical_url))
 
@@ -278,6 +317,7 @@ class SearchFilters:
     tags: tuple[str, ...] = ()  # "trade", "BRI", or "theme:trade"; an article must have every one
     sort: str = "relevance"  # relevance (with a query) or date
     collapse: bool = False  # one article per story: the best ranked
+    include_off_topic: bool = False  # articles a rescore found off topic under the current profile
     limit: int = 20
     offset: int = 0
 
@@ -292,6 +332,8 @@ def search_articles(session: Session, filters: SearchFilters) -> list[ArticleRow
         statement = statement.join(matches, matches.c.article_id == ArticleRow.id)
         order.append(matches.c.rank)
     when = func.coalesce(ArticleRow.published_at, ArticleRow.fetched_at)
+    if not filters.include_off_topic:
+        conditions.append(ArticleRow.on_topic)
     if filters.since:
         conditions.append(when >= filters.since)
     if filters.until:
