@@ -17,7 +17,7 @@ from importlib import resources
 import yaml
 
 from newsalert.pipelines.matching import ANY_LANGUAGE, PhraseMatcher, Tokenized
-from newsalert.pipelines.tagging import BODY_WEIGHT, LEAD_TOKENS, LEAD_WEIGHT, TITLE_WEIGHT, Salience
+from newsalert.pipelines.tagging import BODY_WEIGHT, LEAD_WEIGHT, LEAD_WORDS, TITLE_WEIGHT, Salience
 
 SIDES = ("south", "north", "multilateral", "other")
 FINANCE_KINDS = frozenset({"agency", "fund", "bank"})  # bodies that give: development agencies and lenders
@@ -70,7 +70,7 @@ class Actors:
         for match in self.matcher.find(title):
             found[("org", match.key)] = found.get(("org", match.key), 0.0) + TITLE_WEIGHT
         for match in self.matcher.find(body):
-            weight = LEAD_WEIGHT if match.position < LEAD_TOKENS else BODY_WEIGHT
+            weight = LEAD_WEIGHT if body.within(match.position, LEAD_WORDS) else BODY_WEIGHT
             found[("org", match.key)] = found.get(("org", match.key), 0.0) + weight
         return found
 

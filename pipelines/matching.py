@@ -79,6 +79,17 @@ class Tokenized:
         return Tokenized(self.original, self.folded, base_language(language), self.text)
 
     @cached_property
+    def words_per_token(self) -> float:
+        """About how many words one token stands for: 1, or 0.5 in Chinese text, whose tokens
+        are single characters (a Chinese word is one or two of them)."""
+        cjk = sum(1 for token in self.original if is_cjk(token))
+        return 0.5 if cjk * 2 > len(self.original) else 1.0
+
+    def within(self, position: int, words: int) -> bool:
+        """Whether the token at `position` lies within the first `words` words of the text."""
+        return position * self.words_per_token < words
+
+    @cached_property
     def word_starts(self) -> list[bool]:
         """Whether each token begins a word: always outside Chinese, from jieba inside it."""
         starts = [True] * len(self.original)

@@ -30,7 +30,7 @@ from newsalert.config.models import Partnership, PhraseSpec, TopicProfile, Topic
 from newsalert.pipelines.actors import Actors, load_actors
 from newsalert.pipelines.extract import detect_language
 from newsalert.pipelines.matching import ANY_LANGUAGE, Match, PhraseMatcher, Tokenized
-from newsalert.pipelines.tagging import LEAD_TOKENS, MIN_SALIENCE, Gazetteer, Salience, load_gazetteer, place_salience
+from newsalert.pipelines.tagging import LEAD_WORDS, MIN_SALIENCE, Gazetteer, Salience, load_gazetteer, place_salience
 
 # What the decision depends on besides topics.yaml: the built-in gazetteer and organizations.
 BUILT_IN_DATA = ("gazetteer.yaml", "organizations.yaml")
@@ -139,7 +139,7 @@ class TopicScorer:
                         note="does not count: the article names no other country, foreign region or "
                              "international body (a domestic story)"))
                     continue
-                if key not in in_title and in_body[key] == 1 and first_seen[key] >= LEAD_TOKENS:
+                if key not in in_title and in_body[key] == 1 and not context.body.within(first_seen[key], LEAD_WORDS):
                     contributions.append(Contribution(
                         "cross-border phrase", phrase, 0.0, (phrase,),
                         note="does not count: a passing mention (once, after the lead)"))

@@ -28,7 +28,7 @@ from newsalert.config.models import Taxonomy
 from newsalert.pipelines.matching import ANY_LANGUAGE, Match, PhraseMatcher, Tokenized, base_language
 
 TITLE_WEIGHT, LEAD_WEIGHT, BODY_WEIGHT = 3.0, 2.0, 1.0
-LEAD_TOKENS = 60  # about the first two sentences
+LEAD_WORDS = 60  # about the first two sentences
 # A tag is kept when its salience reaches MIN_SALIENCE[kind] and, for countries and themes,
 # a share of the kind's best salience: a country named once at the end is context.
 MIN_SALIENCE = {"country": 2.0, "region": 2.0, "theme": 2.0, "initiative": 1.0}
@@ -37,9 +37,9 @@ PYCOUNTRY_LOCALES = ("fr", "es", "pt", "pt_BR", "zh_CN")
 # A list of countries: at least MIN_LISTED, joined by punctuation or by up to MAX_LIST_GAP of
 # these words ("Ghana, Zambia and Laos", "du Niger, du Tchad et de Haïti", 加纳、赞比亚和老挝).
 # It names the story's participants when it comes early (the title, or the first two
-# paragraphs: LISTS_WITHIN tokens); a list further down is background (a bloc's members).
+# paragraphs: LISTS_WITHIN words); a list further down is background (a bloc's members).
 MIN_LISTED, MAX_LIST_GAP = 3, 2
-LISTS_WITHIN = 2 * LEAD_TOKENS
+LISTS_WITHIN = 2 * LEAD_WORDS
 LIST_JOINERS = frozenset({"and", "or", "the", "et", "ou", "de", "du", "des", "d", "la", "le", "l", "les", "y", "e",
                           "o", "u", "del", "do", "da", "dos", "das", "和", "与", "及", "以"})
 
@@ -118,7 +118,7 @@ def place_salience(title: Tokenized, body: Tokenized) -> Salience:
     matcher = load_gazetteer().matcher
     in_title, in_body = matcher.find(title), matcher.find(body)
     salience: Salience = defaultdict(float)
-    for weight, match in _weighted(in_title, in_body):
+    for weight, match in _weighted(in_title, in_body, body):
         salience[match.key] += weight
     for code in _listed_countries(in_title, title) | _listed_countries(in_body, body):
         salience[("listed", code)] = 1.0
@@ -137,8 +137,8 @@ def _listed_countries(matches: list[Match], tokenized: Tokenized) -> set[str]:
                 runs[-1].append(match)
                 continue
         runs.append([match])
-    return {m.key[1] for run in runs if len({m.key for m in run}) >= MIN_LISTED and run[0].position < LISTS_WITHIN  # type: ignore[index]
-            for m in run}
+    early = [run for run in runs if tokenized.within(run[0].position, LISTS_WITHIN)]
+    return {m.key[1] for run in early if len({m.key for m in run}) >= MIN_LISTED for m in run}  # type: ignore[index]
 
 
 class Tagger:
@@ -186,14 +186,14 @@ class Tagger:
 
 def _salience(matcher: PhraseMatcher, title: Tokenized, body: Tokenized) -> Salience:
     salience: Salience = defaultdict(float)
-    for weight, match in _weighted(matcher.find(title), matcher.find(body)):
+    for weight, match in _weighted(matcher.find(title), matcher.find(body), body):
         salience[match.key] += weight
     return salience
 
 
-def _weighted(title: list[Match], body: list[Match]) -> Iterator[tuple[float, Match]]:
+def _weighted(title: list[Match], body: list[Match], text: Tokenized) -> Iterator[tuple[float, Match]]:
     yield from ((TITLE_WEIGHT, match) for match in title)
-    yield from ((LEAD_WEIGHT if match.position < LEAD_TOKENS else BODY_WEIGHT, match) for match in body)
+    yield from ((LEAD_WEIGHT if text.within(match.position, LEAD_WORDS) else BODY_WEIGHT, match) for match in body)
 
 
 def _strongest(kind: str, salience: Salience) -> Salience:

@@ -175,8 +175,8 @@ def test_explain_refuses_what_it_cannot_read_in_one_line(tmp_path: Path, target:
 
 @pytest.mark.slow
 def test_rescore_and_refetch_follow_the_topic_profile(db_url: str, tmp_path: Path, courier: SiteServer) -> None:
-    from newsalert.crawler.runner import run_crawl
     from newsalert.config import load_config
+    from newsalert.crawler.runner import run_crawl
 
     outlets = [{"name": "Coast Courier", "url": courier.url("/"), "feeds": [courier.url("/feed.xml")]}]
     settings = write_settings(tmp_path, db_url, outlets)
