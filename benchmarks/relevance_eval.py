@@ -34,8 +34,9 @@ from typing import Any
 import yaml
 
 from newsalert.config.loader import load_topics
-from newsalert.config.models import TopicsFile
-from newsalert.pipelines.analyze import Analysis, Analyzer
+from newsalert.config.models import CrawlSettings, TopicsFile
+from newsalert.pipelines.analyze import Analysis, Analyzer, analyze_in_worker, init_worker
+from newsalert.pipelines.extract import Hints, Rejection
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "benchmarks" / "data" / "relevance"
@@ -94,25 +95,17 @@ def _rates(c: dict[str, int]) -> dict[str, Any]:
 
 # --- the corpus of real pages -------------------------------------------------------------------
 
-_worker: Analyzer | None = None
-
-
-def _init_worker(topics: TopicsFile) -> None:
-    global _worker
-    _worker = Analyzer(topics)
-
-
-def _judge_page(task: tuple[str, str, Path]) -> dict[str, Any]:
-    key, url, path = task
-    assert _worker is not None
-    html = gzip.decompress(path.read_bytes()).decode("utf-8", errors="replace")
-    result = _worker.analyze(html, url)
+def _summary(key: str, url: str, result: Analysis | Rejection) -> dict[str, Any]:
     if not isinstance(result, Analysis) or result.relevance is None:
         return {"page": key, "kept": False}
     relevance = result.relevance
     return {"page": key, "kept": relevance.kept, "score": relevance.score, "url": url,
             "title": result.article.title, "language": result.article.language,
             "contributions": [f"{c.weight:+g} {c.rule}: {c.label}" for c in relevance.contributions if c.weight]}
+
+
+def _read(path: Path) -> str:
+    return gzip.decompress(path.read_bytes()).decode("utf-8", errors="replace")
 
 
 def corpus_pages(corpus: Path = CORPUS) -> list[tuple[str, str, Path]]:
@@ -127,8 +120,12 @@ def corpus_pages(corpus: Path = CORPUS) -> list[tuple[str, str, Path]]:
 def evaluate_corpus(topics: TopicsFile, corpus: Path = CORPUS, *, workers: int = 2) -> dict[str, Any]:
     pages = corpus_pages(corpus)
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker, initargs=(topics,)) as pool:
-        judged = list(pool.map(_judge_page, pages, chunksize=8))
+    # The crawl's own worker functions, as a crawl would run them (min_text_chars as shipped).
+    with ProcessPoolExecutor(workers, mp_context=context, initializer=init_worker,
+                             initargs=(topics, CrawlSettings().min_text_chars)) as pool:
+        futures = [(key, url, pool.submit(analyze_in_worker, _read(path), url, Hints(), None))
+                   for key, url, path in pages]
+        judged = [_summary(key, url, future.result()) for key, url, future in futures]
     kept = [page for page in judged if page["kept"]]
     return {"pages": len(pages), "kept": len(kept),
             "false_positives": [page for page in kept if page["page"] not in CORPUS_ON_TOPIC],

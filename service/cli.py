@@ -672,6 +672,11 @@ def outlets_check(app: App, outlet_names: tuple[str, ...]) -> None:
     except ConfigError as exc:
         raise UsageError(str(exc)) from None
     console.print(f"{app.config.settings.outlets_file}: {len(app.config.outlets)} outlets, valid.")
+    for outlet in app.config.outlets:
+        if not outlet.enabled and outlet not in chosen:
+            line = Text(f"Disabled: {outlet.name}", style="dim")
+            line.append(f" ({outlet.disabled_reason})" if outlet.disabled_reason else "")
+            console.print(line, soft_wrap=True)
     app.sessions  # noqa: B018
     with _progress(len(chosen)) as show:
         result = run_crawl(app.config, chosen, discover_only=True, log_level=app.log_level, on_progress=show)

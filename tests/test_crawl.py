@@ -251,8 +251,12 @@ def test_outlets_check_counts_links_without_storing(tmp_path: Path, two_sites: t
         herald_outlet(herald),
         {"name": "Coast Daily Wire", "url": wire.url("/"), "feeds": [wire.feed_url]},
         {"name": "Gone Gazette", "url": dead, "feeds": [dead + "rss.xml"]},
+        {"name": "Quiet Post", "url": wire.url("/"), "feeds": [wire.url("/quiet.xml")], "enabled": False,
+         "disabled_reason": "no public source confirms the feed"},
     ], database=f"sqlite:///{tmp_path / 'check.db'}")
     result = run_cli("--config", str(path), "outlets", "check")
+    assert "Disabled: Quiet Post (no public source confirms the feed)" in result.output
+    assert "/quiet.xml" not in wire.server.requests, "a disabled outlet is not fetched"
     assert result.exit_code == 1, result.output
     rows = {line.split("│")[1].strip(): [c.strip() for c in line.split("│")[2:]]
             for line in result.output.splitlines() if line.startswith("│")}
