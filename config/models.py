@@ -200,6 +200,9 @@ class Partnership(StrictModel):
     term_weight: float = 1.0  # added per distinct term beyond min_terms
     max_terms: PositiveInt = 4
     terms: dict[LanguageKey, list[str]]
+    # Terms too common outside development cooperation to count twice: of these, one counts
+    # towards min_terms, a second only with a third.
+    weak_terms: dict[LanguageKey, list[str]] = Field(default_factory=dict)
     # Loans, credit lines, grants: cooperation terms when a Southern lender gives them.
     finance_terms: dict[LanguageKey, list[str]] = Field(default_factory=dict)
     # Words that make a story with a Northern funder triangular (a third party backing a
@@ -227,6 +230,8 @@ class TopicProfile(StrictModel):
     max_hits_per_phrase: PositiveInt = 3
     phrases: dict[LanguageKey, dict[str, float | PhraseSpec]]
     exclusions: dict[LanguageKey, dict[str, float]] = Field(default_factory=dict)
+    # Exclusions that count only when prominent: in the title or the lead, or more than once.
+    context_exclusions: dict[LanguageKey, dict[str, float]] = Field(default_factory=dict)
     partnership: Partnership | None = None
 
 

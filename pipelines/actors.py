@@ -41,6 +41,7 @@ class Organization:
     side: str  # south, north, multilateral, other
     region: str | None  # organizations.yaml region
     country: str | None  # ISO code of a national body
+    domestic: bool = False  # a national body whose mandate is at home
 
     @property
     def regions(self) -> tuple[str, ...]:
@@ -49,7 +50,14 @@ class Organization:
 
     @property
     def is_lender(self) -> bool:
-        return self.kind in FINANCE_KINDS
+        """A body that gives development finance or cooperation abroad."""
+        return self.kind in FINANCE_KINDS and not self.domestic
+
+    @property
+    def is_cooperation_agency(self) -> bool:
+        """A national agency or fund for development cooperation (ABC, AMEXCID, TICA, the Saudi
+        Fund): a country's provider of cooperation, as banks are not always."""
+        return self.kind in ("agency", "fund") and self.country is not None and not self.domestic
 
 
 @dataclass(frozen=True)
@@ -85,7 +93,7 @@ def load_actors() -> Actors:
     entries: list[tuple[str, str, str | None]] = []
     for entry in data["organizations"]:
         organization = Organization(entry["key"], entry["label"], entry["kind"], entry["side"],
-                                    entry.get("region"), entry.get("country"))
+                                    entry.get("region"), entry.get("country"), entry.get("scope") == "domestic")
         if organization.side not in SIDES:
             raise ValueError(f"organizations.yaml: {organization.key}: side {organization.side!r} not in {SIDES}")
         organizations[organization.key] = organization

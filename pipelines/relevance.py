@@ -1,7 +1,8 @@
 """Is an article about the topic? A score from topics.yaml, with every contribution to it.
 
 score = for each phrase: weight × (title_weight if it is in the title, plus its body hits up
-to max_hits_per_phrase), minus the same for exclusion phrases, plus the partnership rule.
+to max_hits_per_phrase), minus the same for exclusion phrases (context exclusions only when
+prominent: in the title or lead, or more than once), plus the partnership rule.
 
 - Phrases are matched in the article's own language; "any" phrases (acronyms, proper
   names) in every language (see matching.py).
@@ -11,7 +12,9 @@ to max_hits_per_phrase), minus the same for exclusion phrases, plus the partners
   Belt and Road is not about cooperation.
 - The partnership rule scores the many stories that never name the topic but report
   cooperation between Southern partners ("Brazilian agronomists train Mozambican farmers");
-  see PartnershipRule.
+  see PartnershipRule. When it finds a North-South story (a Northern donor leads it), the
+  lesser markers (phrases weighing less than the threshold: a bloc's name, "technology
+  transfer") do not count either: both sides of South-South cooperation are Southern.
 
 An article is kept when its score reaches the topic's threshold; with several topics, the
 best one counts. `Relevance.contributions` says what each rule added, for `newsalert explain`.
@@ -29,7 +32,7 @@ from importlib import resources
 from newsalert.config.models import Partnership, PhraseSpec, TopicProfile, TopicsFile
 from newsalert.pipelines.actors import Actors, load_actors
 from newsalert.pipelines.extract import detect_language
-from newsalert.pipelines.matching import ANY_LANGUAGE, Match, PhraseMatcher, Tokenized
+from newsalert.pipelines.matching import ANY_LANGUAGE, Match, PhraseMatcher, Tokenized, fold
 from newsalert.pipelines.tagging import LEAD_WORDS, MIN_SALIENCE, Gazetteer, Salience, load_gazetteer, place_salience
 
 # What the decision depends on besides topics.yaml: the built-in gazetteer and organizations.
@@ -91,7 +94,7 @@ class TopicScorer:
         self.weights: dict[tuple[str, str], float] = {}
         self.cross_border: set[tuple[str, str]] = set()
         entries: list[tuple[str, Hashable, str | None]] = []
-        for sign, table in (("+", profile.phrases), ("-", profile.exclusions)):
+        for sign, table in (("+", profile.phrases), ("-", profile.exclusions), ("~", profile.context_exclusions)):
             for language, phrases in table.items():
                 for phrase, spec in phrases.items():
                     key = (sign, phrase)
@@ -113,6 +116,8 @@ class TopicScorer:
         self.partnership = PartnershipRule(profile.partnership, gazetteer, actors) if profile.partnership else None
 
     def score(self, context: Context) -> list[Contribution]:
+        partnership, north_south = (self.partnership.evaluate(context) if self.partnership is not None
+                                    else (None, []))
         in_title = {match.key for match in self.matcher.find(context.title)}
         body_matches = self.matcher.find(context.body)
         in_body = Counter(match.key for match in body_matches)
@@ -127,8 +132,14 @@ class TopicScorer:
             weight = self.weights[key] * min(hits, self.profile.max_hits_per_phrase)
             where = ("title and " if key in in_title and in_body[key] else "title" if key in in_title else "") + (
                 f"{in_body[key]}× in the text" if in_body[key] else "")
+            passing = key not in in_title and in_body[key] == 1 and not context.body.within(first_seen[key], LEAD_WORDS)
             if sign == "-":
                 contributions.append(Contribution("exclusion", phrase, -weight, (phrase,), note=where))
+                continue
+            if sign == "~":
+                contributions.append(Contribution(
+                    "exclusion", phrase, 0.0 if passing else -weight, (phrase,),
+                    note="does not count: a passing mention (once, after the lead)" if passing else where))
                 continue
             if key in self.cross_border:
                 if cross_border is None:
@@ -139,16 +150,21 @@ class TopicScorer:
                         note="does not count: the article names no other country, foreign region or "
                              "international body (a domestic story)"))
                     continue
-                if key not in in_title and in_body[key] == 1 and not context.body.within(first_seen[key], LEAD_WORDS):
+                if passing:
                     contributions.append(Contribution(
                         "cross-border phrase", phrase, 0.0, (phrase,),
                         note="does not count: a passing mention (once, after the lead)"))
                     continue
                 contributions.append(Contribution("cross-border phrase", phrase, weight, (phrase,), note=where))
                 continue
+            if north_south and self.weights[key] < self.profile.threshold:
+                contributions.append(Contribution(
+                    "phrase", phrase, 0.0, (phrase,),
+                    note=f"does not count: a North-South story ({', '.join(north_south[:2])} leads it)"))
+                continue
             contributions.append(Contribution("phrase", phrase, weight, (phrase,), note=where))
-        if self.partnership is not None:
-            contributions.append(self.partnership.evaluate(context))
+        if partnership is not None:
+            contributions.append(partnership)
         return contributions
 
     def _cross_border(self, context: Context) -> bool:
@@ -177,7 +193,9 @@ class PartnershipRule:
     its region's countries. The rule holds when the article names `min_partners` partners,
     at least one of them saliently (in the title or lead, or more than once), or one more
     partner than that when none is salient (a list: "trainees from Ghana, Laos and Peru"),
-    and at least `min_terms` distinct cooperation terms. Words for loans, credit lines and
+    and at least `min_terms` distinct cooperation terms (of the `weak_terms`, words common
+    in all news such as "cooperation" or "agreement", one counts, a second only with a
+    third). Words for loans, credit lines and
     grants are cooperation terms when a Southern lender gives them: a Southern fund, bank or
     agency is named, or no Northern or multilateral one is; a Southern lender named counts
     as a term itself.
@@ -185,8 +203,9 @@ class PartnershipRule:
     A Northern donor (a country of the `northern` groups, or a Northern body) that leads the
     story makes it North-South aid, and the rule does not hold, unless the story is
     triangular: it says so (`triangular_terms`), or a Southern provider is named beside the
-    Northern funder: a Southern country's development agency, fund or bank. (A Southern
-    country next to "experts" or "engineers" is no proof: recipients are described so too.)
+    Northern funder: a Southern country's development cooperation agency or fund. (A Southern
+    country next to "experts" or "engineers" is no proof: recipients are described so too;
+    nor is a national bank, which may be the recipient's own.)
     A Northern actor leads when it is salient and a party to the story's main relation (as
     prominent as the second Southern partner), or a Northern body is named, or it stands next
     to a provider word ("Japan-backed"): both sides of South-South cooperation are Southern.
@@ -208,12 +227,14 @@ class PartnershipRule:
             for language, terms in table.items():
                 entries += [(term, (kind, term), None if language == ANY_LANGUAGE else language) for term in terms]
         self.terms = PhraseMatcher(entries, uncovered="any")
+        self.weak = {fold(term) for terms in rule.weak_terms.values() for term in terms}
         # A word can be a cooperation term and a provider word ("experts"): a matcher of its own.
         self.providers = PhraseMatcher([(word, ("provider", word), None if language == ANY_LANGUAGE else language)
                                         for language, words in rule.provider_terms.items() for word in words],
                                        uncovered="any")
 
-    def evaluate(self, context: Context) -> Contribution:
+    def evaluate(self, context: Context) -> tuple[Contribution, list[str]]:
+        """The rule's contribution, and the Northern donors when the story is North-South."""
         partners = self._partners(context)
         found: dict[str, list[Match]] = defaultdict(list)
         for where, tokenized in (("title", context.title), ("body", context.body)):
@@ -223,15 +244,16 @@ class PartnershipRule:
         finance = {m.key[1] for where in ("title", "body") for m in found[f"finance:{where}"]}  # type: ignore[index]
         triangular = {m.key[1] for where in ("title", "body") for m in found[f"triangular:{where}"]}  # type: ignore[index]
         names = [self._name(p) for p in sorted(partners, key=lambda p: (-partners[p], p))]
-        salient = [p for p, value in partners.items() if value >= SALIENT]
-        if len(partners) < self.rule.min_partners + (0 if salient else 1):
-            return self._no("too few Southern partners: " + (", ".join(names) or "none"), names)
-
         donors = self._northern_donors(context, partners, found)
         providers = self._southern_providers(context) if donors else set()
-        if donors and not triangular and not providers:
+        north_south = donors if donors and not triangular and not providers else []
+        salient = [p for p, value in partners.items() if value >= SALIENT]
+        if len(partners) < self.rule.min_partners + (0 if salient else 1):
+            return self._no("too few Southern partners: " + (", ".join(names) or "none"), names), north_south
+        if north_south:
             return self._no(f"North-South: the Northern donor ({', '.join(donors[:3])}) leads the story, and no "
-                            "Southern provider is named (it is not triangular)", names, terms)
+                            "Southern provider is named (it is not triangular)", names, terms), north_south
+
         lenders = {key: self.actors.organizations[key] for (_k, key) in context.organizations
                    if self.actors.organizations[key].is_lender}
         sides = {lender.side for lender in lenders.values()}
@@ -239,9 +261,12 @@ class PartnershipRule:
             terms |= finance
         # A Southern development agency, fund or bank is itself a sign of cooperation.
         terms |= {key for key, lender in lenders.items() if lender.side == "south"}
-        if len(terms) < self.rule.min_terms:
-            return self._no(f"{len(terms)} distinct cooperation term(s) ({', '.join(sorted(terms)) or 'none'}); "
-                            f"{self.rule.min_terms} needed", names, terms)
+        weak = {term for term in terms if fold(term) in self.weak}
+        counted = len(terms - weak) + min(len(weak), 1) + (1 if len(weak) >= 3 else 0)
+        if counted < self.rule.min_terms:
+            shown = ", ".join(sorted(terms - weak) + [f"{t} (common)" for t in sorted(weak)]) or "none"
+            return self._no(f"cooperation terms ({shown}) count {counted}; {self.rule.min_terms} needed "
+                            "(of the common ones, one counts, a second only with a third)", names, terms), []
         extra = min(len(terms), self.rule.max_terms) - self.rule.min_terms
         weight = self.rule.weight + extra * self.rule.term_weight
         shown = sorted(terms)
@@ -250,7 +275,7 @@ class PartnershipRule:
         if donors:
             note = (f"triangular: {', '.join(donors[:2])} with the Southern provider(s) "
                     f"{', '.join(sorted(providers)) or ', '.join(sorted(triangular))}")
-        return Contribution("partnership", label, weight, tuple(shown), tuple(names), note)
+        return Contribution("partnership", label, weight, tuple(shown), tuple(names), note), []
 
     def _northern_donors(self, context: Context, partners: dict[str, float],
                          found: dict[str, list[Match]]) -> list[str]:
@@ -269,11 +294,11 @@ class PartnershipRule:
         return [self._name(a) for a in sorted(giving, key=lambda a: (-northern[a], a))]
 
     def _southern_providers(self, context: Context) -> set[str]:
-        """The Southern national development agencies, funds and banks named: a Southern
-        country shown giving beside a Northern funder."""
+        """The Southern development cooperation agencies and funds named: a Southern country
+        shown giving beside a Northern funder."""
         return {key for (_k, key) in context.organizations
                 if (organization := self.actors.organizations[key]).side == "south"
-                and organization.is_lender and organization.country}
+                and organization.is_cooperation_agency}
 
     def _next_to_providers(self, context: Context, countries: set[str], found: dict[str, list[Match]]) -> set[str]:
         """Which of `countries` are named within a few words of a provider word."""
