@@ -1,11 +1,11 @@
 """Precision and recall of the topic relevance filter, and of country tags, on a labeled set
 nobody tuned the rules on, plus the false positives on the real pages of ../shared/corpus.
 
-The labeled set (benchmarks/data/relevance/) is 440 articles in English, French, Spanish,
-Portuguese and Chinese, about half on topic, written by helpers who never saw topics.yaml,
-the rules or the earlier set. It was split once, by benchmarks/split_relevance_set.py, into
-`dev` (the rules may be tuned on it) and `test` (its errors are never looked at while
-tuning; its figures are reported as printed). This script prints errors for dev only.
+The labeled set (benchmarks/data/relevance/) is in English, French, Spanish, Portuguese and
+Chinese, about half on topic, written by helpers who never saw topics.yaml or the rules:
+`dev` (440 articles; the rules may be tuned on it) and `test` (250 articles written after
+the tuning; its errors are never looked at, its figures are reported as printed). See the
+headers of the two files for their history. This script prints errors for dev only.
 
 Country tags are scored on the on-topic articles: the set lists the countries each is about,
 and the tagger's country tags are compared with them (micro-averaged precision and recall).

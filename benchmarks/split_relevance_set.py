@@ -3,7 +3,8 @@
 The helpers' files (one per language) are checked, then each (language, label) group is
 shuffled with a fixed seed and halved: the first half goes to dev, the rest to test. The
 split was made once, on 2026-11-29, before any rule was tuned on the set; this script is
-kept to show how, and refuses to overwrite an existing split.
+kept to show how, and refuses to overwrite an existing split. (That first test split was
+measured once, then joined dev; data/relevance/test.yaml is now a set written afterwards.)
 
 Run:  .venv/bin/python benchmarks/split_relevance_set.py STAGING_DIR/*.yaml
 """
