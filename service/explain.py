@@ -108,9 +108,7 @@ def read_page(config: Config, target: str, *, url: str | None = None) -> Page:
         limit = config.settings.crawl.max_page_bytes
         if path.stat().st_size > limit:
             raise ExplainError(f"{target}: larger than crawl.max_page_bytes ({limit} bytes)")
-        body = path.read_bytes()
-        _encoding, html = html_to_unicode(None, body)
-        return Page(html, url or path.resolve().as_uri(), str(path))
+        return Page(decode_saved_page(path.read_bytes()), url or path.resolve().as_uri(), str(path))
     return _fetch(config, target, url)
 
 
@@ -122,6 +120,16 @@ class _HttpOnlyRedirects(urllib.request.HTTPRedirectHandler):
         if not is_http_url(newurl):
             raise ExplainError(f"{req.full_url}: redirected to {newurl!r}, which is not an http(s) address")
         return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+
+def decode_saved_page(body: bytes) -> str:
+    """A saved page's text. Browsers save pages as UTF-8 but keep the original <meta charset>
+    (gb2312, windows-1252...), so valid UTF-8 wins over the declaration; anything else is
+    decoded as the page declares."""
+    try:
+        return body.decode("utf-8").removeprefix("\ufeff")
+    except UnicodeDecodeError:
+        return html_to_unicode(None, body)[1]
 
 
 def _fetch(config: Config, address: str, url: str | None) -> Page:

@@ -219,3 +219,18 @@ def test_rescore_and_refetch_follow_the_topic_profile(db_url: str, tmp_path: Pat
         assert courier.hits(CASHEW["path"]) == before + 1
     finally:
         engine.dispose()
+
+
+def test_a_saved_page_is_read_as_utf8_whatever_its_meta_charset_says(tmp_path: Path) -> None:
+    """Browsers save pages as UTF-8 and keep the original <meta charset>; a page that is not
+    valid UTF-8 is decoded as it declares."""
+    config = write_settings(tmp_path, f"sqlite:///{tmp_path / 'a.db'}", [])
+    title = "中拉航天合作论坛在福州开幕"
+    saved = article_page({**ON_TOPIC, "title": title}, NOW).replace(b'<meta charset="utf-8">',
+                                                                    b'<meta charset="gb2312">')
+    (tmp_path / "saved.html").write_bytes(saved)
+    in_gbk = saved.decode("utf-8").replace("gb2312", "gbk").replace("©", "(c)")
+    (tmp_path / "gbk.html").write_bytes(in_gbk.encode("gbk"))
+    for name in ("saved.html", "gbk.html"):
+        data = json.loads(run_cli("--config", str(config), "explain", str(tmp_path / name), "--format", "json").output)
+        assert data["title"] == title, name
