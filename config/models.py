@@ -77,8 +77,16 @@ class CrawlSettings(StrictModel):
     min_text_chars: PositiveInt = 250
     # How many crawls may try a URL that failed transiently (5xx, timeout) before it is given up.
     max_attempts: PositiveInt = 3
-    # Extraction processes; None: one per core; 0: extract in a thread of the crawl process.
+    # Worker processes for parsing and extraction; None: one per core; 0: a thread of the crawl
+    # process (no time or memory limit can then stop a runaway page).
     extract_workers: NonNegativeInt | None = None
+    # Seconds a feed, sitemap, listing or article page may take to parse and extract; a worker
+    # still busy after that is killed and replaced, and the page recorded as failed.
+    work_timeout: PositiveFloat = 30
+    # A page with more HTML elements than this is refused before extraction (real news pages
+    # have a few thousand); the address space of a worker process is capped at worker_memory_mb.
+    max_page_elements: PositiveInt = 30_000
+    worker_memory_mb: PositiveInt | None = 1536
     # Raw Scrapy settings applied last, for what the fields above do not cover.
     scrapy_settings: dict[str, Any] = Field(default_factory=dict)
 

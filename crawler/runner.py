@@ -141,8 +141,9 @@ def _crawl_in_child(config: Config, outlet_names: list[str], max_articles: int |
     from newsalert.crawler.frontier import Frontier
     from newsalert.crawler.settings import scrapy_settings
     from newsalert.crawler.spider import OutletsSpider
+    from newsalert.crawler.workers import WorkerPool, WorkerSettings
+    from newsalert.pipelines.extract import PageLimits
     from newsalert.pipelines.relevance import profile_version
-    from newsalert.pipelines.stages import AnalyzePipeline
 
     outlets = config.select_outlets(outlet_names)
     engine, sessions = open_database(config.database_url)
@@ -151,7 +152,12 @@ def _crawl_in_child(config: Config, outlet_names: list[str], max_articles: int |
     frontier = Frontier(sessions, outlets, outlet_ids, config.settings.crawl, max_articles=max_articles,
                         topic_version=profile_version(config.topics))
 
-    process = CrawlerProcess(scrapy_settings(config.settings.crawl, topics=config.topics, log_level=log_level))
+    crawl = config.settings.crawl
+    limits = PageLimits(max_elements=crawl.max_page_elements)
+    workers = WorkerPool((os.cpu_count() or 1) if crawl.extract_workers is None else crawl.extract_workers,
+                         WorkerSettings(config.topics, crawl.min_text_chars, limits, crawl.worker_memory_mb),
+                         timeout=crawl.work_timeout)
+    process = CrawlerProcess(scrapy_settings(crawl, log_level=log_level))
     if log_level != "DEBUG":
         # An unreachable site is reported once per source by the spider; Scrapy's robots.txt
         # middleware would add a full traceback for every one of them.
@@ -179,7 +185,7 @@ def _crawl_in_child(config: Config, outlet_names: list[str], max_articles: int |
 
     crawler.signals.connect(start_reporting, signals.engine_started)
     crawler.signals.connect(stop_reporting, signals.engine_stopped)
-    process.crawl(crawler, frontier=frontier, discover_only=discover_only)
+    process.crawl(crawler, frontier=frontier, workers=workers, discover_only=discover_only)
     shutdown_requested: list[int] = []
 
     def on_signal(signum: int, _frame: object) -> None:
@@ -205,9 +211,7 @@ def _crawl_in_child(config: Config, outlet_names: list[str], max_articles: int |
         log.exception("the crawl failed")
         error = f"{type(exc).__name__}: {exc}"
     finally:
-        extractor = crawler.get_item_pipeline(AnalyzePipeline)
-        if extractor is not None:
-            extractor.shutdown()
+        workers.close()  # also when the crawl ends abnormally, or the process would wait for them
     if frontier.storage_errors and not error:
         error = f"could not write to the archive: {frontier.storage_errors[0]}"
 

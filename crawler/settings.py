@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from newsalert.config.models import CrawlSettings, TopicsFile
+from newsalert.config.models import CrawlSettings
 
 
-def scrapy_settings(crawl: CrawlSettings, *, topics: TopicsFile | None = None,
-                    log_level: str = "WARNING") -> dict[str, Any]:
+def scrapy_settings(crawl: CrawlSettings, *, log_level: str = "WARNING") -> dict[str, Any]:
     settings: dict[str, Any] = {
         "BOT_NAME": "newsalert",
         "USER_AGENT": crawl.user_agent,
@@ -40,9 +39,6 @@ def scrapy_settings(crawl: CrawlSettings, *, topics: TopicsFile | None = None,
             "newsalert.pipelines.stages.AnalyzePipeline": 100,
             "newsalert.pipelines.stages.StorePipeline": 900,
         },
-        "NEWSALERT_TOPICS": topics,  # None keeps every article
-        "NEWSALERT_EXTRACT_WORKERS": crawl.extract_workers,
-        "NEWSALERT_MIN_TEXT_CHARS": crawl.min_text_chars,
         "LOG_LEVEL": log_level,
         "LOG_FORMAT": "%(asctime)s %(levelname)s %(name)s: %(message)s",
         "LOG_DATEFORMAT": "%Y-%m-%d %H:%M:%S",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import calendar
+import json
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -17,9 +18,16 @@ from scrapy.utils.gz import gunzip
 from scrapy.utils.sitemap import Sitemap
 from w3lib.html import remove_tags, replace_entities
 
-from newsalert.pipelines.urls import is_http_url, on_site
+from newsalert.pipelines.clean import clean_line
+from newsalert.pipelines.urls import MAX_URL_LENGTH, is_http_url, on_site
 
 GZIP_MAGIC = b"\x1f\x8b"
+# What a feed field may hold before it is cut: a title or an author is a line, not a book.
+MAX_FIELD_CHARS, MAX_LINE_CHARS = 10_000, 1_000
+# Before feedparser: people's names and addresses, and any other field.
+MAX_PERSON_FIELD, MAX_FEED_FIELD = 500, 100_000
+PERSON_FIELDS = frozenset({"author", "creator", "contributor", "name", "email", "managingeditor", "webmaster",
+                           "publisher", "owner", "authors"})
 NEXT_LABELS = frozenset({
     "next", "next page", "older", "older posts", "more", "»", "›", ">", "next »", "next ›",
     "suivant", "page suivante", "siguiente", "próxima", "seguinte", "下一页", "下页", "التالي",
@@ -55,7 +63,7 @@ class SitemapPage:
 def parse_feed(body: bytes, *, url: str, content_type: str | None = None) -> list[Candidate]:
     """Article links of an RSS or Atom feed, newest first where dates are given."""
     headers = {"content-type": content_type} if content_type else {}
-    parsed = feedparser.parse(body, response_headers=headers, sanitize_html=False,
+    parsed = feedparser.parse(bounded_feed(body), response_headers=headers, sanitize_html=False,
                               resolve_relative_uris=False)
     if not parsed.entries:
         if parsed.get("bozo"):
@@ -68,8 +76,8 @@ def parse_feed(body: bytes, *, url: str, content_type: str | None = None) -> lis
         link = entry.get("feedburner_origlink") or entry.get("link") or _first_alternate(entry)
         if not link:
             continue
-        link = _unwrap_redirector(urljoin(url, link.strip()))
-        if not is_http_url(link):
+        link = _link(urljoin(url, clean_line(link) or ""))
+        if link is None:
             continue
         candidates.append(Candidate(
             url=link,
@@ -80,6 +88,50 @@ def parse_feed(body: bytes, *, url: str, content_type: str | None = None) -> lis
             author=_text(entry.get("author")),
         ))
     return candidates
+
+
+def bounded_feed(body: bytes) -> bytes:
+    """The feed with its fields cut to sane lengths before feedparser reads it: feedparser's
+    author parsing is quadratic (a 64 KB e-mail-like <author> costs it 30 s or more), and no
+    field of a feed needs more than MAX_FEED_FIELD characters."""
+    if body.lstrip()[:1] == b"{":
+        return _bounded_json_feed(body)
+    parser = lxml.etree.XMLParser(recover=True, resolve_entities=False, no_network=True, huge_tree=False)
+    try:
+        root = lxml.etree.fromstring(body, parser)
+    except (lxml.etree.XMLSyntaxError, ValueError):
+        root = None
+    if root is None:
+        return body
+    cut = False
+    for element in root.iter():
+        if not isinstance(element.tag, str):
+            continue  # comments and processing instructions
+        limit = MAX_PERSON_FIELD if lxml.etree.QName(element).localname.lower() in PERSON_FIELDS else MAX_FEED_FIELD
+        for attribute in ("text", "tail"):
+            value = getattr(element, attribute)
+            if value and len(value) > limit:
+                setattr(element, attribute, value[:limit])
+                cut = True
+    return lxml.etree.tostring(root.getroottree(), xml_declaration=True, encoding="utf-8") if cut else body
+
+
+def _bounded_json_feed(body: bytes) -> bytes:
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return body
+
+    def bound(value: Any, key: str = "") -> Any:
+        if isinstance(value, str):
+            return value[:MAX_PERSON_FIELD if key.lower() in PERSON_FIELDS else MAX_FEED_FIELD]
+        if isinstance(value, list):
+            return [bound(item, key) for item in value]
+        if isinstance(value, dict):
+            return {k: bound(v, k) for k, v in value.items()}
+        return value
+
+    return json.dumps(bound(data)).encode("utf-8")
 
 
 def parse_sitemap(body: bytes, *, max_bytes: int) -> SitemapPage:
@@ -99,8 +151,8 @@ def parse_sitemap(body: bytes, *, max_bytes: int) -> SitemapPage:
     articles: list[Candidate] = []
     wanted = "sitemap" if sitemap.type == "sitemapindex" else "url"
     for entry in sitemap:
-        loc = entry.get("loc", "").strip()
-        if entry["element"] != wanted or not is_http_url(loc):  # e.g. a stray <sitemap> in a urlset
+        loc = _link(entry.get("loc") or "")
+        if entry["element"] != wanted or loc is None:  # e.g. a stray <sitemap> in a urlset
             continue
         lastmod = _iso_date(entry.get("lastmod"))
         if sitemap.type == "sitemapindex":
@@ -136,7 +188,8 @@ def listing_links(response: HtmlResponse, *, domain: str, pattern: str | None) -
     """Links on a section page that lead to articles of the outlet."""
     extractor = LinkExtractor(allow=pattern or (), unique=True)
     # Filtered by host here: LinkExtractor's allow_domains compares host and port together.
-    links = [link.url for link in extractor.extract_links(response) if on_site(link.url, domain)]
+    links = [url for link in extractor.extract_links(response)
+             if (url := _link(link.url)) is not None and on_site(url, domain)]
     if pattern is None:
         links = [link for link in links if looks_like_article_url(link)]
     return [Candidate(url=link) for link in links]
@@ -145,12 +198,12 @@ def listing_links(response: HtmlResponse, *, domain: str, pattern: str | None) -
 def next_page(response: HtmlResponse) -> str | None:
     """The listing's next page: rel=next, else a link labelled Next/Older/» in any language."""
     for href in response.xpath('//link[@rel="next"]/@href | //a[@rel="next"]/@href').getall():
-        return response.urljoin(href.strip())
+        return _link(response.urljoin(clean_line(href) or ""))
     for anchor in response.xpath("//a[@href]"):
         label = " ".join(anchor.xpath("string(.)").get("").split()).casefold()
         classes = (anchor.attrib.get("class") or "").casefold()
         if label in NEXT_LABELS or "next" in classes.split():
-            return response.urljoin(anchor.attrib["href"].strip())
+            return _link(response.urljoin(clean_line(anchor.attrib["href"]) or ""))
     return None
 
 
@@ -165,6 +218,15 @@ def looks_like_article_url(url: str) -> bool:
     last = segments[-1].rsplit(".", 1)[0]
     return (bool(re.search(r"/\d{4}/\d{1,2}/", path)) or last.count("-") >= 3
             or bool(re.fullmatch(r"\d{5,}", last)) or bool(re.search(r"\d{6,}", last)))
+
+
+def _link(value: str) -> str | None:
+    """An article or sitemap address as a source wrote it: clean, http(s), not absurdly long."""
+    link = clean_line(value)
+    if link is None or len(link) > MAX_URL_LENGTH:
+        return None
+    link = _unwrap_redirector(link)
+    return link if is_http_url(link) else None
 
 
 def _unwrap_redirector(link: str) -> str:
@@ -207,5 +269,4 @@ def _text(value: Any) -> str | None:
     """Plain text of a feed field (Google Alerts titles carry <b> tags, others entities)."""
     if not isinstance(value, str):
         return None
-    value = " ".join(replace_entities(remove_tags(value)).split())
-    return value or None
+    return clean_line(replace_entities(remove_tags(value[:MAX_FIELD_CHARS])), limit=MAX_LINE_CHARS)

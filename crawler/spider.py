@@ -30,13 +30,8 @@ from newsalert.config.models import Outlet
 from newsalert.crawler.frontier import Frontier
 from newsalert.crawler.items import PageItem
 from newsalert.crawler.middlewares import AlreadySeen
-from newsalert.crawler.sources import (
-    SourceError,
-    listing_links,
-    next_page,
-    parse_feed,
-    parse_sitemap,
-)
+from newsalert.crawler.sources import SourceError
+from newsalert.crawler.workers import WorkerPool, WorkFailed, feed_task, listing_task, sitemap_task
 from newsalert.pipelines.extract import Hints, Rejection
 from newsalert.pipelines.urls import canonical_url
 from newsalert.storage.repository import BLOCKED, FAILED, GONE, NOT_ARTICLE, TOO_LARGE
@@ -50,9 +45,10 @@ MAX_CHILD_SITEMAPS = 20
 class OutletsSpider(scrapy.Spider):
     name = "newsalert"
 
-    def __init__(self, frontier: Frontier, discover_only: bool = False, **kwargs: Any) -> None:
+    def __init__(self, frontier: Frontier, workers: WorkerPool, discover_only: bool = False, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.frontier = frontier
+        self.workers = workers
         self.discover_only = discover_only
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
@@ -70,27 +66,29 @@ class OutletsSpider(scrapy.Spider):
 
     # Sources ---------------------------------------------------------------------------------
 
-    def parse_feed(self, response: Response) -> Iterator[scrapy.Request]:
+    async def parse_feed(self, response: Response) -> AsyncIterator[scrapy.Request]:
         outlet = self._outlet(response)
+        content_type = response.headers.get("Content-Type", b"").decode("latin-1")
         try:
-            candidates = parse_feed(response.body, url=response.url,
-                                    content_type=response.headers.get("Content-Type", b"").decode("latin-1"))
-        except SourceError as exc:
+            candidates = await self.workers.run(feed_task, response.body, response.url, content_type)
+        except (SourceError, WorkFailed) as exc:
             self._source_error(outlet, response.url, str(exc))
             return
         self.frontier.tallies[outlet.name].sources_ok += 1
-        yield from self._articles(outlet, self.frontier.admit(outlet.name, candidates))
+        for request in self._articles(outlet, self.frontier.admit(outlet.name, candidates)):
+            yield request
 
-    def parse_sitemap(self, response: Response) -> Iterator[scrapy.Request]:
+    async def parse_sitemap(self, response: Response) -> AsyncIterator[scrapy.Request]:
         outlet = self._outlet(response)
         try:
-            page = parse_sitemap(response.body, max_bytes=self.frontier.settings.max_page_bytes)
-        except SourceError as exc:
+            page = await self.workers.run(sitemap_task, response.body, self.frontier.settings.max_page_bytes)
+        except (SourceError, WorkFailed) as exc:
             self._source_error(outlet, response.url, str(exc))
             return
         if not page.is_index:
             self.frontier.tallies[outlet.name].sources_ok += 1
-            yield from self._articles(outlet, self.frontier.admit(outlet.name, page.articles))
+            for request in self._articles(outlet, self.frontier.admit(outlet.name, page.articles)):
+                yield request
             return
         cutoff = self.frontier.cutoff
         children = [c for c in page.sitemaps if not (cutoff and c.published_at and c.published_at < cutoff)]
@@ -98,16 +96,21 @@ class OutletsSpider(scrapy.Spider):
         for child in children[:MAX_CHILD_SITEMAPS]:
             yield self._source_request(outlet, child.url, self.parse_sitemap)
 
-    def parse_listing(self, response: Response) -> Iterator[scrapy.Request]:
+    async def parse_listing(self, response: Response) -> AsyncIterator[scrapy.Request]:
         outlet = self._outlet(response)
         if not isinstance(response, HtmlResponse):
             self._source_error(outlet, response.url, "the listing page is not HTML")
             return
+        try:
+            links, following = await self.workers.run(listing_task, response.body, response.url, response.encoding,
+                                                      outlet.domain, outlet.article_url_pattern)
+        except WorkFailed as exc:
+            self._source_error(outlet, response.url, str(exc))
+            return
         self.frontier.tallies[outlet.name].sources_ok += 1
-        links = listing_links(response, domain=outlet.domain, pattern=outlet.article_url_pattern)
-        yield from self._articles(outlet, self.frontier.admit(outlet.name, links))
+        for request in self._articles(outlet, self.frontier.admit(outlet.name, links)):
+            yield request
         page = response.meta["page"]
-        following = next_page(response)
         if following and page < outlet.max_listing_pages and following != response.url:
             yield self._source_request(outlet, following, self.parse_listing, page=page + 1)
 

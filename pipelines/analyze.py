@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from newsalert.config.models import TopicsFile
 from newsalert.pipelines.dedup import Fingerprint, fingerprint
-from newsalert.pipelines.extract import Extracted, Hints, Rejection, extract_article
+from newsalert.pipelines.extract import DEFAULT_LIMITS, Extracted, Hints, PageLimits, Rejection, extract_article
 from newsalert.pipelines.matching import Tokenized
 from newsalert.pipelines.relevance import Relevance, RelevanceModel
 from newsalert.pipelines.tagging import Tag, Tagger, place_salience
@@ -31,17 +31,19 @@ class Analysis:
 
 
 class Analyzer:
-    def __init__(self, topics: TopicsFile | None, *, min_text_chars: int = 250) -> None:
+    def __init__(self, topics: TopicsFile | None, *, min_text_chars: int = 250,
+                 limits: PageLimits = DEFAULT_LIMITS) -> None:
         self.relevance = RelevanceModel(topics) if topics else None
         self.tagger = Tagger(topics.taxonomy if topics else None)
         self.min_text_chars = min_text_chars
+        self.limits = limits
 
     def analyze(self, html: str, url: str, *, hints: Hints | None = None,
                 declared_language: str | None = None, tag_rejected: bool = False) -> Analysis | Rejection:
         """The page's article, relevance, tags and fingerprint. An off-topic article is not
         stored, so it gets no tags or fingerprint, unless `tag_rejected` (for `explain`)."""
         article = extract_article(html, url, min_text_chars=self.min_text_chars, hints=hints or Hints(),
-                                  declared_language=declared_language)
+                                  declared_language=declared_language, limits=self.limits)
         if isinstance(article, Rejection):
             return article
         relevance, tags, body = self.judge(article.title, article.text, article.language)
@@ -64,9 +66,9 @@ class Analyzer:
 _worker_analyzer: Analyzer | None = None
 
 
-def init_worker(topics: TopicsFile | None, min_text_chars: int) -> None:
+def init_worker(topics: TopicsFile | None, min_text_chars: int, limits: PageLimits = DEFAULT_LIMITS) -> None:
     global _worker_analyzer
-    _worker_analyzer = Analyzer(topics, min_text_chars=min_text_chars)
+    _worker_analyzer = Analyzer(topics, min_text_chars=min_text_chars, limits=limits)
 
 
 def analyze_in_worker(html: str, url: str, hints: Hints, declared_language: str | None) -> Analysis | Rejection:

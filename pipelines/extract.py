@@ -18,6 +18,7 @@ from lxml.html import HtmlElement
 from trafilatura import bare_extraction
 from trafilatura.utils import load_html
 
+from newsalert.pipelines.clean import clean_line, clean_text
 from newsalert.pipelines.urls import canonical_url, site_of
 
 DATE_PARAMS = {"extensive_search": True, "original_date": True, "outputformat": "%Y-%m-%dT%H:%M:%S"}
@@ -26,11 +27,25 @@ MAX_JUNK_SHARE = 0.05
 LANG_ATTR = re.compile(r"^[a-zA-Z]{2,3}\b")
 WORDS = re.compile(r"\w+")
 TITLE_SEPARATORS = (" | ", " - ", " – ", " — ", " :: ", " « ", " » ")
+MAX_FIELD_CHARS = 300  # a title, an author, a site name: longer ones are cut
 # A Chinese, Japanese or Korean character says about as much as three Latin letters (a word
 # is one or two characters there, five or six letters and a space here), so the minimum
 # length counts it three times: a 210-character Chinese news item is an article.
 CJK_CHAR_WEIGHT = 3
 CJK_CHARS = re.compile("[\u1100-\u11ff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
+
+
+@dataclass(frozen=True)
+class PageLimits:
+    """How much of a page extraction takes on: bigger pages are refused before trafilatura
+    sees them (it needs minutes and gigabytes for a page of 200,000 paragraphs)."""
+
+    max_elements: int = 30_000  # the largest of 241 real news pages has about 3,100
+    max_page_text: int = 2_000_000  # characters of text on the whole page, before extraction
+    max_text: int = 200_000  # characters of extracted article text
+
+
+DEFAULT_LIMITS = PageLimits()
 
 
 @dataclass(frozen=True)
@@ -62,7 +77,7 @@ class Rejection:
 
 
 def extract_article(html: str, url: str, *, min_text_chars: int = 250, hints: Hints = Hints(),
-                    declared_language: str | None = None) -> Extracted | Rejection:
+                    declared_language: str | None = None, limits: PageLimits = DEFAULT_LIMITS) -> Extracted | Rejection:
     """Extract the article in `html` (already decoded with the page's charset)."""
     if not html.strip():
         return Rejection("not_article", "empty page")
@@ -71,15 +86,19 @@ def extract_article(html: str, url: str, *, min_text_chars: int = 250, hints: Hi
     tree = load_html(html)
     if tree is None:
         return Rejection("not_article", "not parseable as HTML")
+    if (too_big := _too_big(tree, limits)) is not None:
+        return too_big
     page_language = _page_language(tree) or _normalize_language(declared_language)
     declared_canonical = _declared_canonical(tree, url)
     declared_published = _declared_published(tree)
 
     document = bare_extraction(tree, url=url, with_metadata=True, include_comments=False,
                                include_tables=False, date_extraction_params=DATE_PARAMS)
-    text = (document.text or "").strip() if document is not None else ""
+    text = clean_text(document.text or "").strip() if document is not None else ""
     if not text:
         return Rejection("not_article", "no article text found")
+    if len(text) > limits.max_text:
+        return Rejection("too_large", f"{len(text)} characters of article text (more than {limits.max_text})")
     if (length := text_length(text)) < min_text_chars:
         return Rejection("too_short", f"{length} characters of text (minimum {min_text_chars}; "
                                       f"a Chinese, Japanese or Korean character counts {CJK_CHAR_WEIGHT})")
@@ -92,12 +111,21 @@ def extract_article(html: str, url: str, *, min_text_chars: int = 250, hints: Hi
         text=text,
         author=_clean(document.author) or _clean(hints.author),
         published_at=hints.published_at or declared_published or _parse_date(document.date),
-        description=_clean(document.description),
+        description=clean_line(document.description, limit=2000),
         site_name=site_name,
         language=page_language or detect_language(text),
         declared_canonical=declared_canonical,
         content_hash=content_hash(text),
     )
+
+
+def _too_big(tree: HtmlElement, limits: PageLimits) -> Rejection | None:
+    for elements, _element in enumerate(tree.iter(), start=1):
+        if elements > limits.max_elements:
+            return Rejection("too_large", f"more than {limits.max_elements} HTML elements")
+    if len(text := tree.text_content()) > limits.max_page_text:
+        return Rejection("too_large", f"{len(text)} characters of text on the page (more than {limits.max_page_text})")
+    return None
 
 
 def text_length(text: str) -> int:
@@ -204,10 +232,7 @@ def _junk_share(sample: str) -> float:
 
 
 def _clean(value: str | None) -> str | None:
-    if not value:
-        return None
-    value = " ".join(value.split())
-    return value or None
+    return clean_line(value, limit=MAX_FIELD_CHARS)
 
 
 def _first_words(text: str, limit: int = 90) -> str:

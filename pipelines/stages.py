@@ -1,22 +1,17 @@
-"""Thin Scrapy item pipelines around the pure functions: analyze (in worker processes), store."""
+"""Thin Scrapy item pipelines around the pure functions: analyze (in the worker pool), store."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import multiprocessing
-import os
-from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from typing import Self
 
 from scrapy.crawler import Crawler
 from twisted.internet import task
 
-from newsalert.config.models import TopicsFile
 from newsalert.crawler.items import PageItem
-from newsalert.pipelines.analyze import analyze_in_worker, init_worker
+from newsalert.crawler.workers import WorkFailed, article_task
 from newsalert.pipelines.extract import Rejection
-from newsalert.pipelines.store import save_page
+from newsalert.pipelines.store import record_failure, save_page
 from newsalert.storage.repository import DUPLICATE, FAILED, OFF_TOPIC, STORED, TOO_OLD
 
 log = logging.getLogger(__name__)
@@ -26,49 +21,26 @@ REJECTED_TALLY = {STORED: "stored", DUPLICATE: "duplicates", FAILED: "failed", T
 
 
 class AnalyzePipeline:
-    """Extraction, relevance, tags and fingerprint (pipelines/analyze.py) in a pool of worker
-    processes, so the crawl uses every core and the reactor thread stays free for downloading."""
+    """Extraction, relevance, tags and fingerprint (pipelines/analyze.py) in the crawl's worker
+    pool (crawler/workers.py), so the crawl uses every core, the reactor thread stays free for
+    downloading, and a page that takes too long is stopped and recorded."""
 
-    def __init__(self, workers: int, topics: TopicsFile | None, min_text_chars: int) -> None:
-        self.workers = workers
-        self.topics = topics
-        self.min_text_chars = min_text_chars
-        self.executor: Executor | None = None
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
-        workers = crawler.settings.get("NEWSALERT_EXTRACT_WORKERS")
-        if workers is None:
-            workers = os.cpu_count() or 1
-        return cls(int(workers), crawler.settings.get("NEWSALERT_TOPICS"),
-                   crawler.settings.getint("NEWSALERT_MIN_TEXT_CHARS", 250))
-
-    def open_spider(self) -> None:
-        setup = {"initializer": init_worker, "initargs": (self.topics, self.min_text_chars)}
-        if self.workers:
-            # spawn, not fork: forking a process that runs the reactor and its threads is unsafe.
-            self.executor = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"),
-                                                **setup)
-        else:
-            self.executor = ThreadPoolExecutor(1, thread_name_prefix="analyze", **setup)
-
-    def close_spider(self) -> None:
-        self.shutdown()
-
-    def shutdown(self) -> None:
-        """Stop the workers; also called when the crawl ends abnormally, or the process would
-        wait for them forever at exit."""
-        if self.executor is not None:
-            self.executor.shutdown(wait=True, cancel_futures=True)
-            self.executor = None
+        return cls(crawler)
 
     async def process_item(self, item: PageItem) -> PageItem:
         if item.html is None or item.outcome is not None:
             return item
-        assert self.executor is not None
-        future = self.executor.submit(analyze_in_worker, item.html, item.url, item.hints, item.declared_language)
+        workers = self.crawler.spider.workers
         try:
-            result = await asyncio.wrap_future(future)
+            result = await workers.run(article_task, item.html, item.url, item.hints, item.declared_language)
+        except WorkFailed as exc:
+            log.warning("%s: extraction of %s %s", item.outlet, item.url, exc)
+            result = Rejection(FAILED, f"extraction {exc}")
         except Exception as exc:  # a page that crashes the extractor is skipped, not the crawl
             log.warning("analysis failed for %s: %s", item.url, exc)
             result = Rejection("not_article", f"extraction failed: {type(exc).__name__}: {exc}")
@@ -85,6 +57,10 @@ class AnalyzePipeline:
             item.outcome = Rejection(OFF_TOPIC, f"relevance {relevance.score:g} below {relevance.threshold:g} "
                                                 f"({terms})")
         return item
+
+
+def _one_line(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}".splitlines()[0][:300]
 
 
 class StorePipeline:
@@ -120,15 +96,13 @@ class StorePipeline:
         if not self.pending:
             return
         batch, self.pending = self.pending, []
-        frontier = self.crawler.spider.frontier
         try:
             statuses = self._save(batch)
         except Exception as exc:
-            # Nothing of the batch was recorded, so the next crawl fetches those pages again:
-            # nothing is lost. The crawl goes on and the run records the error.
-            log.exception("could not write %d pages to the archive", len(batch))
-            frontier.storage_errors.append(f"{type(exc).__name__}: {exc}".splitlines()[0])
-            return
+            # One bad page must not cost the others: store the batch page by page.
+            log.warning("could not write a batch of %d pages (%s); writing them one by one",
+                        len(batch), _one_line(exc))
+            statuses = [self._save_one(item) for item in batch]
         self._count(batch, statuses)
 
     def _save(self, batch: list[PageItem]) -> list[str]:
@@ -136,6 +110,25 @@ class StorePipeline:
         with frontier.sessions.begin() as session:
             return [save_page(session, item, frontier.outlet_ids[item.outlet], cutoff=frontier.cutoff)
                     for item in batch]
+
+    def _save_one(self, item: PageItem) -> str:
+        """Store one page; if even that fails, record it failed with the reason, so that a later
+        crawl tries it again (up to max_attempts) and the run says what went wrong."""
+        frontier = self.crawler.spider.frontier
+        try:
+            return self._save([item])[0]
+        except Exception as exc:
+            reason = f"could not be stored: {_one_line(exc)}"
+            log.error("%s: %s %s", item.outlet, item.url, reason)
+            frontier.storage_errors.append(f"{item.url}: {reason}")
+            item.outcome = Rejection(FAILED, reason)
+            try:
+                with frontier.sessions.begin() as session:
+                    record_failure(session, item, frontier.outlet_ids[item.outlet], reason)
+            except Exception as again:  # the database itself is gone: the next crawl fetches the page again
+                log.error("%s: cannot record the failure of %s either: %s", item.outlet, item.url,
+                          _one_line(again))
+            return FAILED
 
     def _count(self, batch: list[PageItem], statuses: list[str]) -> None:
         frontier = self.crawler.spider.frontier

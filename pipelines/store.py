@@ -11,7 +11,7 @@ from newsalert.pipelines.dedup import SIMILARITY_THRESHOLD
 from newsalert.pipelines.extract import Extracted
 from newsalert.storage import repository
 from newsalert.storage.models import utcnow
-from newsalert.storage.repository import DUPLICATE, STORED, TOO_OLD, UrlRecord
+from newsalert.storage.repository import DUPLICATE, FAILED, STORED, TOO_OLD, UrlRecord
 
 
 def save_page(session: Session, item: PageItem, outlet_id: int, *, cutoff: datetime | None = None) -> str:
@@ -75,6 +75,12 @@ def save_page(session: Session, item: PageItem, outlet_id: int, *, cutoff: datet
     repository.add_tags(session, article_id, item.tags)
     _record(session, item, outlet_id, STORED, None, article_id=article_id, aliases=aliases)
     return STORED
+
+
+def record_failure(session: Session, item: PageItem, outlet_id: int, reason: str) -> None:
+    """Record that the page could not be stored: failed, so a later crawl tries it again."""
+    repository.record_urls(session, [UrlRecord(url, outlet_id, FAILED, reason, item.http_status)
+                                     for url in item.aliases])
 
 
 def _record(session: Session, item: PageItem, outlet_id: int, status: str, reason: str | None, *,

@@ -8,6 +8,8 @@ from courlan import normalize_url
 
 # Tracking parameters courlan's own list (utm_*, fbclid, gclid, mc_cid, ...) misses
 # but that news sites and their feeds add.
+# Longer addresses are not followed: the archive's URL columns hold 2048 characters.
+MAX_URL_LENGTH = 2000
 EXTRA_TRACKERS = frozenset({"ref", "ref_src", "ocid", "cmpid", "icid", "ito", "spm", "share"})
 
 
@@ -28,8 +30,11 @@ def canonical_url(url: str) -> str:
 
 
 def is_http_url(url: str) -> bool:
-    parts = urlsplit(url)
-    return parts.scheme in ("http", "https") and bool(parts.hostname)
+    try:
+        parts = urlsplit(url)
+        return parts.scheme in ("http", "https") and bool(parts.hostname) and len(url) <= MAX_URL_LENGTH
+    except ValueError:  # an invalid IPv6 literal, a bad port
+        return False
 
 
 def host_of(url: str) -> str:

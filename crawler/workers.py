@@ -1,0 +1,113 @@
+"""Parsing and extraction off the reactor thread, each task under a time limit.
+
+Everything CPU-heavy about what a site sends (a feed, a sitemap, a listing page, an article
+page) runs in a pool of worker processes, so one hostile page never stalls the downloads of
+the other outlets. Each task has `crawl.work_timeout` seconds: a worker that takes longer is
+killed and replaced (pebble), and the page or source is recorded with the reason. A worker
+also runs under an address-space limit, so a page that would eat the machine's memory kills
+only its worker.
+
+With `crawl.extract_workers: 0` the tasks run in a thread of the crawl process instead (for
+small test crawls): the time limit then stops waiting, but cannot stop the work.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import logging
+import multiprocessing
+import resource
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import pebble
+from scrapy.http import HtmlResponse
+
+from newsalert.config.models import TopicsFile
+from newsalert.crawler.sources import Candidate, SitemapPage, listing_links, next_page, parse_feed, parse_sitemap
+from newsalert.pipelines import analyze
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+
+class WorkFailed(Exception):
+    """A task was stopped (too slow, or its worker died); the message says why."""
+
+
+@dataclass(frozen=True)
+class WorkerSettings:
+    topics: TopicsFile | None
+    min_text_chars: int
+    limits: analyze.PageLimits
+    memory_mb: int | None  # address-space limit of a worker process
+
+
+def _init(settings: WorkerSettings) -> None:
+    if settings.memory_mb:
+        limit = settings.memory_mb * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    analyze.init_worker(settings.topics, settings.min_text_chars, settings.limits)
+
+
+class WorkerPool:
+    """The crawl's workers: `await pool.run(task, *args)` runs `task` under the time limit."""
+
+    def __init__(self, workers: int, settings: WorkerSettings, *, timeout: float) -> None:
+        self.timeout = timeout
+        self.processes = workers > 0
+        if self.processes:
+            # spawn, not fork: forking a process that runs the reactor and its threads is unsafe.
+            self._pool: Any = pebble.ProcessPool(max_workers=workers, initializer=_init, initargs=(settings,),
+                                                 context=multiprocessing.get_context("spawn"))
+        else:
+            self._pool = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="work", initializer=_init,
+                                                               initargs=(settings,))
+
+    async def run(self, task: Callable[..., T], *args: Any) -> T:
+        if self.processes:
+            future = self._pool.schedule(task, args, timeout=self.timeout)
+            try:
+                return await asyncio.wrap_future(future)
+            except concurrent.futures.TimeoutError:
+                raise WorkFailed(f"stopped after {self.timeout:g} s (crawl.work_timeout); its worker was "
+                                 "replaced") from None
+            except pebble.ProcessExpired as exc:
+                raise WorkFailed(f"its worker process died (exit code {exc.exitcode}), e.g. out of memory") from None
+        future = self._pool.submit(task, *args)
+        try:
+            return await asyncio.wait_for(asyncio.wrap_future(future), self.timeout)
+        except TimeoutError:
+            raise WorkFailed(f"gave up after {self.timeout:g} s (crawl.work_timeout)") from None
+
+    def close(self) -> None:
+        """Stop the workers; a task still running is abandoned (its page was recorded)."""
+        if self.processes:
+            self._pool.stop()
+            self._pool.join(timeout=10)
+        else:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+
+
+# Tasks: module-level functions, so that a worker process can import them. -----------------------
+
+def feed_task(body: bytes, url: str, content_type: str | None) -> list[Candidate]:
+    return parse_feed(body, url=url, content_type=content_type)
+
+
+def sitemap_task(body: bytes, max_bytes: int) -> SitemapPage:
+    return parse_sitemap(body, max_bytes=max_bytes)
+
+
+def listing_task(body: bytes, url: str, encoding: str, domain: str, pattern: str | None,
+                 ) -> tuple[list[Candidate], str | None]:
+    response = HtmlResponse(url=url, body=body, encoding=encoding)
+    return listing_links(response, domain=domain, pattern=pattern), next_page(response)
+
+
+def article_task(html: str, url: str, hints: analyze.Hints, declared_language: str | None,
+                 ) -> analyze.Analysis | analyze.Rejection:
+    return analyze.analyze_in_worker(html, url, hints, declared_language)
