@@ -56,6 +56,13 @@ def _country(value: str) -> str:
     return code
 
 
+def _domain(value: str) -> str:
+    host = value.strip().lower().removeprefix("www.")
+    if not host or "/" in host or (":" in host.strip("[]") and not host.startswith("[")):
+        raise ValueError(f"expected a host name such as 'cdn.example.org', got {value!r}")
+    return host
+
+
 HttpUrl = Annotated[str, AfterValidator(_http_url)]
 Regex = Annotated[str, AfterValidator(_regex)]
 LanguageCode = Annotated[str, AfterValidator(_language)]
@@ -143,6 +150,20 @@ class SmtpSettings(StrictModel):
     password_env: str = "NEWSALERT_SMTP_PASSWORD"
     from_address: str = Field(default="News Alert <alerts@example.org>", alias="from")
     timeout: PositiveFloat = 30
+    # With security: none the password would cross the network in clear text: refused unless
+    # the operator says so (a relay on the same machine, say).
+    allow_plaintext_auth: bool = False
+    # A temporary refusal (4xx) is tried again this many times within the run, waiting
+    # retry_delay seconds, then twice as long each time.
+    retries: NonNegativeInt = 3
+    retry_delay: PositiveFloat = 2.0
+
+    @model_validator(mode="after")
+    def _no_clear_text_password(self) -> SmtpSettings:
+        if self.security == "none" and self.username and not self.allow_plaintext_auth:
+            raise ValueError("security: none would send the password in clear text; use starttls or ssl, "
+                             "or set allow_plaintext_auth: true for a relay on a trusted network")
+        return self
 
 
 class Settings(StrictModel):
@@ -170,6 +191,9 @@ class Outlet(StrictModel):
     max_listing_pages: PositiveInt = 3
     language: LanguageCode | None = None
     country: CountryCode | None = None
+    # Other hosts the outlet's feeds and sitemaps may send the crawl to even when they are not
+    # public addresses (an intranet CDN); public hosts need no listing.
+    allowed_domains: list[Annotated[str, AfterValidator(lambda v: _domain(v))]] = Field(default_factory=list)
     enabled: bool = True
     # Why an outlet is switched off, shown by `outlets check` (e.g. "no public source confirms the feed").
     disabled_reason: str | None = None

@@ -6,14 +6,15 @@ earlier run; the database is the authority, so several crawl processes can share
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from newsalert.config.models import CrawlSettings, Outlet
 from newsalert.crawler.sources import Candidate
-from newsalert.pipelines.urls import canonical_url, is_http_url
+from newsalert.pipelines.extract import FUTURE_TOLERANCE
+from newsalert.pipelines.urls import MAX_URL_LENGTH, canonical_url, is_http_url
 from newsalert.storage import repository
 from newsalert.storage.repository import TOO_OLD, UrlRecord
 
@@ -70,6 +71,7 @@ class Frontier:
         self.max_articles = max_articles or settings.max_articles_per_outlet
         now = now or datetime.now().astimezone()
         self.cutoff = now - timedelta(days=settings.max_age_days) if settings.max_age_days else None
+        self.latest_believable = now + FUTURE_TOLERANCE
         # Off-topic pages judged under an older topic profile are fetched again while recent.
         self.reconsider = repository.Reconsider(topic_version, self.cutoff) if topic_version else None
         self.tallies = {outlet.name: OutletTally() for outlet in outlets}
@@ -95,6 +97,10 @@ class Frontier:
                                          f"published {candidate.published_at:%Y-%m-%d}, before the "
                                          f"{self.settings.max_age_days}-day window"))
                 continue
+            if len(canonical) > MAX_URL_LENGTH:  # percent-encoding can lengthen an address
+                continue
+            if candidate.published_at and candidate.published_at > self.latest_believable:
+                candidate = replace(candidate, published_at=None)  # a date in 2099 must not sort first
             fresh[canonical] = Admitted(candidate, fetch_url(candidate.url), canonical)
 
         with self.sessions.begin() as session:

@@ -1,16 +1,20 @@
-"""Downloader middlewares: the address guard and the seen-URL check for redirect targets."""
+"""Downloader middlewares (the address guard, the seen-URL check for redirect targets) and
+the resolver that checks every address the crawl connects to."""
 
 from __future__ import annotations
 
-import ipaddress
 import logging
-from typing import Self
+from collections.abc import Sequence
+from typing import Any, Self
 from urllib.parse import urlsplit
 
 from scrapy import Request
 from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest
+from scrapy.resolver import CachingThreadedResolver
+from twisted.internet.defer import Deferred
 
+from newsalert.crawler.addresses import REFUSED_HOSTS, AddressPolicy, AddressRefused, ip_literal, is_public
 from newsalert.pipelines.urls import canonical_url
 
 log = logging.getLogger(__name__)
@@ -32,33 +36,51 @@ class _CrawlerMiddleware:
 
 
 class AddressGuard(_CrawlerMiddleware):
-    """Only http(s); never link-local, multicast or reserved addresses; private and loopback
-    addresses only for outlets that are themselves configured on such an address."""
+    """Only http(s), and only public addresses, however they are spelt; an outlet on a private
+    address may fetch its own host and port (and its allowed_domains) only. The resolver
+    (GuardedResolver) checks what names resolve to when the connection is made."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        super().__init__(crawler)
+        self.policy: AddressPolicy = crawler.settings.get("NEWSALERT_ADDRESS_POLICY") or AddressPolicy()
 
     def process_request(self, request: Request) -> None:
         parts = urlsplit(request.url)
         if parts.scheme not in ("http", "https"):
             raise IgnoreRequest(f"refused: only http and https URLs are fetched, not {parts.scheme}:")
-        address = _ip_literal(parts.hostname)
-        if address is None:
-            return
-        if address.is_link_local or address.is_multicast or address.is_unspecified or address.is_reserved:
-            raise IgnoreRequest(f"refused: {address} is not a public address")
-        if (address.is_private or address.is_loopback) and not self._outlet_is_private(request):
-            raise IgnoreRequest(f"refused: {address} is a private address and the outlet is not")
+        try:
+            problem = self.policy.permits(request.meta.get("outlet"), request.url)
+        except ValueError:
+            problem = "not a valid address"
+        if problem:
+            raise IgnoreRequest(f"refused: {problem}")
 
-    def _outlet_is_private(self, request: Request) -> bool:
-        outlets = self.crawler.spider.frontier.outlets
-        if "outlet" in request.meta:
-            candidates = [outlets[request.meta["outlet"]]]
-        else:  # robots.txt requests carry no outlet: any outlet on the same host
-            host = urlsplit(request.url).hostname
-            candidates = [o for o in outlets.values() if urlsplit(o.url).hostname == host]
-        for outlet in candidates:
-            address = _ip_literal(urlsplit(outlet.url).hostname)
-            if address is not None and (address.is_private or address.is_loopback):
-                return True
-        return False
+
+class GuardedResolver(CachingThreadedResolver):
+    """Scrapy's caching resolver, refusing names that resolve to non-public addresses unless
+    an outlet is configured on them. Every connection, redirects included, resolves here."""
+
+    policy: AddressPolicy = AddressPolicy()
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, reactor: Any) -> Self:
+        resolver = super().from_crawler(crawler, reactor)
+        resolver.policy = crawler.settings.get("NEWSALERT_ADDRESS_POLICY") or AddressPolicy()
+        return resolver
+
+    def getHostByName(self, name: str, timeout: Sequence[int] = ()) -> Deferred[str]:
+        return super().getHostByName(name, timeout).addCallback(self._check, name)
+
+    def _check(self, address: str, name: str) -> str:
+        literal = ip_literal(name)
+        key = str(literal) if literal is not None else name.lower().rstrip(".")
+        resolved = ip_literal(address)
+        if resolved is None or is_public(resolved) or key in self.policy.private_hosts:
+            return address
+        reason = f"{name} resolves to {address}, which is not a public address"
+        REFUSED_HOSTS[name.lower()] = reason
+        log.warning("refused: %s", reason)
+        raise AddressRefused(reason)
 
 
 class SeenUrlMiddleware(_CrawlerMiddleware):
@@ -80,10 +102,3 @@ class SeenUrlMiddleware(_CrawlerMiddleware):
         request.meta["claimed_targets"].append(target)
 
 
-def _ip_literal(host: str | None) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
-    if not host:
-        return None
-    try:
-        return ipaddress.ip_address(host.strip("[]"))
-    except ValueError:
-        return None

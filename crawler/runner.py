@@ -12,6 +12,7 @@ import multiprocessing
 import os
 import queue as queue_module
 import signal
+import socket
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,6 +24,7 @@ from newsalert.storage.db import open_database
 
 log = logging.getLogger(__name__)
 
+HOST = socket.gethostname()
 PROGRESS_SECONDS = 0.5
 STOP_GRACE_SECONDS = 30  # a crawl asked to stop gets this long to record what it has
 FORCED_STOP_SECONDS = 15  # after a stop signal, the crawl stops waiting for requests in flight
@@ -67,8 +69,11 @@ def run_crawl(config: Config, outlets: list[Outlet], *, max_articles: int | None
     engine, sessions = open_database(config.database_url)
     try:
         with sessions.begin() as session:
+            for dead in repository.close_dead_runs(session, HOST, process_alive):
+                log.warning("crawl run %d was left running by a process that died; recorded as failed", dead)
             repository.sync_outlets(session, outlets)
-            run_id = None if discover_only else repository.start_run(session, trigger=trigger, pid=os.getpid())
+            run_id = None if discover_only else repository.start_run(session, trigger=trigger, pid=os.getpid(),
+                                                                     host=HOST)
     finally:
         engine.dispose()
 
@@ -79,6 +84,8 @@ def run_crawl(config: Config, outlets: list[Outlet], *, max_articles: int | None
         args=(config, [o.name for o in outlets], max_articles, run_id, discover_only, log_level, messages))
     child.start()
     _running.add(child)
+    if run_id is not None:  # the child records the run's end: it is the process to watch
+        _set_pid(config, run_id, child.pid)
     final: dict[str, Any] | None = None
     interrupted = False
     while final is None:
@@ -119,6 +126,26 @@ def _without_traceback(record: logging.LogRecord) -> bool:
     return True
 
 
+def process_alive(pid: int) -> bool:
+    """Whether a process with this id exists on this machine."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # it exists, under another user
+        return True
+    return True
+
+
+def _set_pid(config: Config, run_id: int, pid: int | None) -> None:
+    engine, sessions = open_database(config.database_url)
+    try:
+        with sessions.begin() as session:
+            repository.set_run_pid(session, run_id, pid)
+    finally:
+        engine.dispose()
+
+
 def _close_run(config: Config, run_id: int | None, status: str, error: str | None) -> None:
     if run_id is None:
         return
@@ -138,6 +165,7 @@ def _crawl_in_child(config: Config, outlet_names: list[str], max_articles: int |
     from scrapy.crawler import CrawlerProcess
     from twisted.internet import task
 
+    from newsalert.crawler.addresses import AddressPolicy
     from newsalert.crawler.frontier import Frontier
     from newsalert.crawler.settings import scrapy_settings
     from newsalert.crawler.spider import OutletsSpider
@@ -157,7 +185,8 @@ def _crawl_in_child(config: Config, outlet_names: list[str], max_articles: int |
     workers = WorkerPool((os.cpu_count() or 1) if crawl.extract_workers is None else crawl.extract_workers,
                          WorkerSettings(config.topics, crawl.min_text_chars, limits, crawl.worker_memory_mb),
                          timeout=crawl.work_timeout)
-    process = CrawlerProcess(scrapy_settings(crawl, log_level=log_level))
+    policy = AddressPolicy.for_outlets(list(config.outlets))
+    process = CrawlerProcess(scrapy_settings(crawl, log_level=log_level, address_policy=policy))
     if log_level != "DEBUG":
         # An unreachable site is reported once per source by the spider; Scrapy's robots.txt
         # middleware would add a full traceback for every one of them.

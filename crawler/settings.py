@@ -5,9 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from newsalert.config.models import CrawlSettings
+from newsalert.crawler.addresses import AddressPolicy
 
 
-def scrapy_settings(crawl: CrawlSettings, *, log_level: str = "WARNING") -> dict[str, Any]:
+def scrapy_settings(crawl: CrawlSettings, *, log_level: str = "WARNING",
+                    address_policy: AddressPolicy | None = None) -> dict[str, Any]:
     settings: dict[str, Any] = {
         "BOT_NAME": "newsalert",
         "USER_AGENT": crawl.user_agent,
@@ -31,6 +33,11 @@ def scrapy_settings(crawl: CrawlSettings, *, log_level: str = "WARNING") -> dict
         # The frontier deduplicates by canonical URL against the archive; Scrapy's own
         # fingerprint filter would silently drop redirects to pages already requested.
         "DUPEFILTER_CLASS": "scrapy.dupefilters.BaseDupeFilter",
+        # Only http and https: pages must never make the crawl read files, data: URLs, FTP or S3.
+        "DOWNLOAD_HANDLERS": {"file": None, "data": None, "ftp": None, "s3": None},
+        # Every name is resolved here and refused when it leads to a non-public address.
+        "DNS_RESOLVER": "newsalert.crawler.middlewares.GuardedResolver",
+        "NEWSALERT_ADDRESS_POLICY": address_policy or AddressPolicy(),
         "DOWNLOADER_MIDDLEWARES": {
             "newsalert.crawler.middlewares.AddressGuard": 50,
             "newsalert.crawler.middlewares.SeenUrlMiddleware": 60,

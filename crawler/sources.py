@@ -83,7 +83,7 @@ def parse_feed(body: bytes, *, url: str, content_type: str | None = None) -> lis
             url=link,
             # dict.get: feedparser's own get() maps a missing updated_parsed to published_parsed
             # with a DeprecationWarning.
-            published_at=_struct_time(dict.get(entry, "published_parsed") or dict.get(entry, "updated_parsed")),
+            published_at=_feed_date(entry),
             title=_text(entry.get("title")),
             author=_text(entry.get("author")),
         ))
@@ -244,6 +244,33 @@ def _first_alternate(entry: Any) -> str | None:
         if link.get("rel") == "alternate" and link.get("href"):
             return link["href"]
     return None
+
+
+ISO_DAY = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
+
+
+def _feed_date(entry: Any) -> datetime | None:
+    """The entry's date as feedparser read it, unless the feed wrote an impossible one:
+    feedparser turns 2003-13-45 into 2004-01-01, and a made-up date is no date."""
+    # dict.get: feedparser's own get() maps a missing updated_parsed to published_parsed
+    # with a DeprecationWarning.
+    for raw_key, parsed_key in (("published", "published_parsed"), ("updated", "updated_parsed")):
+        parsed = dict.get(entry, parsed_key)
+        if not parsed:
+            continue
+        raw = dict.get(entry, raw_key) or ""
+        if (day := ISO_DAY.search(raw)) and not _valid_day(*map(int, day.groups())):
+            return None
+        return _struct_time(parsed)
+    return None
+
+
+def _valid_day(year: int, month: int, day: int) -> bool:
+    try:
+        datetime(year, month, day)
+    except ValueError:
+        return False
+    return True
 
 
 def _struct_time(value: Any) -> datetime | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
+from urllib.parse import urlsplit
 
 import scrapy
 from scrapy.exceptions import (
@@ -27,6 +28,7 @@ from twisted.internet.error import (
 from twisted.python.failure import Failure
 
 from newsalert.config.models import Outlet
+from newsalert.crawler.addresses import REFUSED_HOSTS
 from newsalert.crawler.frontier import Frontier
 from newsalert.crawler.items import PageItem
 from newsalert.crawler.middlewares import AlreadySeen
@@ -191,6 +193,9 @@ def describe_failure(failure: Failure) -> tuple[str, str]:
     if failure.check(CancelledError, DownloadCancelledError):
         return TOO_LARGE, "cancelled: larger than max_page_bytes"
     if failure.check(DNSLookupError, CannotResolveHostError):
+        host = (urlsplit(failure.request.url).hostname or "").lower() if hasattr(failure, "request") else ""
+        if host in REFUSED_HOSTS:
+            return BLOCKED, f"refused: {REFUSED_HOSTS[host]}"
         return FAILED, "DNS lookup failed"
     if failure.check(ConnectionRefusedError, DownloadConnectionRefusedError):
         return FAILED, "connection refused"

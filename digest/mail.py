@@ -7,9 +7,12 @@ variable named in the settings and is never logged.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import smtplib
 import ssl
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from email.headerregistry import Address
@@ -29,7 +32,9 @@ class DeliveryError(Exception):
 @dataclass(frozen=True)
 class Outcome:
     recipient: str
-    status: str  # sent, refused (permanent), failed (temporary: retried next run)
+    # sent, refused (permanent), failed (temporary: retried next run), unknown (the session
+    # broke during DATA: it may have been delivered, so it is never sent again automatically)
+    status: str
     error: str | None = None
 
 
@@ -62,12 +67,22 @@ def unsubscribe_link(base: str | None, email: str) -> str | None:
 
 
 class SmtpSender:
-    """One SMTP session for a run's messages: connect, secure, log in, send each."""
+    """One SMTP session for a run's messages: connect, secure, log in, send each.
 
-    def __init__(self, settings: SmtpSettings, password: str | None) -> None:
+    A message is sent step by step (MAIL, RCPT, then DATA) so that what the server answered
+    is known at each step. `before_data` is called just before DATA: the caller records then
+    that the message may reach the reader from now on. If the session breaks after that and
+    before the server's reply, the outcome is `unknown` and the message is never sent again
+    automatically. A temporary refusal (4xx) is tried again within the session, after
+    `retry_delay` seconds and twice as long each time, `retries` times.
+    """
+
+    def __init__(self, settings: SmtpSettings, password: str | None, *,
+                 sleep: Callable[[float], None] = time.sleep) -> None:
         self.settings = settings
         self.password = password
         self.connection: smtplib.SMTP | None = None
+        self.sleep = sleep
 
     def __enter__(self) -> SmtpSender:
         s = self.settings
@@ -91,20 +106,43 @@ class SmtpSender:
     def __exit__(self, *exc_info: object) -> None:
         self._close()
 
-    def send(self, message: EmailMessage) -> Outcome:
-        assert self.connection is not None
+    def send(self, message: EmailMessage, *, before_data: Callable[[], None] = lambda: None) -> Outcome:
         recipient = message["To"]
+        delay = self.settings.retry_delay
+        for attempt in range(self.settings.retries + 1):
+            outcome = self._transaction(message, before_data)
+            if outcome.status != "failed" or attempt == self.settings.retries:
+                return outcome
+            log.warning("temporary refusal for %s (%s); trying again in %g s", recipient, outcome.error, delay)
+            self.sleep(delay)
+            delay *= 2
+        raise AssertionError("unreachable")
+
+    def _transaction(self, message: EmailMessage, before_data: Callable[[], None]) -> Outcome:
+        connection = self.connection
+        assert connection is not None
+        recipient = message["To"]
+        sender = parseaddr(str(message["From"]))[1]
         try:
-            self.connection.send_message(message)
-        except smtplib.SMTPRecipientsRefused as exc:
-            code, reason = next(iter(exc.recipients.values()))
-            status = "refused" if code >= 500 else "failed"
-            return Outcome(recipient, status, f"{code} {reason.decode('utf-8', 'replace')}")
-        except smtplib.SMTPResponseException as exc:
-            status = "failed" if 400 <= exc.smtp_code < 500 else "refused"
-            return Outcome(recipient, status, _describe(exc))
+            connection.ehlo_or_helo_if_needed()
+            code, reply = connection.mail(sender)
+            if code == 250:
+                code, reply = connection.rcpt(recipient)
+            if code not in (250, 251):
+                connection.rset()
+                return _refusal(recipient, code, reply)
         except (OSError, smtplib.SMTPException) as exc:
             raise DeliveryError(f"the SMTP session failed: {_describe(exc)}") from None
+        before_data()
+        try:
+            connection.data(message.as_bytes(policy=message.policy.clone(linesep="\r\n")))
+        except smtplib.SMTPDataError as exc:  # the server answered: nothing was delivered
+            with contextlib.suppress(OSError, smtplib.SMTPException):
+                connection.rset()
+            return _refusal(recipient, exc.smtp_code, exc.smtp_error)
+        except (OSError, smtplib.SMTPException) as exc:
+            # DATA may have completed without its reply reaching us: it may have been delivered.
+            return Outcome(recipient, "unknown", f"the SMTP session broke during DATA: {_describe(exc)}")
         return Outcome(recipient, "sent")
 
     def _close(self) -> None:
@@ -114,6 +152,11 @@ class SmtpSender:
             except (OSError, smtplib.SMTPException):
                 self.connection.close()
             self.connection = None
+
+
+def _refusal(recipient: str, code: int, reply: bytes | str) -> Outcome:
+    text = reply.decode("utf-8", "replace") if isinstance(reply, bytes) else reply
+    return Outcome(recipient, "failed" if 400 <= code < 500 else "refused", f"{code} {text}")
 
 
 def _describe(exc: BaseException) -> str:

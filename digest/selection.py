@@ -129,13 +129,18 @@ def arrange(stories: list[Story], sections: list[str], max_per_section: int) -> 
     return arranged
 
 
+# Digests that reached the subscriber, or may have: an `unknown` one (the SMTP transaction
+# may have completed) counts as delivered, so that nothing is ever mailed twice.
+DELIVERED = ("sent", "unknown")
+
+
 def sent_clusters(session: Session, subscriber_id: int) -> set[int]:
     """Stories already mailed to the subscriber: never mail the same story twice."""
     return set(session.scalars(select(DigestItemRow.cluster_id).join(DigestRow)
-                               .where(DigestRow.subscriber_id == subscriber_id, DigestRow.status == "sent")))
+                               .where(DigestRow.subscriber_id == subscriber_id, DigestRow.status.in_(DELIVERED))))
 
 
 def last_delivery_end(session: Session, subscriber_id: int) -> datetime | None:
     return session.scalar(select(DigestRow.period_end).where(
-        DigestRow.subscriber_id == subscriber_id, DigestRow.status == "sent").order_by(DigestRow.period_end.desc())
-        .limit(1))
+        DigestRow.subscriber_id == subscriber_id, DigestRow.status.in_(DELIVERED))
+        .order_by(DigestRow.period_end.desc()).limit(1))

@@ -2,15 +2,20 @@
 
 For each subscriber a digest covers the articles stored since their last delivered digest
 (the first one: digest.first_window_hours), minus the stories already mailed to them. It is
-recorded with its items before anything is sent; a delivery marks it sent. A digest that
-could not be delivered stays unsent and the next run's digest covers its stories again, so
-nothing is lost and nothing is mailed twice.
+recorded with its items before anything is sent, marked `sending` just before SMTP DATA, and
+`sent` when the server accepts it. A digest that could not be delivered stays unsent and the
+next run's digest covers its stories again, so nothing is lost. A digest whose DATA may have
+completed without a recorded outcome (the process died, the session broke) is `unknown`: its
+stories count as delivered and it is never sent again unless the operator says so
+(`digest --send --resend-unknown`), so nothing is mailed twice.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.message import EmailMessage
@@ -28,6 +33,9 @@ from newsalert.storage.models import DigestItemRow, DigestRow, SubscriberRow, ut
 log = logging.getLogger(__name__)
 
 PREVIEW, PENDING, SENT, FAILED, REFUSED, SUPERSEDED = "preview", "pending", "sent", "failed", "refused", "superseded"
+# SENDING: DATA is under way (recorded just before it); UNKNOWN: a digest left SENDING, or whose
+# session broke during DATA, that may have reached the reader: never sent again automatically.
+SENDING, UNKNOWN = "sending", "unknown"
 
 
 @dataclass
@@ -45,9 +53,11 @@ class DigestRun:
     digests: list[BuiltDigest] = field(default_factory=list)
     error: str | None = None  # the SMTP server could not be used
 
+    unknown: list[str] = field(default_factory=list)  # "digest 12 to a@b.org", outcome unknown
+
     @property
     def problems(self) -> list[BuiltDigest]:
-        return [d for d in self.digests if d.status in (FAILED, REFUSED)]
+        return [d for d in self.digests if d.status in (FAILED, REFUSED, UNKNOWN)]
 
 
 class UnknownSubscriber(ValueError):
@@ -55,19 +65,49 @@ class UnknownSubscriber(ValueError):
 
 
 def run_digests(config: Config, sessions: sessionmaker[Session], *, send: bool, subscriber: str | None = None,
-                now: datetime | None = None) -> DigestRun:
+                now: datetime | None = None, resend_unknown: bool = False,
+                sleep: Callable[[float], None] = time.sleep) -> DigestRun:
+    """Build (and with `send`, deliver) each subscriber's digest. `resend_unknown`: the operator
+    decided that digests whose delivery is unknown were not delivered: their stories go again."""
     now = now or utcnow()
     run = DigestRun()
-    with sessions() as session:
+    with sessions.begin() as session:
         recipients = _recipients(session, subscriber)
+        if send:
+            _settle_interrupted(session)
+            if resend_unknown:
+                _release_unknown(session, [r.id for r in recipients])
+        run.unknown = unknown_digests(session)
+    for line in run.unknown:
+        log.warning("%s may have been delivered (the SMTP transaction was cut short); it is not sent again. "
+                    "If it was not delivered: newsalert digest --send --resend-unknown", line)
     targets: list[SubscriberRow | None] = list(recipients) or ([] if send else [None])
     for target in targets:
         built = _build(config, sessions, target, status=PENDING if send else PREVIEW, now=now)
         if built is not None:
             run.digests.append(built)
     if send:
-        _deliver(config, sessions, run)
+        _deliver(config, sessions, run, sleep=sleep)
     return run
+
+
+def _settle_interrupted(session: Session) -> None:
+    """A digest still `sending` was cut short during DATA by a crash: it may have arrived."""
+    for digest in session.scalars(select(DigestRow).where(DigestRow.status == SENDING)):
+        digest.status = UNKNOWN
+        digest.error = "the process stopped during the SMTP transaction: it may have been delivered"
+
+
+def _release_unknown(session: Session, subscriber_ids: list[int]) -> None:
+    session.execute(update(DigestRow).where(DigestRow.status == UNKNOWN,
+                                            DigestRow.subscriber_id.in_(subscriber_ids))
+                    .values(status=FAILED, error="delivery unknown; sent again at the operator's request"))
+
+
+def unknown_digests(session: Session) -> list[str]:
+    """Digests that may or may not have been delivered, for the operator to decide on."""
+    return [f"digest {digest_id} to {email}" for digest_id, email in session.execute(
+        select(DigestRow.id, DigestRow.email).where(DigestRow.status == UNKNOWN).order_by(DigestRow.id))]
 
 
 def _recipients(session: Session, email: str | None) -> list[SubscriberRow]:
@@ -138,23 +178,31 @@ def _address(sender: str) -> str:
     return parseaddr(sender)[1]
 
 
-def _deliver(config: Config, sessions: sessionmaker[Session], run: DigestRun) -> None:
+def _deliver(config: Config, sessions: sessionmaker[Session], run: DigestRun, *,
+             sleep: Callable[[float], None] = time.sleep) -> None:
     pending = [d for d in run.digests if d.status == PENDING]
     if not pending:
         return
     smtp = config.settings.smtp
     password = os.environ.get(smtp.password_env) if smtp.username else None
     try:
-        with SmtpSender(smtp, password) as sender:
+        with SmtpSender(smtp, password, sleep=sleep) as sender:
             for built in pending:
                 message = _message(config, built)
-                _record(sessions, built, sender.send(message), message_id=message["Message-ID"])
+                message_id = message["Message-ID"]
+
+                def sending(built: BuiltDigest = built, message_id: str = message_id) -> None:
+                    _record(sessions, built, Outcome(built.recipient or "", SENDING), message_id=message_id)
+
+                _record(sessions, built, sender.send(message, before_data=sending), message_id=message_id)
     except DeliveryError as exc:
         run.error = str(exc)
         log.error("%s", exc)
         for built in pending:
             if built.status == PENDING:
                 _record(sessions, built, Outcome(built.recipient or "", FAILED, str(exc)))
+            elif built.status == SENDING:  # cannot happen: DATA failures are outcomes, not errors
+                _record(sessions, built, Outcome(built.recipient or "", UNKNOWN, str(exc)))
 
 
 def _message(config: Config, built: BuiltDigest) -> EmailMessage:
@@ -174,9 +222,13 @@ def _record(sessions: sessionmaker[Session], built: BuiltDigest, outcome: Outcom
         digest = session.get(DigestRow, built.digest_id)
         assert digest is not None
         digest.status, digest.error = outcome.status, outcome.error
+        if message_id:
+            digest.message_id = message_id
         if outcome.status == SENT:
-            digest.sent_at, digest.message_id = utcnow(), message_id
+            digest.sent_at = utcnow()
     if outcome.status == SENT:
         log.info("sent digest %s to %s", built.digest_id, built.recipient)
+    elif outcome.status == SENDING:
+        log.debug("sending digest %s to %s", built.digest_id, built.recipient)
     else:
         log.warning("digest %s to %s %s: %s", built.digest_id, built.recipient, outcome.status, outcome.error)

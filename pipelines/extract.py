@@ -9,7 +9,7 @@ import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
 import py3langid
@@ -28,6 +28,7 @@ LANG_ATTR = re.compile(r"^[a-zA-Z]{2,3}\b")
 WORDS = re.compile(r"\w+")
 TITLE_SEPARATORS = (" | ", " - ", " – ", " — ", " :: ", " « ", " » ")
 MAX_FIELD_CHARS = 300  # a title, an author, a site name: longer ones are cut
+FUTURE_TOLERANCE = timedelta(days=1)  # time zones and clocks disagree; beyond this a date is wrong
 # A Chinese, Japanese or Korean character says about as much as three Latin letters (a word
 # is one or two characters there, five or six letters and a space here), so the minimum
 # length counts it three times: a 210-character Chinese news item is an article.
@@ -68,6 +69,7 @@ class Extracted:
     language: str | None
     declared_canonical: str | None  # <link rel=canonical> when it is on the page's own site
     content_hash: str
+    date_note: str | None = None  # why published_at is not the date the page gave
 
 
 @dataclass(frozen=True)
@@ -106,11 +108,13 @@ def extract_article(html: str, url: str, *, min_text_chars: int = 250, hints: Hi
     site_name = _clean(document.sitename)
     title = _without_site_name(_clean(document.title), site_name) or _clean(hints.title) or _first_words(text)
     text = _without_leading_title(text, title)
+    published_at, date_note = believable_date(hints.published_at or declared_published or _parse_date(document.date))
     return Extracted(
         title=title,
         text=text,
         author=_clean(document.author) or _clean(hints.author),
-        published_at=hints.published_at or declared_published or _parse_date(document.date),
+        published_at=published_at,
+        date_note=date_note,
         description=clean_line(document.description, limit=2000),
         site_name=site_name,
         language=page_language or detect_language(text),
@@ -131,6 +135,16 @@ def _too_big(tree: HtmlElement, limits: PageLimits) -> Rejection | None:
 def text_length(text: str) -> int:
     """The length of a text for the minimum: CJK characters count CJK_CHAR_WEIGHT times."""
     return len(text) + (CJK_CHAR_WEIGHT - 1) * len(CJK_CHARS.findall(text))
+
+
+def believable_date(value: datetime | None, *, now: datetime | None = None) -> tuple[datetime | None, str | None]:
+    """A publication date, unless it lies more than FUTURE_TOLERANCE ahead: then the fetch
+    time, with a note saying so (a date in 2099 must not sort first for ever)."""
+    now = now or datetime.now(UTC)
+    if value is not None and value > now + FUTURE_TOLERANCE:
+        return now, (f"the page gave a publication date in the future ({value:%Y-%m-%d %H:%M} UTC); "
+                     "the fetch time is used")
+    return value, None
 
 
 def content_hash(text: str) -> str:

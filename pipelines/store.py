@@ -48,6 +48,7 @@ def save_page(session: Session, item: PageItem, outlet_id: int, *, cutoff: datet
         "description": outcome.description,
         "site_name": outcome.site_name,
         "published_at": outcome.published_at,
+        "date_note": outcome.date_note,
         "fetched_at": utcnow(),
         "language": outcome.language,
         "text": outcome.text,

@@ -35,6 +35,8 @@ console = Console(width=None if sys.stdout.isatty() else 160)
 err_console = Console(stderr=True, width=None if sys.stderr.isatty() else 160)
 
 EXIT_OK, EXIT_ATTENTION, EXIT_USAGE = 0, 1, 2
+MAX_ID = 2**63 - 1  # the databases' largest integer
+MAX_OFFSET = 10**9
 RELATIVE = re.compile(r"^(\d+)\s*([hdw])$")
 
 
@@ -63,7 +65,7 @@ class App:
         try:
             self._engine, factory = open_database(self.config.database_url)
         except DatabaseError as exc:
-            raise click.ClickException(str(exc)) from None
+            raise (UsageError(str(exc)) if exc.bad_url else click.ClickException(str(exc))) from None
         return factory
 
     @property
@@ -153,14 +155,14 @@ def _crawl(app: App, outlet_names: tuple[str, ...], **kwargs: Any) -> Any:
         result = run_crawl(app.config, outlets, log_level=app.log_level, on_progress=show, **kwargs)
     console.print(crawl_table(result.outlets, title=f"Crawl run {result.run_id or ''}".strip()))
     if result.error:
-        err_console.print(f"[yellow]{result.error}[/]")
+        err_console.print(output.plain(result.error, "yellow"))
     return result
 
 
 def _crawl_exit_status(result: Any) -> int:
     if result.status in ("failed", "interrupted") or result.failed_outlets:
         if result.failed_outlets:
-            err_console.print(f"[red]Outlets that failed:[/] {', '.join(result.failed_outlets)}")
+            err_console.print(f"[red]Outlets that failed:[/] {output.safe(', '.join(result.failed_outlets))}")
         return EXIT_ATTENTION
     return EXIT_OK
 
@@ -201,8 +203,8 @@ def crawl_table(tallies: dict[str, dict[str, Any]], *, title: str) -> Table:
     for name, t in sorted(tallies.items()):
         figures = [t[field] for field in columns.values()]
         totals = [a + b for a, b in zip(totals, figures, strict=True)]
-        table.add_row(name, f"[{styles[t['status']]}]{t['status']}[/]", *map(str, figures),
-                      "; ".join(t["errors"][:2]))
+        table.add_row(output.plain(name), f"[{styles[t['status']]}]{t['status']}[/]", *map(str, figures),
+                      output.plain("; ".join(t["errors"][:2])))
     if len(tallies) > 1:
         table.add_section()
         table.add_row("total", "", *map(str, totals), "", style="bold")
@@ -228,7 +230,7 @@ def crawl_table(tallies: dict[str, dict[str, Any]], *, title: str) -> Table:
 @click.option("--include-off-topic", is_flag=True,
               help="Also articles that `rescore` found off topic under the current topic profile.")
 @click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 10_000))
-@click.option("--offset", default=0, type=click.IntRange(min=0), help="Skip the first N results.")
+@click.option("--offset", default=0, type=click.IntRange(0, MAX_OFFSET), help="Skip the first N results.")
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "ndjson", "csv"]), default="table",
               show_default=True, help="ndjson: one JSON object a line, for piping.")
 @pass_app
@@ -271,7 +273,7 @@ def search(app: App, query: str | None, since: str | None, until: str | None, ou
 
 
 @cli.command()
-@click.argument("article_id", type=int)
+@click.argument("article_id", type=click.IntRange(1, MAX_ID))
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @pass_app
 def show(app: App, article_id: int, fmt: str) -> None:
@@ -292,26 +294,33 @@ def show(app: App, article_id: int, fmt: str) -> None:
         if fmt == "json":
             click.echo(output.to_json(data))
             return
-        console.print(f"[bold]{article.title}[/]")
-        console.print(f"[magenta]{article.outlet.name}[/] · {data['published_at'] or 'undated'} · "
-                      f"{article.language or '?'}" + (f" · {article.author}" if article.author else ""))
-        console.print(f"[cyan]{article.url}[/]", soft_wrap=True)
+        safe = output.safe
+        console.print(f"[bold]{safe(article.title)}[/]", soft_wrap=True)
+        console.print(f"[magenta]{safe(article.outlet.name)}[/] · {data['published_at'] or 'undated'} · "
+                      f"{safe(article.language or '?')}" + (f" · {safe(article.author)}" if article.author else ""),
+                      soft_wrap=True)
+        console.print(f"[cyan]{safe(article.url)}[/]", soft_wrap=True)
+        if article.date_note:
+            console.print(f"[yellow]Date: {safe(article.date_note)}[/]", soft_wrap=True)
         if article.relevance is not None:
-            console.print(f"Relevance {article.relevance:g}: " + ", ".join(data["matched_terms"][:8]))
+            console.print(f"Relevance {article.relevance:g}: " + safe(", ".join(data["matched_terms"][:8])),
+                          soft_wrap=True)
+        if not article.on_topic:
+            console.print("[yellow]Off topic under the current topic profile (newsalert rescore found it so)[/]")
         for group, codes in data["tags"].items():
             if codes:
-                console.print(f"{group.capitalize()}: {', '.join(codes)}")
+                console.print(f"{group.capitalize()}: {safe(', '.join(codes))}")
         if copies:
             console.print(f"[bold]Story carried by {len(copies) + 1} articles[/] (cluster {article.cluster_id}); "
                           "also reported by:")
             for copy in copies:
                 when = f"{copy.published_at:%Y-%m-%d}" if copy.published_at else "undated"
-                console.print(f"  [magenta]{copy.outlet}[/] {when} · {copy.title} · [cyan]{copy.url}[/]",
-                              soft_wrap=True)
+                console.print(f"  [magenta]{safe(copy.outlet)}[/] {when} · {safe(copy.title)} · "
+                              f"[cyan]{safe(copy.url)}[/]", soft_wrap=True)
         if data["also_reached_as"]:
-            console.print("Also reached as: " + ", ".join(data["also_reached_as"]), soft_wrap=True)
+            console.print("Also reached as: " + safe(", ".join(data["also_reached_as"])), soft_wrap=True)
         console.print()
-        console.print(article.text, highlight=False, markup=False)
+        console.print(output.plain(article.text), highlight=False)
 
 
 @cli.command()
@@ -341,12 +350,16 @@ def stats(app: App, since: str, fmt: str) -> None:
         per_outlet = repository.articles_per_outlet(session, window)
         per_country = repository.articles_per_tag(session, "country", window)
         per_theme = repository.articles_per_tag(session, "theme", window)
+        from newsalert.digest.service import unknown_digests
+
+        unknown = unknown_digests(session)
     if fmt == "json":
         click.echo(output.to_json({
             "articles": totals["articles"], "outlets": totals["outlets"],
             "first_fetched": output.iso(totals["first_fetched"]),
             "last_fetched": output.iso(totals["last_fetched"]),
             "urls_by_status": seen,
+            "digests_unknown": unknown,
             "window": {"since": output.iso(window), "until": output.iso(now)},
             "per_day": [{"date": day, "articles": n} for day, n in per_day],
             "per_outlet": [{"outlet": name, "articles": n} for name, n in per_outlet],
@@ -370,9 +383,11 @@ def stats(app: App, since: str, fmt: str) -> None:
     console.print(f"[bold]{totals['articles']}[/] articles from {totals['outlets']} outlets"
                   + (f", last fetched {output.since_label(totals['last_fetched'], now)}"
                      if totals["last_fetched"] else ""))
+    _warn_unknown(unknown)
     if last_run:
         console.print(f"Last run {last_run.id} ({last_run.trigger}): [bold]{last_run.status}[/], started "
-                      f"{last_run.started_at:%Y-%m-%d %H:%M} UTC" + (f" — {last_run.error}" if last_run.error else ""))
+                      f"{last_run.started_at:%Y-%m-%d %H:%M} UTC"
+                      + (f" — {output.safe(last_run.error)}" if last_run.error else ""), soft_wrap=True)
     if per_day:
         counts = dict(per_day)
         days = [(window + timedelta(days=i)).date().isoformat() for i in range((now - window).days + 1)]
@@ -382,7 +397,7 @@ def stats(app: App, since: str, fmt: str) -> None:
                         ("countries", [(f"{code} {name}", c) for code, name, c in per_country]),
                         ("themes", [(name, c) for _code, name, c in per_theme])):
         if rows:
-            console.print(f"Top {label}: " + ", ".join(f"{name} {count}" for name, count in rows[:10]))
+            console.print(f"Top {label}: " + output.safe(", ".join(f"{name} {count}" for name, count in rows[:10])))
     table = Table(header_style="bold")
     for name, justify in (("outlet", "left"), ("articles", "right"), ("last new article", "left"),
                           ("last 7 days / usual", "right"), ("last run", "left"), ("failed runs in a row", "right"),
@@ -391,9 +406,10 @@ def stats(app: App, since: str, fmt: str) -> None:
     for h in health:
         y = yields[h.name]
         style = "red" if h.failed_runs_in_a_row or y.dropped else ("dim" if not h.enabled else "")
-        table.add_row(h.name, str(h.articles), output.since_label(h.last_article_at, now),
+        table.add_row(output.plain(h.name), str(h.articles), output.since_label(h.last_article_at, now),
                       f"{y.last_week} / {y.weekly_average:.1f}" + (" ↓" if y.dropped else ""),
-                      h.last_run_status or "-", str(h.failed_runs_in_a_row), (h.last_error or "")[:80], style=style)
+                      h.last_run_status or "-", str(h.failed_runs_in_a_row), output.plain((h.last_error or "")[:80]),
+                      style=style)
     console.print(table)
 
 
@@ -484,14 +500,14 @@ def run(app: App) -> None:
     app.sessions  # noqa: B018 - migrate first
     result = daily_job(app.config, app.sessions, trigger="run", log_level=app.log_level)
     if result.skipped:
-        err_console.print(f"[yellow]Another daily job is running ({result.holder}); nothing done.[/]")
+        err_console.print(f"[yellow]Another daily job is running ({output.safe(result.holder)}); nothing done.[/]")
         sys.exit(EXIT_ATTENTION)
     assert result.crawl is not None
     console.print(crawl_table(result.crawl.outlets, title=f"Crawl run {result.crawl.run_id}"))
     if result.digests is not None:
         sent = sum(1 for d in result.digests.digests if d.status == "sent")
         console.print(f"Digests: {sent} sent, {len(result.digests.problems)} not delivered"
-                      + (f" ({result.digests.error})" if result.digests.error else ""))
+                      + (f" ({output.safe(result.digests.error)})" if result.digests.error else ""))
     sys.exit(EXIT_ATTENTION if result.needs_attention else EXIT_OK)
 
 
@@ -520,8 +536,11 @@ def serve(app: App) -> None:
 @click.option("--preview", "preview_file", type=click.Path(dir_okay=False, writable=True), metavar="FILE",
               help="Also write the (first) digest's HTML to FILE.")
 @click.option("--subscriber", metavar="EMAIL", help="Only this subscriber's digest.")
+@click.option("--resend-unknown", is_flag=True,
+              help="With --send: digests whose delivery is unknown (the SMTP transaction was cut short) were "
+                   "not delivered after all: send their stories again.")
 @pass_app
-def digest(app: App, send: bool, preview_file: str | None, subscriber: str | None) -> None:
+def digest(app: App, send: bool, preview_file: str | None, subscriber: str | None, resend_unknown: bool) -> None:
     """Build the Daily News Alert for every subscriber from what they have not been sent yet.
 
     Every digest is archived as HTML under digest.archive_dir. Without --send nothing is
@@ -534,29 +553,39 @@ def digest(app: App, send: bool, preview_file: str | None, subscriber: str | Non
     """
     from newsalert.digest.service import UnknownSubscriber, run_digests
 
+    if resend_unknown and not send:
+        raise UsageError("--resend-unknown needs --send")
     try:
-        run = run_digests(app.config, app.sessions, send=send, subscriber=subscriber)
+        run = run_digests(app.config, app.sessions, send=send, subscriber=subscriber, resend_unknown=resend_unknown)
     except UnknownSubscriber as exc:
         raise UsageError(str(exc)) from None
+    _warn_unknown(run.unknown)
     if not run.digests:
         console.print("No new stories: no digest built.")
         return
     table = Table(header_style="bold")
     for name in ("digest", "recipient", "stories", "status", "file"):
         table.add_column(name)
-    styles = {"sent": "green", "preview": "cyan", "failed": "red", "refused": "red"}
+    styles = {"sent": "green", "preview": "cyan", "failed": "red", "refused": "red", "unknown": "yellow"}
     for built in run.digests:
         status = built.status + (f": {built.error}" if built.error else "")
-        table.add_row(str(built.digest_id), built.recipient or "(preview)", str(built.stories),
-                      f"[{styles.get(built.status, '')}]{status}[/]", str(built.html_path))
+        table.add_row(str(built.digest_id), output.plain(built.recipient or "(preview)"), str(built.stories),
+                      output.plain(status, styles.get(built.status, "")), output.plain(built.html_path))
     console.print(table)
     if preview_file:
         Path(preview_file).write_text(run.digests[0].html_path.read_text(encoding="utf-8"), encoding="utf-8")
         console.print(f"Preview written to {preview_file}")
     if run.error:
-        err_console.print(f"[red]{run.error}[/] — nothing was marked sent; the next run delivers it.")
+        err_console.print(f"[red]{output.safe(run.error)}[/] — nothing was marked sent; the next run delivers it.")
     if run.error or run.problems:
         sys.exit(EXIT_ATTENTION)
+
+
+def _warn_unknown(unknown: list[str]) -> None:
+    if unknown:
+        err_console.print(f"[yellow]Delivery unknown:[/] {output.safe(', '.join(unknown))} (the SMTP transaction was "
+                          "cut short; never sent again automatically; if it did not arrive: "
+                          "newsalert digest --send --resend-unknown)", soft_wrap=True)
 
 
 @cli.group()
@@ -629,7 +658,7 @@ def subscribers_list(app: App, fmt: str) -> None:
         table.add_column(name)
     for email, tags, delivered in rows:
         covered = f"{delivered:%Y-%m-%d %H:%M} UTC" if delivered else "never"
-        table.add_row(email, ", ".join(tags) or "(every story)", covered)
+        table.add_row(output.plain(email), output.plain(", ".join(tags) or "(every story)"), covered)
     console.print(table if rows else "No subscribers yet: newsalert subscribers add EMAIL")
 
 
@@ -674,8 +703,8 @@ def outlets_check(app: App, outlet_names: tuple[str, ...]) -> None:
     console.print(f"{app.config.settings.outlets_file}: {len(app.config.outlets)} outlets, valid.")
     for outlet in app.config.outlets:
         if not outlet.enabled and outlet not in chosen:
-            line = Text(f"Disabled: {outlet.name}", style="dim")
-            line.append(f" ({outlet.disabled_reason})" if outlet.disabled_reason else "")
+            line = output.plain(f"Disabled: {outlet.name}", "dim")
+            line.append(output.plain(f" ({outlet.disabled_reason})" if outlet.disabled_reason else ""))
             console.print(line, soft_wrap=True)
     app.sessions  # noqa: B018
     with _progress(len(chosen)) as show:
@@ -688,11 +717,11 @@ def outlets_check(app: App, outlet_names: tuple[str, ...]) -> None:
         problem = "; ".join(t["errors"][:2]) or ("no article links found" if not t["discovered"] else "")
         if problem and (t["status"] == "failed" or not t["discovered"]):
             bad.append(name)
-        table.add_row(name, str(t["sources_ok"]), str(t["sources_failed"]), str(t["discovered"]),
-                      problem, style="red" if name in bad else "")
+        table.add_row(output.plain(name), str(t["sources_ok"]), str(t["sources_failed"]), str(t["discovered"]),
+                      output.plain(problem), style="red" if name in bad else "")
     console.print(table)
     if bad:
-        err_console.print(f"[red]{len(bad)} outlet(s) need attention:[/] {', '.join(bad)}")
+        err_console.print(f"[red]{len(bad)} outlet(s) need attention:[/] {output.safe(', '.join(bad))}")
         sys.exit(EXIT_ATTENTION)
 
 
@@ -763,7 +792,10 @@ def parse_when(value: str | None, option: str, *, now: datetime | None = None) -
     now = now or datetime.now(UTC)
     if match := RELATIVE.match(value.strip().lower()):
         amount, unit = int(match.group(1)), match.group(2)
-        return now - timedelta(**{{"h": "hours", "d": "days", "w": "weeks"}[unit]: amount})
+        try:
+            return now - timedelta(**{{"h": "hours", "d": "days", "w": "weeks"}[unit]: amount})
+        except OverflowError:
+            raise UsageError(f"{option}: {value!r} reaches back before the year 1") from None
     try:
         parsed = datetime.fromisoformat(value.strip())
     except ValueError:
@@ -779,4 +811,18 @@ def _display_url(url: str) -> str:
 
 
 def main() -> None:
-    cli(prog_name="newsalert")
+    """The console script: every error a user can cause is one line on stderr, exit status 2
+    for bad usage or configuration (click's own usage errors included)."""
+    try:
+        status = cli.main(prog_name="newsalert", standalone_mode=False)
+    except click.UsageError as exc:  # a bad option or value: click would print four lines
+        command = exc.ctx.command_path if exc.ctx else "newsalert"
+        err_console.print(output.plain(f"{command}: {' '.join(exc.format_message().split())}"), soft_wrap=True)
+        sys.exit(EXIT_USAGE)
+    except click.ClickException as exc:
+        err_console.print(output.plain(f"Error: {' '.join(exc.format_message().split())}"), soft_wrap=True)
+        sys.exit(exc.exit_code)
+    except click.Abort:
+        err_console.print("Aborted.")
+        sys.exit(EXIT_ATTENTION)
+    sys.exit(status if isinstance(status, int) else EXIT_OK)

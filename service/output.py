@@ -11,9 +11,11 @@ from datetime import datetime
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
+from newsalert.pipelines.clean import terminal_safe
 from newsalert.pipelines.matching import TOKEN, fold
 from newsalert.storage.models import ArticleRow
 from newsalert.storage.repository import StoryCopy
@@ -23,6 +25,16 @@ TAG_GROUPS = {"country": "countries", "region": "regions", "theme": "themes", "i
 CSV_FIELDS = ["id", "url", "title", "outlet", "published_at", "fetched_at", "language", "author",
               "relevance", "matched_terms", "countries", "regions", "themes", "initiatives",
               "cluster_id", "cluster_size", "duplicates"]
+
+
+def safe(value: object) -> str:
+    """A stored or scraped value for a markup string: no control sequences, no markup."""
+    return escape(terminal_safe(str(value)))
+
+
+def plain(value: object, style: str = "") -> Text:
+    """A stored or scraped value as a table cell or a line: no control sequences, never markup."""
+    return Text(terminal_safe(str(value)) if value is not None else "", style=style)
 
 
 def iso(value: datetime | None) -> str | None:
@@ -53,6 +65,8 @@ def article_json(article: ArticleRow, copies: list[StoryCopy] | None = None, *,
         "cluster_size": 1 + len(copies),
         "duplicates": [copy.url for copy in copies],
     }
+    if article.date_note:
+        data["date_note"] = article.date_note
     if with_text:
         data["description"] = article.description
         data["text"] = article.text
@@ -82,7 +96,7 @@ SNIPPET_WIDTH = 180
 
 def highlighted_snippet(text: str, terms: Sequence[tuple[str, ...]]) -> Text:
     """A short passage of `text` around the first match of `terms` (folded tokens), matches in bold."""
-    flat = unicodedata.normalize("NFKC", " ".join(text.split()))
+    flat = unicodedata.normalize("NFKC", " ".join(terminal_safe(text).split()))
     spans = [(m.start(), m.end(), fold(m.group())) for m in TOKEN.finditer(flat)]
     words = [word for _, _, word in spans]
     hits = sorted((spans[i][0], spans[i + len(term) - 1][1]) for term in terms if term
@@ -112,11 +126,11 @@ def articles_table(articles: Sequence[ArticleRow], copies: dict[int, list[StoryC
         when = article.published_at or article.fetched_at
         story = len(copies.get(article.id, [])) + 1
         countries = ", ".join(link.tag.code for link in article.tags if link.tag.kind == "country")
-        headline = Text(article.title, style="bold")
+        headline = plain(article.title, "bold")
         if terms:
             headline.append("\n").append_text(highlighted_snippet(article.text, terms))
-        table.add_row(str(article.id), f"{when:%Y-%m-%d %H:%M}", article.outlet.name, article.language or "",
-                      headline, f"×{story}" if story > 1 else "", countries)
+        table.add_row(str(article.id), f"{when:%Y-%m-%d %H:%M}", plain(article.outlet.name),
+                      plain(article.language or ""), headline, f"×{story}" if story > 1 else "", plain(countries))
     return table
 
 
@@ -143,7 +157,7 @@ def sparkline(values: Sequence[int]) -> str:
 
 
 def shorten(text: str, width: int) -> str:
-    text = " ".join(text.split())
+    text = " ".join(terminal_safe(text).split())
     return text if len(text) <= width else text[:width - 1].rstrip() + "…"
 
 
@@ -154,7 +168,7 @@ def print_explanation(console: Console, data: dict[str, Any]) -> None:
     """
     def field(label: str, value: Any) -> None:
         line = Text(f"{label:<10}", style="bold")
-        line.append(str(value) if value not in (None, "") else "-")
+        line.append(terminal_safe(str(value)) if value not in (None, "") else "-")
         console.print(line, soft_wrap=True)
 
     field("Title", data["title"])
@@ -165,8 +179,7 @@ def print_explanation(console: Console, data: dict[str, Any]) -> None:
     if data["source"] != data["url"]:
         field("Read from", data["source"])
     if data["rejected"]:
-        console.print(Text(f"Not an article: {data['rejected']['status']}: {data['rejected']['reason']}",
-                           style="red"))
+        console.print(plain(f"Not an article: {data['rejected']['status']}: {data['rejected']['reason']}", "red"))
         return
     if data["topic"]:
         console.print(Text(f"\nTopic {data['topic']} (profile {data['profile_version']}): "
@@ -181,8 +194,8 @@ def print_explanation(console: Console, data: dict[str, Any]) -> None:
             if c["terms"] and c["rule"] == "partnership":
                 details.append("terms: " + ", ".join(c["terms"]))
             style = "green" if c["weight"] > 0 else "red" if c["weight"] < 0 else "dim"
-            table.add_row(Text(f"{c['weight']:+g}", style=style), Text(c["rule"]), Text(c["label"]),
-                          Text("; ".join(details)))
+            table.add_row(Text(f"{c['weight']:+g}", style=style), plain(c["rule"]), plain(c["label"]),
+                          plain("; ".join(details)))
         console.print(table if data["contributions"] else Text("No rule matched anything.", style="dim"))
     console.print(Text(data["reason"].capitalize(), style="bold green" if data["kept"] else "bold red"))
     if data["tags"]:
@@ -191,4 +204,4 @@ def print_explanation(console: Console, data: dict[str, Any]) -> None:
         for tag in data["tags"]:
             by_kind.setdefault(tag["kind"], []).append(f"{tag['code']} {tag['salience']:g}")
         for kind, tags in by_kind.items():
-            console.print(Text(f"  {kind:<11}") + Text(", ".join(tags)), soft_wrap=True)
+            console.print(Text(f"  {kind:<11}") + plain(", ".join(tags)), soft_wrap=True)

@@ -14,13 +14,20 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 from sqlalchemy.orm import Session, sessionmaker
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000  # a second writer waits this long for the lock instead of failing
 
 
 class DatabaseError(Exception):
-    """The database cannot be opened or migrated; the message says which and why."""
+    """The database cannot be opened or migrated; the message says which and why. `bad_url`
+    says the address itself is wrong (an unknown kind, a missing driver, a path that cannot
+    be a file), as opposed to a database that does not answer."""
+
+    def __init__(self, message: str, *, bad_url: bool = False) -> None:
+        super().__init__(message)
+        self.bad_url = bad_url
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
@@ -90,14 +97,36 @@ def migrate(engine: Engine) -> bool:
 
 def open_database(url: str) -> tuple[Engine, sessionmaker[Session]]:
     """Connect, migrate when needed, and return the engine and a session factory."""
-    engine = make_engine(url)
+    try:
+        shown = make_url(url).render_as_string()  # the password hidden
+    except ArgumentError:
+        raise DatabaseError(f"not a database URL: {url!r} ({EXAMPLES})", bad_url=True) from None
+    try:
+        engine = make_engine(url)
+    except NoSuchModuleError:
+        raise DatabaseError(f"unknown kind of database in {shown} ({EXAMPLES})", bad_url=True) from None
+    except ImportError as exc:
+        raise DatabaseError(f"the driver for {shown} is not installed ({exc}); {EXAMPLES}", bad_url=True) from None
+    except OSError as exc:
+        where = f"{exc.filename}: " if exc.filename else ""
+        raise DatabaseError(f"cannot create the folder of {shown}: {where}{exc.strerror or exc}",
+                            bad_url=True) from None
     try:
         migrate(engine)
     except Exception as exc:
         engine.dispose()
-        raise DatabaseError(f"cannot open the database {make_url(url).render_as_string()}: "
-                            f"{_first_line(exc)}") from exc
+        raise DatabaseError(f"cannot open the database {shown}: {_first_line(exc)}",
+                            bad_url=_is_path_problem(exc)) from exc
     return engine, session_factory(engine)
+
+
+EXAMPLES = "use sqlite:///path/to/file.db or postgresql+psycopg://user@host/dbname"
+
+
+def _is_path_problem(exc: BaseException) -> bool:
+    """SQLite cannot open the file: a path that is no place for a database."""
+    message = str(getattr(exc, "orig", None) or exc).lower()
+    return "unable to open database file" in message
 
 
 def _first_line(exc: BaseException) -> str:

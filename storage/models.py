@@ -99,6 +99,8 @@ class ArticleRow(Base):
     description: Mapped[str | None] = mapped_column(Text)
     site_name: Mapped[str | None] = mapped_column(String(300))
     published_at: Mapped[datetime | None]
+    # Why published_at is not what the page said (a date in the future became the fetch time).
+    date_note: Mapped[str | None] = mapped_column(Text)
     fetched_at: Mapped[datetime] = mapped_column(default=utcnow)
     language: Mapped[str | None] = mapped_column(String(8))
     text: Mapped[str] = mapped_column(Text)
@@ -194,6 +196,7 @@ class CrawlRunRow(Base):
     status: Mapped[str] = mapped_column(String(20), default="running")
     trigger: Mapped[str] = mapped_column(String(20), default="manual")
     pid: Mapped[int | None]
+    host: Mapped[str | None] = mapped_column(String(255))  # the machine the run's process is on
     error: Mapped[str | None] = mapped_column(Text)
     # The daily job's delivery step (None for a crawl on its own).
     digests_sent: Mapped[int | None]

@@ -7,7 +7,7 @@ can never store an article twice.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -232,11 +232,26 @@ def article_id_for(session: Session, canonical_url: str) -> int | None:
     return session.scalar(select(ArticleRow.id).where(ArticleRow.canonical_url == canonical_url))
 
 
-def start_run(session: Session, *, trigger: str, pid: int | None) -> int:
-    run = CrawlRunRow(trigger=trigger, pid=pid, status="running", started_at=utcnow())
+def start_run(session: Session, *, trigger: str, pid: int | None, host: str | None = None) -> int:
+    run = CrawlRunRow(trigger=trigger, pid=pid, host=host, status="running", started_at=utcnow())
     session.add(run)
     session.flush()
     return run.id
+
+
+def set_run_pid(session: Session, run_id: int, pid: int | None) -> None:
+    session.execute(update(CrawlRunRow).where(CrawlRunRow.id == run_id).values(pid=pid))
+
+
+def close_dead_runs(session: Session, host: str, is_alive: Callable[[int], bool]) -> list[int]:
+    """Runs left `running` on this machine by a process that no longer exists (killed with -9,
+    the machine rebooted) are failed runs: close them, and say which."""
+    dead = [run for run in session.scalars(select(CrawlRunRow).where(CrawlRunRow.status == "running",
+                                                                    CrawlRunRow.host == host))
+            if run.pid is None or not is_alive(run.pid)]
+    for run in dead:
+        run.status, run.error, run.finished_at = "failed", f"process died (pid {run.pid})", utcnow()
+    return [run.id for run in dead]
 
 
 def finish_run(session: Session, run_id: int, *, status: str, error: str | None = None) -> None:
