@@ -6,7 +6,7 @@ earlier run; the database is the authority, so several crawl processes can share
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -99,8 +99,6 @@ class Frontier:
                 continue
             if len(canonical) > MAX_URL_LENGTH:  # percent-encoding can lengthen an address
                 continue
-            if candidate.published_at and candidate.published_at > self.latest_believable:
-                candidate = replace(candidate, published_at=None)  # a date in 2099 must not sort first
             fresh[canonical] = Admitted(candidate, fetch_url(candidate.url), canonical)
 
         with self.sessions.begin() as session:
@@ -111,15 +109,22 @@ class Frontier:
         tally.known += len(settled)
         self._claimed.update(settled)
 
-        newest_first = sorted((a for a in fresh.values() if a.canonical not in settled),
-                              key=lambda a: a.candidate.published_at.timestamp()
-                              if a.candidate.published_at else float("-inf"), reverse=True)
+        newest_first = sorted((a for a in fresh.values() if a.canonical not in settled), key=self._recency,
+                              reverse=True)
         room = max(self.max_articles - tally.queued, 0)
         admitted = newest_first[:room]
         for item in admitted:
             self._claimed.add(item.canonical)
         tally.queued += len(admitted)
         return admitted
+
+    def _recency(self, admitted: Admitted) -> float:
+        """Newest first; a date more than a day ahead is no date (a feed saying 2099 must not
+        put its links first for ever). Extraction turns it into the fetch time, with a note."""
+        published = admitted.candidate.published_at
+        if published is None or published > self.latest_believable:
+            return float("-inf")
+        return published.timestamp()
 
     def claim_redirect(self, canonical: str) -> bool:
         """Whether a redirect target may be fetched: not met in this run nor settled before."""

@@ -15,6 +15,7 @@ import signal
 import socket
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from newsalert.config.loader import Config
@@ -127,14 +128,19 @@ def _without_traceback(record: logging.LogRecord) -> bool:
 
 
 def process_alive(pid: int) -> bool:
-    """Whether a process with this id exists on this machine."""
+    """Whether a process with this id runs on this machine (a zombie, killed but not yet
+    reaped by its parent, does not)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:  # it exists, under another user
-        return True
-    return True
+        pass
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:  # no /proc (not Linux), or it just ended
+        return Path("/proc").is_dir() is False
+    return stat.rpartition(")")[2].split()[0] not in ("Z", "X")  # the state follows the command name
 
 
 def _set_pid(config: Config, run_id: int, pid: int | None) -> None:

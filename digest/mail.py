@@ -135,15 +135,18 @@ class SmtpSender:
             raise DeliveryError(f"the SMTP session failed: {_describe(exc)}") from None
         before_data()
         try:
-            connection.data(message.as_bytes(policy=message.policy.clone(linesep="\r\n")))
-        except smtplib.SMTPDataError as exc:  # the server answered: nothing was delivered
-            with contextlib.suppress(OSError, smtplib.SMTPException):
-                connection.rset()
-            return _refusal(recipient, exc.smtp_code, exc.smtp_error)
+            # smtplib raises when DATA itself is refused, but returns the reply to the message.
+            code, reply = connection.data(message.as_bytes(policy=message.policy.clone(linesep="\r\n")))
+        except smtplib.SMTPDataError as exc:
+            code, reply = exc.smtp_code, exc.smtp_error
         except (OSError, smtplib.SMTPException) as exc:
             # DATA may have completed without its reply reaching us: it may have been delivered.
             return Outcome(recipient, "unknown", f"the SMTP session broke during DATA: {_describe(exc)}")
-        return Outcome(recipient, "sent")
+        if code == 250:
+            return Outcome(recipient, "sent")
+        with contextlib.suppress(OSError, smtplib.SMTPException):  # the server answered: nothing was delivered
+            connection.rset()
+        return _refusal(recipient, code, reply)
 
     def _close(self) -> None:
         if self.connection is not None:

@@ -345,6 +345,7 @@ def stats(app: App, since: str, fmt: str) -> None:
         health = repository.outlet_health(session)
         yields = {y.name: y for y in repository.outlet_yields(session, now)}
         last_run = repository.latest_run(session)
+        runs = repository.recent_runs(session)
         seen = repository.seen_status_counts(session)
         per_day = repository.articles_per_day(session, window)
         per_outlet = repository.articles_per_outlet(session, window)
@@ -370,6 +371,9 @@ def stats(app: App, since: str, fmt: str) -> None:
                 "finished_at": output.iso(last_run.finished_at), "error": last_run.error,
                 "trigger": last_run.trigger, "digests_sent": last_run.digests_sent,
                 "digests_failed": last_run.digests_failed},
+            "recent_runs": [{"id": r.id, "status": r.status, "trigger": r.trigger,
+                             "started_at": output.iso(r.started_at), "finished_at": output.iso(r.finished_at),
+                             "error": r.error} for r in runs],
             "outlets_health": [{
                 "name": h.name, "enabled": h.enabled, "articles": h.articles,
                 "last_article_at": output.iso(h.last_article_at), "last_run_status": h.last_run_status,
@@ -388,6 +392,11 @@ def stats(app: App, since: str, fmt: str) -> None:
         console.print(f"Last run {last_run.id} ({last_run.trigger}): [bold]{last_run.status}[/], started "
                       f"{last_run.started_at:%Y-%m-%d %H:%M} UTC"
                       + (f" — {output.safe(last_run.error)}" if last_run.error else ""), soft_wrap=True)
+    for run in runs[1:]:
+        if run.status in ("failed", "interrupted"):
+            console.print(f"Earlier run {run.id} ({run.trigger}, {run.started_at:%Y-%m-%d %H:%M} UTC): "
+                          f"[red]{run.status}[/]" + (f" — {output.safe(run.error)}" if run.error else ""),
+                          soft_wrap=True)
     if per_day:
         counts = dict(per_day)
         days = [(window + timedelta(days=i)).date().isoformat() for i in range((now - window).days + 1)]

@@ -274,6 +274,10 @@ def outlet_runs(session: Session, run_id: int) -> list[tuple[OutletRunRow, str]]
     return [(row, name) for row, name in rows]
 
 
+def recent_runs(session: Session, limit: int = 5) -> list[CrawlRunRow]:
+    return list(session.scalars(select(CrawlRunRow).order_by(CrawlRunRow.id.desc()).limit(limit)))
+
+
 def latest_run(session: Session) -> CrawlRunRow | None:
     return session.scalar(select(CrawlRunRow).order_by(CrawlRunRow.id.desc()).limit(1))
 

@@ -26,7 +26,9 @@ from newsalert.service.cli import cli
 POSTGRES_URL = os.environ.get("NEWSALERT_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 REQUIRE_POSTGRES = os.environ.get("NEWSALERT_REQUIRE_POSTGRES") == "1"
 # Local sites answer at once; Scrapy's AutoThrottle would otherwise start at one second a page.
-FAST_CRAWL = {"scrapy_settings": {"AUTOTHROTTLE_START_DELAY": 0.0}}
+# Small crawls parse in a thread: worker processes cost two seconds to start, and the tests that
+# hold them to account (the main crawl of test_crawl.py, test_hostile.py) ask for them.
+FAST_CRAWL = {"scrapy_settings": {"AUTOTHROTTLE_START_DELAY": 0.0}, "extract_workers": 0}
 
 
 def _postgres_reachable() -> str | None:

@@ -65,7 +65,8 @@ def crawled(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFac
     site = build_harbour_herald()
     try:
         for url in backend_url(request, directory):
-            config = make_config(directory, [herald_outlet(site)], database=url)
+            # The worker processes, as in production: this crawl is the one to hold them to account.
+            config = make_config(directory, [herald_outlet(site)], database=url, extract_workers=2)
             first = run_crawl(config, config.enabled_outlets)
             hits_after_first = Counter(site.server.requests)
             second = run_crawl(config, config.enabled_outlets)

@@ -32,14 +32,15 @@ class Route:
 class SiteServer:
     """Serves `routes` (path, with its query string, to Route) on a background thread.
 
-    Unknown paths get a 404. Every request path is appended to `requests`, so a test can
-    tell which pages a crawl fetched and how often.
+    Unknown paths get a 404. Every request path is appended to `requests` (and, with the time
+    it arrived, to `times`), so a test can tell which pages a crawl fetched, how often and when.
     """
 
     def __init__(self, routes: Mapping[str, Route] | None = None, *, host: str = "127.0.0.1",
                  port: int = 0) -> None:
         self.routes: dict[str, Route] = dict(routes or {})
         self.requests: list[str] = []
+        self.times: list[tuple[float, str]] = []  # (time.monotonic(), path) of every request
         self._lock = threading.Lock()
         self._httpd = ThreadingHTTPServer((host, port), self._make_handler())
         self._httpd.daemon_threads = True
@@ -97,6 +98,7 @@ class SiteServer:
             def _respond(self, *, send_body: bool) -> None:
                 with server._lock:
                     server.requests.append(self.path)
+                    server.times.append((time.monotonic(), self.path))
                 route = server._lookup(self.path) or Route(b"<h1>Not found</h1>", status=404)
                 if route.delay:
                     time.sleep(route.delay)
