@@ -41,30 +41,39 @@ HTML = "text/html; charset=utf-8"
 
 
 def corpus_pages(corpus: Path) -> list[bytes]:
-    files = sorted(path for folder in FOLDERS
-                   for path in (corpus / folder / "html").glob("*.html.gz"))
+    files = sorted(path for folder in FOLDERS for path in (corpus / folder / "html").glob("*.html.gz"))
     return [gzip.decompress(path.read_bytes()) for path in files]
 
 
 def rss(site: str, links: list[str]) -> bytes:
-    items = "".join(f"<item><title>Article {n}</title><link>{escape(link)}</link></item>"
-                    for n, link in enumerate(links, 1))
-    return ('<?xml version="1.0" encoding="utf-8"?>\n<rss version="2.0"><channel>'
-            f"<title>Corpus</title><link>{escape(site)}</link><description>benchmark</description>"
-            f"{items}</channel></rss>").encode()
+    items = "".join(
+        f"<item><title>Article {n}</title><link>{escape(link)}</link></item>" for n, link in enumerate(links, 1)
+    )
+    return (
+        '<?xml version="1.0" encoding="utf-8"?>\n<rss version="2.0"><channel>'
+        f"<title>Corpus</title><link>{escape(site)}</link><description>benchmark</description>"
+        f"{items}</channel></rss>"
+    ).encode()
 
 
 def write_config(directory: Path, server: SiteServer, workers: int | None) -> Config:
-    outlets = [{"name": name, "url": server.url("/"), "feeds": [server.url(feed)]}
-               for name, feed in (("corpus", "/rss.xml"), ("empty", "/empty.xml"))]
+    outlets = [
+        {"name": name, "url": server.url("/"), "feeds": [server.url(feed)]}
+        for name, feed in (("corpus", "/rss.xml"), ("empty", "/empty.xml"))
+    ]
     (directory / "outlets.yaml").write_text(yaml.safe_dump(outlets), encoding="utf-8")
     settings = {
         "outlets_file": "outlets.yaml",
         "topics_file": None,
-        "crawl": {"max_age_days": None, "max_articles_per_outlet": 10_000, "obey_robots": False,
-                  "concurrency_per_domain": 16, "concurrency": 16, "extract_workers": workers,
-                  "scrapy_settings": {"AUTOTHROTTLE_ENABLED": False, "DOWNLOAD_DELAY": 0,
-                                      "LOG_LEVEL": "ERROR"}},
+        "crawl": {
+            "max_age_days": None,
+            "max_articles_per_outlet": 10_000,
+            "obey_robots": False,
+            "concurrency_per_domain": 16,
+            "concurrency": 16,
+            "extract_workers": workers,
+            "scrapy_settings": {"AUTOTHROTTLE_ENABLED": False, "DOWNLOAD_DELAY": 0, "LOG_LEVEL": "ERROR"},
+        },
     }
     path = directory / "newsalert.yaml"
     path.write_text(yaml.safe_dump(settings), encoding="utf-8")
@@ -86,9 +95,13 @@ def timed_crawl(server: SiteServer, outlet: str, mode: str) -> dict[str, Any]:
     if result.status != "ok":
         sys.exit(f"the {mode} crawl of {outlet!r} ended {result.status}: {result.error}")
     tally = result.outlets[outlet]
-    print(f"  {mode:<6} {outlet:<6} {seconds:6.2f} s  cpu {cpu:6.2f} s  pages {tally['pages']:>3}  "
-          f"stored {tally['stored']:>3}  rejected {tally['rejected']:>3}  "
-          f"duplicates {tally['duplicates']:>3}", file=sys.stderr, flush=True)
+    print(
+        f"  {mode:<6} {outlet:<6} {seconds:6.2f} s  cpu {cpu:6.2f} s  pages {tally['pages']:>3}  "
+        f"stored {tally['stored']:>3}  rejected {tally['rejected']:>3}  "
+        f"duplicates {tally['duplicates']:>3}",
+        file=sys.stderr,
+        flush=True,
+    )
     keys = ("pages", "stored", "rejected", "duplicates", "failed")
     return {"seconds": seconds, "cpu_seconds": cpu, **{key: tally[key] for key in keys}}
 
@@ -99,8 +112,7 @@ def summarize(runs: list[dict[str, Any]], overhead: float) -> dict[str, Any]:
         "median_seconds": statistics.median(r["seconds"] for r in runs),
         "median_cpu_seconds": statistics.median(r["cpu_seconds"] for r in runs),
         "median_pages_per_s": statistics.median(r["pages"] / r["seconds"] for r in runs),
-        "median_net_pages_per_s": statistics.median(
-            r["pages"] / max(r["seconds"] - overhead, 1e-9) for r in runs),
+        "median_net_pages_per_s": statistics.median(r["pages"] / max(r["seconds"] - overhead, 1e-9) for r in runs),
         "pages": sorted({r["pages"] for r in runs}),
         "stored": sorted({r["stored"] for r in runs}),
         "runs": runs,
@@ -109,21 +121,28 @@ def summarize(runs: list[dict[str, Any]], overhead: float) -> dict[str, Any]:
 
 def table(report: dict[str, Any]) -> str:
     machine = report["machine"]
-    lines = [f"cpus {machine['cpu_count']}, Python {machine['python']} ({machine['platform']}); "
-             f"{report['corpus_pages']} pages, {report['repeat']} runs per mode; load average "
-             f"{machine['load_before']:.2f} before, {machine['load_after']:.2f} after",
-             "",
-             f"{'mode':<8}{'workers':>8}{'start-up s':>12}{'median s':>10}{'cpu s':>7}{'pages/s':>9}"
-             f"{'net p/s':>9}{'pages':>7}{'stored':>8}"]
+    lines = [
+        f"cpus {machine['cpu_count']}, Python {machine['python']} ({machine['platform']}); "
+        f"{report['corpus_pages']} pages, {report['repeat']} runs per mode; load average "
+        f"{machine['load_before']:.2f} before, {machine['load_after']:.2f} after",
+        "",
+        f"{'mode':<8}{'workers':>8}{'start-up s':>12}{'median s':>10}{'cpu s':>7}{'pages/s':>9}"
+        f"{'net p/s':>9}{'pages':>7}{'stored':>8}",
+    ]
     for mode, s in report["modes"].items():
         workers = "null" if MODES[mode] is None else str(MODES[mode])
-        lines.append(f"{mode:<8}{workers:>8}{s['overhead_seconds']:>12.2f}{s['median_seconds']:>10.2f}"
-                     f"{s['median_cpu_seconds']:>7.1f}"
-                     f"{s['median_pages_per_s']:>9.1f}{s['median_net_pages_per_s']:>9.1f}"
-                     f"{'/'.join(map(str, s['pages'])):>7}{'/'.join(map(str, s['stored'])):>8}")
+        lines.append(
+            f"{mode:<8}{workers:>8}{s['overhead_seconds']:>12.2f}{s['median_seconds']:>10.2f}"
+            f"{s['median_cpu_seconds']:>7.1f}"
+            f"{s['median_pages_per_s']:>9.1f}{s['median_net_pages_per_s']:>9.1f}"
+            f"{'/'.join(map(str, s['pages'])):>7}{'/'.join(map(str, s['stored'])):>8}"
+        )
     ratio = report["ratio_pool_over_thread"]
-    lines += ["", f"pool/thread of the medians: pages/s {ratio['pages_per_s']:.2f}, "
-              f"net pages/s {ratio['net_pages_per_s']:.2f}, seconds {ratio['seconds']:.2f}"]
+    lines += [
+        "",
+        f"pool/thread of the medians: pages/s {ratio['pages_per_s']:.2f}, "
+        f"net pages/s {ratio['net_pages_per_s']:.2f}, seconds {ratio['seconds']:.2f}",
+    ]
     return "\n".join(lines)
 
 
@@ -145,8 +164,7 @@ def main() -> None:
     server = SiteServer().start()
     try:
         links = [server.url(f"/a/{n}.html") for n in range(1, len(pages) + 1)]
-        server.routes.update({f"/a/{n}.html": Route(body, content_type=HTML)
-                              for n, body in enumerate(pages, 1)})
+        server.routes.update({f"/a/{n}.html": Route(body, content_type=HTML) for n, body in enumerate(pages, 1)})
         feed_type = "application/rss+xml; charset=utf-8"
         server.routes["/rss.xml"] = Route(rss(server.url("/"), links), content_type=feed_type)
         server.routes["/empty.xml"] = Route(rss(server.url("/"), []), content_type=feed_type)
@@ -164,9 +182,13 @@ def main() -> None:
     modes = {mode: summarize(runs[mode], overhead[mode]) for mode in MODES}
     pool, thread = modes["pool"], modes["thread"]
     report = {
-        "machine": {"cpu_count": os.cpu_count(), "python": platform.python_version(),
-                    "platform": platform.platform(), "load_before": load_before,
-                    "load_after": os.getloadavg()[0]},
+        "machine": {
+            "cpu_count": os.cpu_count(),
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+            "load_before": load_before,
+            "load_after": os.getloadavg()[0],
+        },
         "corpus_pages": len(pages),
         "repeat": args.repeat,
         "modes": modes,

@@ -32,10 +32,16 @@ def score_pairs(pairs: list[dict[str, Any]]) -> list[dict[str, Any]]:
     for pair in pairs:
         a, b = pair["a"]["text"], pair["b"]["text"]
         fa, fb = dedup.fingerprint(a), dedup.fingerprint(b)
-        scored.append({"id": pair["id"], "kind": pair["kind"], "label": pair["label"],
-                       "exact": content_hash(a) == content_hash(b),
-                       "shares_band": bool(set(fa.bands) & set(fb.bands)),
-                       "similarity": dedup.similarity(fa.signature, fb.signature)})
+        scored.append(
+            {
+                "id": pair["id"],
+                "kind": pair["kind"],
+                "label": pair["label"],
+                "exact": content_hash(a) == content_hash(b),
+                "shares_band": bool(set(fa.bands) & set(fb.bands)),
+                "similarity": dedup.similarity(fa.signature, fb.signature),
+            }
+        )
     return scored
 
 
@@ -51,9 +57,16 @@ def rates(scored: list[dict[str, Any]], threshold: float) -> dict[str, Any]:
         tn += not expected and not predicted
         if predicted != expected:
             errors.append(pair)
-    return {"threshold": threshold, "tp": tp, "fp": fp, "fn": fn, "tn": tn,
-            "precision": round(tp / (tp + fp), 3) if tp + fp else 1.0,
-            "recall": round(tp / (tp + fn), 3) if tp + fn else 1.0, "errors": errors}
+    return {
+        "threshold": threshold,
+        "tp": tp,
+        "fp": fp,
+        "fn": fn,
+        "tn": tn,
+        "precision": round(tp / (tp + fp), 3) if tp + fp else 1.0,
+        "recall": round(tp / (tp + fn), 3) if tp + fn else 1.0,
+        "errors": errors,
+    }
 
 
 def main() -> None:
@@ -72,10 +85,14 @@ def main() -> None:
     if args.json:
         print(json.dumps({**result, "errors": [e["id"] for e in result["errors"]]}, indent=2))
         return
-    print(f"{len(pairs)} pairs; threshold {dedup.SIMILARITY_THRESHOLD}, {dedup.NUM_PERM} permutations, "
-          f"word {dedup.SHINGLE_SIZE}-grams")
-    print(f"same-story precision {result['precision']:.3f}  recall {result['recall']:.3f}  "
-          f"(tp {result['tp']} fp {result['fp']} fn {result['fn']} tn {result['tn']})")
+    print(
+        f"{len(pairs)} pairs; threshold {dedup.SIMILARITY_THRESHOLD}, {dedup.NUM_PERM} permutations, "
+        f"word {dedup.SHINGLE_SIZE}-grams"
+    )
+    print(
+        f"same-story precision {result['precision']:.3f}  recall {result['recall']:.3f}  "
+        f"(tp {result['tp']} fp {result['fp']} fn {result['fn']} tn {result['tn']})"
+    )
     print("estimated similarity by kind (min / median / max):")
     for kind, values in sorted(by_kind.items()):
         print(f"  {kind:42} {min(values):.2f} / {statistics.median(values):.2f} / {max(values):.2f}  (n={len(values)})")
@@ -85,8 +102,9 @@ def main() -> None:
             print(f"  threshold {threshold:.1f}: precision {r['precision']:.3f} recall {r['recall']:.3f}")
     if args.show_errors:
         for e in result["errors"]:
-            print(f"  {e['label']:9} {e['id']:6} {e['kind']:32} "
-                  f"similarity {e['similarity']:.2f} band {e['shares_band']}")
+            print(
+                f"  {e['label']:9} {e['id']:6} {e['kind']:32} similarity {e['similarity']:.2f} band {e['shares_band']}"
+            )
 
 
 if __name__ == "__main__":

@@ -57,6 +57,7 @@ TpFpFn = tuple[float, float, float]
 
 # --- corpus --------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class Page:
     key: str
@@ -77,6 +78,7 @@ def load_pages(corpus: Path, folder: str) -> list[Page]:
 
 
 # --- running the extractor -----------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Outcome:
@@ -102,8 +104,7 @@ class Outcome:
 def extract_one(page: Page) -> Outcome:
     start = time.perf_counter()
     try:
-        result: Extracted | Rejection | None = extract_article(page.html, page.url,
-                                                               min_text_chars=1)
+        result: Extracted | Rejection | None = extract_article(page.html, page.url, min_text_chars=1)
         error = None
     except Exception as exc:  # an evaluation counts failures instead of stopping at the first
         result, error = None, f"{type(exc).__name__}: {exc}"
@@ -116,6 +117,7 @@ def extract_all(pages: Iterable[Page]) -> dict[str, Outcome]:
 
 # --- the benchmark's body metric -----------------------------------------------------------
 
+
 def tokenize(text: str) -> list[str]:
     return TOKEN.findall(text or "")
 
@@ -123,8 +125,7 @@ def tokenize(text: str) -> list[str]:
 def shingles(text: str, n: int = SHINGLE) -> Counter[tuple[str, ...]]:
     """Multiset of n-token shingles; fewer than n tokens give one shorter shingle."""
     tokens = tokenize(text)
-    return Counter(tuple(tokens[i:i + n]) for i in range(max(1, len(tokens) - n + 1))
-                   if tokens[i:i + n])
+    return Counter(tuple(tokens[i : i + n]) for i in range(max(1, len(tokens) - n + 1)) if tokens[i : i + n])
 
 
 def shingle_matching(true: str, pred: str) -> TpFpFn:
@@ -164,8 +165,7 @@ def body_metrics(pairs: Sequence[tuple[str, str]]) -> dict[str, float]:
     recall = statistics.fmean(recalls) if recalls else 0.0
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
     accuracy = statistics.fmean(float(tokenize(true) == tokenize(pred)) for true, pred in pairs)
-    return {"f1": f1, "precision": precision, "recall": recall, "accuracy": accuracy,
-            "pages": len(pairs)}
+    return {"f1": f1, "precision": precision, "recall": recall, "accuracy": accuracy, "pages": len(pairs)}
 
 
 def page_f1(true: str, pred: str) -> float:
@@ -176,6 +176,7 @@ def page_f1(true: str, pred: str) -> float:
 
 
 # --- fundus metadata checks ----------------------------------------------------------------
+
 
 def normalize_title(value: str | None) -> str:
     return " ".join((value or "").split()).casefold()
@@ -197,8 +198,7 @@ def date_matches(expected: str, extracted: Extracted | None) -> bool:
     if ours is None:
         return False
     want = datetime.fromisoformat(expected)
-    ours = (ours.astimezone(want.tzinfo) if want.tzinfo is not None
-            else ours.astimezone(UTC).replace(tzinfo=None))
+    ours = ours.astimezone(want.tzinfo) if want.tzinfo is not None else ours.astimezone(UTC).replace(tzinfo=None)
     if ours.date() != want.date():
         return False
     if (want.hour, want.minute, want.second, want.microsecond) == (0, 0, 0, 0):
@@ -225,6 +225,7 @@ def share(flags: Iterable[bool | None]) -> dict[str, float | int]:
 
 
 # --- report --------------------------------------------------------------------------------
+
 
 def timing(outcomes: Iterable[Outcome]) -> dict[str, float]:
     ms = sorted(outcome.seconds * 1000 for outcome in outcomes)
@@ -258,17 +259,16 @@ def evaluate_aeb(pages: Sequence[Page], outcomes: dict[str, Outcome]) -> dict[st
         "status": status_counts(chosen),
         "errors": errors(chosen),
         "body_text": body_metrics([(t, o.text) for t, o in zip(truths, chosen, strict=True)]),
-        "body_title_text": body_metrics(
-            [(t, o.title_and_text) for t, o in zip(truths, chosen, strict=True)]),
+        "body_title_text": body_metrics([(t, o.title_and_text) for t, o in zip(truths, chosen, strict=True)]),
         "worst_pages": worst_pages(pages, chosen, truths),
         "timing": timing(chosen),
     }
 
 
-def worst_pages(pages: Sequence[Page], outcomes: Sequence[Outcome], truths: Sequence[str],
-                count: int = 5) -> list[dict[str, Any]]:
-    scored = sorted((page_f1(t, o.text), p.url) for p, o, t in zip(pages, outcomes, truths,
-                                                                   strict=True))
+def worst_pages(
+    pages: Sequence[Page], outcomes: Sequence[Outcome], truths: Sequence[str], count: int = 5
+) -> list[dict[str, Any]]:
+    scored = sorted((page_f1(t, o.text), p.url) for p, o, t in zip(pages, outcomes, truths, strict=True))
     return [{"f1": round(f1, 3), "url": url} for f1, url in scored[:count]]
 
 
@@ -276,39 +276,35 @@ def evaluate_fundus(pages: Sequence[Page], outcomes: dict[str, Outcome]) -> dict
     chosen = [outcomes[page.key] for page in pages]
     extracted = [o.extracted for o in chosen]
     truths = [page.truth for page in pages]
-    misses: dict[str, list[dict[str, Any]]] = {"title": [], "date": [], "author": [],
-                                               "language": []}
+    misses: dict[str, list[dict[str, Any]]] = {"title": [], "date": [], "author": [], "language": []}
     for page, ours in zip(pages, extracted, strict=True):
         t = page.truth
         if not title_matches(t["title"], ours):
-            misses["title"].append({"page": page.key, "expected": t["title"],
-                                    "found": ours.title if ours else None})
+            misses["title"].append({"page": page.key, "expected": t["title"], "found": ours.title if ours else None})
         if not date_matches(t["publishing_date"], ours):
-            misses["date"].append({"page": page.key, "expected": t["publishing_date"],
-                                   "found": _iso(ours.published_at) if ours else None})
+            misses["date"].append(
+                {"page": page.key, "expected": t["publishing_date"], "found": _iso(ours.published_at) if ours else None}
+            )
         if author_matches(t["authors"], ours) is False:
-            misses["author"].append({"page": page.key, "expected": t["authors"][0],
-                                     "found": ours.author if ours else None})
+            misses["author"].append(
+                {"page": page.key, "expected": t["authors"][0], "found": ours.author if ours else None}
+            )
         if not language_matches(t["content_language"], ours):
-            misses["language"].append({"page": page.key, "expected": t["content_language"],
-                                       "found": ours.language if ours else None})
+            misses["language"].append(
+                {"page": page.key, "expected": t["content_language"], "found": ours.language if ours else None}
+            )
     return {
         "pages": len(pages),
         "status": status_counts(chosen),
         "errors": errors(chosen),
-        "title": share(title_matches(t["title"], e) for t, e in zip(truths, extracted,
-                                                                     strict=True)),
-        "date": share(date_matches(t["publishing_date"], e)
-                      for t, e in zip(truths, extracted, strict=True)),
-        "author": share(author_matches(t["authors"], e) for t, e in zip(truths, extracted,
-                                                                         strict=True)),
-        "language": share(language_matches(t["content_language"], e)
-                          for t, e in zip(truths, extracted, strict=True)),
-        "body_text": body_metrics(
-            [(t.get("articleBody") or "", o.text) for t, o in zip(truths, chosen, strict=True)]),
+        "title": share(title_matches(t["title"], e) for t, e in zip(truths, extracted, strict=True)),
+        "date": share(date_matches(t["publishing_date"], e) for t, e in zip(truths, extracted, strict=True)),
+        "author": share(author_matches(t["authors"], e) for t, e in zip(truths, extracted, strict=True)),
+        "language": share(language_matches(t["content_language"], e) for t, e in zip(truths, extracted, strict=True)),
+        "body_text": body_metrics([(t.get("articleBody") or "", o.text) for t, o in zip(truths, chosen, strict=True)]),
         "body_title_text": body_metrics(
-            [(t.get("articleBody") or "", o.title_and_text)
-             for t, o in zip(truths, chosen, strict=True)]),
+            [(t.get("articleBody") or "", o.title_and_text) for t, o in zip(truths, chosen, strict=True)]
+        ),
         "misses": misses,
         "timing": timing(chosen),
     }
@@ -334,8 +330,7 @@ def run(corpus: Path) -> dict[str, Any]:
 
 
 def _body_line(label: str, m: dict[str, float]) -> str:
-    return (f"  {label:<28} F1 {m['f1']:.3f}  P {m['precision']:.3f}  R {m['recall']:.3f}  "
-            f"accuracy {m['accuracy']:.3f}")
+    return f"  {label:<28} F1 {m['f1']:.3f}  P {m['precision']:.3f}  R {m['recall']:.3f}  accuracy {m['accuracy']:.3f}"
 
 
 def _share_line(label: str, m: dict[str, float | int]) -> str:
@@ -356,8 +351,7 @@ def format_report(report: dict[str, Any], *, show_misses: bool = False) -> str:
         _body_line("body, text [headline]", aeb["body_text"]),
         _body_line("body, title+text", aeb["body_title_text"]),
         _timing_line(aeb["timing"]),
-        "  lowest page F1: " + ", ".join(f"{w['f1']:.2f} {w['url']}"
-                                         for w in aeb["worst_pages"][:3]),
+        "  lowest page F1: " + ", ".join(f"{w['f1']:.2f} {w['url']}" for w in aeb["worst_pages"][:3]),
         "",
         f"fundus-sample ({fundus['pages']} pages): {_statuses(fundus['status'])}",
         _share_line("title (case/space norm.)", fundus["title"]),
@@ -378,8 +372,7 @@ def format_report(report: dict[str, Any], *, show_misses: bool = False) -> str:
         for field, misses in fundus["misses"].items():
             lines.append("")
             lines.append(f"fundus {field} misses ({len(misses)}):")
-            lines.extend(f"  {m['page']}: expected {m['expected']!r}, found {m['found']!r}"
-                         for m in misses)
+            lines.extend(f"  {m['page']}: expected {m['expected']!r}, found {m['found']!r}" for m in misses)
     return "\n".join(lines)
 
 
@@ -389,16 +382,17 @@ def _statuses(counts: dict[str, int]) -> str:
 
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS,
-                        help=f"evaluation corpus folder (default {DEFAULT_CORPUS})")
+    parser.add_argument(
+        "--corpus", type=Path, default=DEFAULT_CORPUS, help=f"evaluation corpus folder (default {DEFAULT_CORPUS})"
+    )
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
-    parser.add_argument("--show-misses", action="store_true",
-                        help="list the fundus pages whose title/date/author/language differ")
+    parser.add_argument(
+        "--show-misses", action="store_true", help="list the fundus pages whose title/date/author/language differ"
+    )
     args = parser.parse_args(argv)
     missing = [folder for folder in (AEB, FUNDUS) if not (args.corpus / folder).is_dir()]
     if missing:
-        print(f"evaluation corpus not found ({', '.join(missing)} missing under {args.corpus}); "
-              "nothing to evaluate")
+        print(f"evaluation corpus not found ({', '.join(missing)} missing under {args.corpus}); nothing to evaluate")
         sys.exit(0)
     report = run(args.corpus)
     if args.json:

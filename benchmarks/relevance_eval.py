@@ -62,7 +62,8 @@ def evaluate_split(analyzer: Analyzer, articles: list[dict[str, Any]]) -> dict[s
         assert relevance is not None, "the evaluation needs a topic profile"
         expected = article["label"] == "on"
         outcome = {(True, True): "tp", (True, False): "fp", (False, True): "fn", (False, False): "tn"}[
-            (relevance.kept, expected)]
+            (relevance.kept, expected)
+        ]
         for group in ("all", article["language"]):
             counts[group][outcome] += 1
         if expected:
@@ -73,18 +74,36 @@ def evaluate_split(analyzer: Analyzer, articles: list[dict[str, Any]]) -> dict[s
                 tags[group]["fp"] += len(got - wanted)
                 tags[group]["fn"] += len(wanted - got)
             if wanted != got:
-                errors.append({"id": article["id"], "error": "tags", "expected": sorted(wanted),
-                               "got": sorted(got), "title": article["title"]})
+                errors.append(
+                    {
+                        "id": article["id"],
+                        "error": "tags",
+                        "expected": sorted(wanted),
+                        "got": sorted(got),
+                        "title": article["title"],
+                    }
+                )
         if outcome in ("fp", "fn"):
-            errors.append({"id": article["id"], "kind": article.get("kind"), "error": outcome,
-                           "score": relevance.score,
-                           "contributions": [f"{c.weight:+g} {c.rule}: {c.label}" + (f" [{c.note}]" if c.note else "")
-                                             for c in relevance.contributions],
-                           "title": article["title"]})
-    return {"articles": len(articles),
-            "relevance": {group: _rates(c) for group, c in sorted(counts.items())},
-            "country_tags": {group: _rates(c) for group, c in sorted(tags.items())},
-            "errors": errors, "median_ms": round(statistics.median(timings) * 1000, 2) if timings else None}
+            errors.append(
+                {
+                    "id": article["id"],
+                    "kind": article.get("kind"),
+                    "error": outcome,
+                    "score": relevance.score,
+                    "contributions": [
+                        f"{c.weight:+g} {c.rule}: {c.label}" + (f" [{c.note}]" if c.note else "")
+                        for c in relevance.contributions
+                    ],
+                    "title": article["title"],
+                }
+            )
+    return {
+        "articles": len(articles),
+        "relevance": {group: _rates(c) for group, c in sorted(counts.items())},
+        "country_tags": {group: _rates(c) for group, c in sorted(tags.items())},
+        "errors": errors,
+        "median_ms": round(statistics.median(timings) * 1000, 2) if timings else None,
+    }
 
 
 def _rates(c: dict[str, int]) -> dict[str, Any]:
@@ -95,13 +114,20 @@ def _rates(c: dict[str, int]) -> dict[str, Any]:
 
 # --- the corpus of real pages -------------------------------------------------------------------
 
+
 def _summary(key: str, url: str, result: Analysis | Rejection) -> dict[str, Any]:
     if not isinstance(result, Analysis) or result.relevance is None:
         return {"page": key, "kept": False}
     relevance = result.relevance
-    return {"page": key, "kept": relevance.kept, "score": relevance.score, "url": url,
-            "title": result.article.title, "language": result.article.language,
-            "contributions": [f"{c.weight:+g} {c.rule}: {c.label}" for c in relevance.contributions if c.weight]}
+    return {
+        "page": key,
+        "kept": relevance.kept,
+        "score": relevance.score,
+        "url": url,
+        "title": result.article.title,
+        "language": result.article.language,
+        "contributions": [f"{c.weight:+g} {c.rule}: {c.label}" for c in relevance.contributions if c.weight],
+    }
 
 
 def _read(path: Path) -> str:
@@ -121,19 +147,25 @@ def evaluate_corpus(topics: TopicsFile, corpus: Path = CORPUS, *, workers: int =
     pages = corpus_pages(corpus)
     context = multiprocessing.get_context("spawn")
     # The crawl's own worker functions, as a crawl would run them (min_text_chars as shipped).
-    with ProcessPoolExecutor(workers, mp_context=context, initializer=init_worker,
-                             initargs=(topics, CrawlSettings().min_text_chars)) as pool:
-        futures = [(key, url, pool.submit(analyze_in_worker, _read(path), url, Hints(), None))
-                   for key, url, path in pages]
+    with ProcessPoolExecutor(
+        workers, mp_context=context, initializer=init_worker, initargs=(topics, CrawlSettings().min_text_chars)
+    ) as pool:
+        futures = [
+            (key, url, pool.submit(analyze_in_worker, _read(path), url, Hints(), None)) for key, url, path in pages
+        ]
         judged = [_summary(key, url, future.result()) for key, url, future in futures]
     kept = [page for page in judged if page["kept"]]
-    return {"pages": len(pages), "kept": len(kept),
-            "false_positives": [page for page in kept if page["page"] not in CORPUS_ON_TOPIC],
-            "on_topic_found": sorted(page["page"] for page in kept if page["page"] in CORPUS_ON_TOPIC),
-            "on_topic_known": sorted(CORPUS_ON_TOPIC)}
+    return {
+        "pages": len(pages),
+        "kept": len(kept),
+        "false_positives": [page for page in kept if page["page"] not in CORPUS_ON_TOPIC],
+        "on_topic_found": sorted(page["page"] for page in kept if page["page"] in CORPUS_ON_TOPIC),
+        "on_topic_known": sorted(CORPUS_ON_TOPIC),
+    }
 
 
 # --- report ------------------------------------------------------------------------------------
+
 
 def run(topics_file: Path, splits: list[str], *, corpus: bool, data_dir: Path = DATA) -> dict[str, Any]:
     topics = load_topics(topics_file)
@@ -156,8 +188,10 @@ def format_report(report: dict[str, Any], *, show_errors: bool) -> str:
             if r is None:
                 continue
             t = result["country_tags"].get(group, {"precision": 1.0, "recall": 1.0})
-            lines.append(f"{group:6} {r['precision']:9.3f} {r['recall']:7.3f}  {r['tp']:3} {r['fp']:3} {r['fn']:3} "
-                         f"{r['tn']:3}   {t['precision']:.3f} / {t['recall']:.3f}")
+            lines.append(
+                f"{group:6} {r['precision']:9.3f} {r['recall']:7.3f}  {r['tp']:3} {r['fp']:3} {r['fn']:3} "
+                f"{r['tn']:3}   {t['precision']:.3f} / {t['recall']:.3f}"
+            )
         if show_errors and split == "dev":
             for e in result["errors"]:
                 if e["error"] == "tags":
@@ -167,9 +201,11 @@ def format_report(report: dict[str, Any], *, show_errors: bool) -> str:
                     lines.extend(f"      {c}" for c in e["contributions"])
     if "corpus" in report:
         c = report["corpus"]
-        lines.append(f"\n[corpus] {c['pages']} real pages, {c['kept']} kept; false positives: "
-                     f"{len(c['false_positives'])}; known on-topic page found: "
-                     f"{', '.join(c['on_topic_found']) or 'no'}")
+        lines.append(
+            f"\n[corpus] {c['pages']} real pages, {c['kept']} kept; false positives: "
+            f"{len(c['false_positives'])}; known on-topic page found: "
+            f"{', '.join(c['on_topic_found']) or 'no'}"
+        )
         for page in c["false_positives"]:
             lines.append(f"  FP {page['page']} score {page['score']} ({page['language']}) {page['title'][:70]}")
             lines.extend(f"      {contribution}" for contribution in page["contributions"])

@@ -29,12 +29,14 @@ from newsalert.storage.fulltext import INDEX_STATEMENTS, search_form
 from newsalert.storage.models import ArticleRow
 
 POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-WORDS = ("cooperation development africa asia china kenya nigeria brazil india trade investment railway port "
-         "training agriculture energy solar finance loan bank summit forum minister agreement project road "
-         "health school digital technology climate water farmers engineers students government economy market "
-         "exports imports growth partnership south global initiative belt road regional officials said week "
-         "year million billion local national international policy community workers industry park zone "
-         "coopération développement cooperación desarrollo cooperação desenvolvimento").split()
+WORDS = (
+    "cooperation development africa asia china kenya nigeria brazil india trade investment railway port "
+    "training agriculture energy solar finance loan bank summit forum minister agreement project road "
+    "health school digital technology climate water farmers engineers students government economy market "
+    "exports imports growth partnership south global initiative belt road regional officials said week "
+    "year million billion local national international policy community workers industry park zone "
+    "coopération développement cooperación desarrollo cooperação desenvolvimento"
+).split()
 CHINESE = "南南合作 一带一路 中非合作 农业 培训 基础设施 贸易 投资 发展 项目".split()
 TOPICAL_SHARE = 0.15  # the rest of a text is filler, so a topical word is in about a fifth of the articles
 QUERIES = {
@@ -54,9 +56,15 @@ def build(url: str, count: int, seed: int = 7) -> None:
     engine, sessions = open_database(url)
     now = datetime.now(UTC)
     with sessions.begin() as session:
-        outlet_ids = list(repository.sync_outlets(session, [
-            Outlet(name=f"Outlet {n}", url=f"https://o{n}.example/", feeds=[f"https://o{n}.example/rss"])
-            for n in range(20)]).values())
+        outlet_ids = list(
+            repository.sync_outlets(
+                session,
+                [
+                    Outlet(name=f"Outlet {n}", url=f"https://o{n}.example/", feeds=[f"https://o{n}.example/rss"])
+                    for n in range(20)
+                ],
+            ).values()
+        )
     dialect = engine.dialect.name
     batch_size = 2000
     for start in range(0, count, batch_size):
@@ -69,9 +77,20 @@ def build(url: str, count: int, seed: int = 7) -> None:
             title = " ".join(rng.choice(WORDS) if rng.random() < 0.3 else rng.choice(filler) for _ in range(8))
             body = " ".join(words)
             when = now - timedelta(days=rng.random() * 365)
-            rows.append({"id": number + 1, "outlet_id": rng.choice(outlet_ids), "canonical_url": f"https://x/{number}",
-                         "url": f"https://x/{number}", "title": title, "text": body, "content_hash": str(number),
-                         "fetched_at": when, "published_at": when, "language": "en"})
+            rows.append(
+                {
+                    "id": number + 1,
+                    "outlet_id": rng.choice(outlet_ids),
+                    "canonical_url": f"https://x/{number}",
+                    "url": f"https://x/{number}",
+                    "title": title,
+                    "text": body,
+                    "content_hash": str(number),
+                    "fetched_at": when,
+                    "published_at": when,
+                    "language": "en",
+                }
+            )
             index_rows.append({"id": number + 1, "title": search_form(title), "body": search_form(body)})
         with engine.begin() as connection:
             connection.execute(insert(ArticleRow), rows)
@@ -85,8 +104,9 @@ def measure(url: str, repeat: int) -> dict[str, tuple[float, float, int]]:
     engine, sessions = open_database(url)
     results = {}
     for name, (query, days) in QUERIES.items():
-        filters = repository.SearchFilters(query=query, since=datetime.now(UTC) - timedelta(days=days)
-                                           if days else None, limit=20)
+        filters = repository.SearchFilters(
+            query=query, since=datetime.now(UTC) - timedelta(days=days) if days else None, limit=20
+        )
         timings, found = [], 0
         for _ in range(repeat):
             with sessions() as session:

@@ -87,11 +87,12 @@ def main() -> None:
         raise SystemExit(f"{OUT} already holds a split: it is made once, never again")
     for name, members in split(load(args.files)).items():
         counts = Counter((a["language"], a["label"]) for a in members)
-        summary = "counts: " + ", ".join(f"{lang} {counts[(lang, 'on')]} on / {counts[(lang, 'off')]} off"
-                                          for lang in sorted({lang for lang, _ in counts}))
+        summary = "counts: " + ", ".join(
+            f"{lang} {counts[(lang, 'on')]} on / {counts[(lang, 'off')]} off"
+            for lang in sorted({lang for lang, _ in counts})
+        )
         body = yaml.safe_dump({"articles": members}, allow_unicode=True, sort_keys=False, width=100)
-        (OUT / f"{name}.yaml").write_text(HEADER.format(split=name, seed=SEED, counts=summary) + body,
-                                          encoding="utf-8")
+        (OUT / f"{name}.yaml").write_text(HEADER.format(split=name, seed=SEED, counts=summary) + body, encoding="utf-8")
         print(f"{name}: {len(members)} articles; {summary}")
 
 

@@ -30,8 +30,7 @@ M = TypeVar("M", bound=BaseModel)
 class ConfigError(Exception):
     """Invalid or missing configuration, with where it was found."""
 
-    def __init__(self, file: Path | str, message: str, *, entry: str | None = None,
-                 field: str | None = None) -> None:
+    def __init__(self, file: Path | str, message: str, *, entry: str | None = None, field: str | None = None) -> None:
         self.file, self.entry, self.field, self.message = str(file), entry, field, message
         where = [self.file]
         if entry:
@@ -104,12 +103,15 @@ def load_config(path: str | os.PathLike[str] | None = None, *, database: str | N
 
     outlets_file = _resolve(config_dir, settings.outlets_file)
     topics_file = _resolve(config_dir, settings.topics_file) if settings.topics_file else None
-    settings = settings.model_copy(update={
-        "outlets_file": outlets_file,
-        "topics_file": topics_file,
-        "digest": settings.digest.model_copy(
-            update={"archive_dir": _resolve(data_dir, settings.digest.archive_dir)}),
-    })
+    settings = settings.model_copy(
+        update={
+            "outlets_file": outlets_file,
+            "topics_file": topics_file,
+            "digest": settings.digest.model_copy(
+                update={"archive_dir": _resolve(data_dir, settings.digest.archive_dir)}
+            ),
+        }
+    )
 
     database_url = database or os.environ.get(DATABASE_ENV)
     if database_url:
@@ -119,8 +121,7 @@ def load_config(path: str | os.PathLike[str] | None = None, *, database: str | N
 
     outlets = load_outlets(outlets_file, named_by=config_path)
     topics = load_topics(topics_file, named_by=config_path) if topics_file else None
-    return Config(path=config_path, settings=settings, outlets=outlets, topics=topics,
-                  database_url=database_url)
+    return Config(path=config_path, settings=settings, outlets=outlets, topics=topics, database_url=database_url)
 
 
 def load_outlets(path: Path, *, named_by: Path | None = None) -> tuple[Outlet, ...]:
@@ -130,13 +131,16 @@ def load_outlets(path: Path, *, named_by: Path | None = None) -> tuple[Outlet, .
     for index, entry in enumerate(raw):
         label = _outlet_label(index, entry)
         if not isinstance(entry, dict):
-            raise ConfigError(path, f"expected a mapping of outlet fields, got {_kind(entry)}",
-                              entry=label)
+            raise ConfigError(path, f"expected a mapping of outlet fields, got {_kind(entry)}", entry=label)
         outlet = _validate(Outlet, entry, path, entry=label)
         key = outlet.name.casefold()
         if key in seen:
-            raise ConfigError(path, f"duplicate outlet name {outlet.name!r} (also outlet #{seen[key] + 1}); "
-                              "names must be unique", entry=label, field="name")
+            raise ConfigError(
+                path,
+                f"duplicate outlet name {outlet.name!r} (also outlet #{seen[key] + 1}); names must be unique",
+                entry=label,
+                field="name",
+            )
         seen[key] = index
         outlets.append(outlet)
     return tuple(outlets)
@@ -152,9 +156,12 @@ def resolve_database_url(url: str, base: Path, *, source: str) -> str:
     try:
         parsed = make_url(url)
     except ArgumentError:
-        raise ConfigError(source, f"not a database URL: {url!r} (expected e.g. "
-                          "sqlite:///data/newsalert.db or postgresql+psycopg://user@host/db)",
-                          field="database") from None
+        raise ConfigError(
+            source,
+            f"not a database URL: {url!r} (expected e.g. "
+            "sqlite:///data/newsalert.db or postgresql+psycopg://user@host/db)",
+            field="database",
+        ) from None
     if parsed.get_backend_name() != "sqlite":
         return url
     database = parsed.database
@@ -169,8 +176,9 @@ def _resolve(base: Path, path: Path) -> Path:
     return path if path.is_absolute() else (base / path).resolve()
 
 
-def _read_yaml(path: Path, *, expect: type, allow_empty: bool = False,
-               named_by: Path | None = None, field: str | None = None) -> Any:
+def _read_yaml(
+    path: Path, *, expect: type, allow_empty: bool = False, named_by: Path | None = None, field: str | None = None
+) -> Any:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -247,4 +255,5 @@ def _outlet_label(index: int, entry: Any) -> str:
 
 def _kind(value: Any) -> str:
     return {dict: "a mapping", list: "a list", str: "a string", type(None): "nothing"}.get(
-        type(value), type(value).__name__)
+        type(value), type(value).__name__
+    )

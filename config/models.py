@@ -161,8 +161,10 @@ class SmtpSettings(StrictModel):
     @model_validator(mode="after")
     def _no_clear_text_password(self) -> SmtpSettings:
         if self.security == "none" and self.username and not self.allow_plaintext_auth:
-            raise ValueError("security: none would send the password in clear text; use starttls or ssl, "
-                             "or set allow_plaintext_auth: true for a relay on a trusted network")
+            raise ValueError(
+                "security: none would send the password in clear text; use starttls or ssl, "
+                "or set allow_plaintext_auth: true for a relay on a trusted network"
+            )
         return self
 
 

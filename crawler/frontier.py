@@ -44,10 +44,18 @@ class OutletTally:
         return "partial" if self.sources_failed else "ok"
 
     def figures(self) -> dict[str, object]:
-        return {"status": self.status, "discovered": self.discovered, "pages": self.pages,
-                "stored": self.stored, "duplicates": self.duplicates, "too_old": self.too_old,
-                "rejected": self.rejected, "irrelevant": self.irrelevant, "failed": self.failed,
-                "error": "; ".join(self.errors[:3]) or None}
+        return {
+            "status": self.status,
+            "discovered": self.discovered,
+            "pages": self.pages,
+            "stored": self.stored,
+            "duplicates": self.duplicates,
+            "too_old": self.too_old,
+            "rejected": self.rejected,
+            "irrelevant": self.irrelevant,
+            "failed": self.failed,
+            "error": "; ".join(self.errors[:3]) or None,
+        }
 
     def snapshot(self) -> dict[str, object]:
         return {**asdict(self), "status": self.status}
@@ -61,9 +69,17 @@ class Admitted:
 
 
 class Frontier:
-    def __init__(self, sessions: sessionmaker[Session], outlets: list[Outlet], outlet_ids: dict[str, int],
-                 settings: CrawlSettings, *, max_articles: int | None = None,
-                 now: datetime | None = None, topic_version: str | None = None) -> None:
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        outlets: list[Outlet],
+        outlet_ids: dict[str, int],
+        settings: CrawlSettings,
+        *,
+        max_articles: int | None = None,
+        now: datetime | None = None,
+        topic_version: str | None = None,
+    ) -> None:
         self.sessions = sessions
         self.outlets = {outlet.name: outlet for outlet in outlets}
         self.outlet_ids = outlet_ids
@@ -93,9 +109,15 @@ class Frontier:
             if self.cutoff and candidate.published_at and candidate.published_at < self.cutoff:
                 tally.too_old += 1
                 self._claimed.add(canonical)
-                too_old.append(UrlRecord(canonical, self.outlet_ids[outlet], TOO_OLD,
-                                         f"published {candidate.published_at:%Y-%m-%d}, before the "
-                                         f"{self.settings.max_age_days}-day window"))
+                too_old.append(
+                    UrlRecord(
+                        canonical,
+                        self.outlet_ids[outlet],
+                        TOO_OLD,
+                        f"published {candidate.published_at:%Y-%m-%d}, before the "
+                        f"{self.settings.max_age_days}-day window",
+                    )
+                )
                 continue
             if len(canonical) > MAX_URL_LENGTH:  # percent-encoding can lengthen an address
                 continue
@@ -104,13 +126,15 @@ class Frontier:
         with self.sessions.begin() as session:
             if too_old:
                 repository.record_new_urls(session, too_old)
-            settled = repository.settled_urls(session, fresh.keys(), max_attempts=self.settings.max_attempts,
-                                              reconsider=self.reconsider)
+            settled = repository.settled_urls(
+                session, fresh.keys(), max_attempts=self.settings.max_attempts, reconsider=self.reconsider
+            )
         tally.known += len(settled)
         self._claimed.update(settled)
 
-        newest_first = sorted((a for a in fresh.values() if a.canonical not in settled), key=self._recency,
-                              reverse=True)
+        newest_first = sorted(
+            (a for a in fresh.values() if a.canonical not in settled), key=self._recency, reverse=True
+        )
         room = max(self.max_articles - tally.queued, 0)
         admitted = newest_first[:room]
         for item in admitted:
@@ -131,8 +155,9 @@ class Frontier:
         if canonical in self._claimed:
             return False
         with self.sessions() as session:
-            if repository.settled_urls(session, [canonical], max_attempts=self.settings.max_attempts,
-                                       reconsider=self.reconsider):
+            if repository.settled_urls(
+                session, [canonical], max_attempts=self.settings.max_attempts, reconsider=self.reconsider
+            ):
                 return False
         self._claimed.add(canonical)
         return True

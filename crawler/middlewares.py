@@ -100,5 +100,3 @@ class SeenUrlMiddleware(_CrawlerMiddleware):
         if not self.crawler.spider.frontier.claim_redirect(target):
             raise AlreadySeen(f"redirects to {target}, already met")
         request.meta["claimed_targets"].append(target)
-
-

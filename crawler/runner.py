@@ -64,25 +64,35 @@ class CrawlResult:
 ProgressCallback = Callable[[dict[str, dict[str, Any]]], None]
 
 
-def run_crawl(config: Config, outlets: list[Outlet], *, max_articles: int | None = None,
-              trigger: str = "manual", discover_only: bool = False, log_level: str = "WARNING",
-              on_progress: ProgressCallback | None = None) -> CrawlResult:
+def run_crawl(
+    config: Config,
+    outlets: list[Outlet],
+    *,
+    max_articles: int | None = None,
+    trigger: str = "manual",
+    discover_only: bool = False,
+    log_level: str = "WARNING",
+    on_progress: ProgressCallback | None = None,
+) -> CrawlResult:
     engine, sessions = open_database(config.database_url)
     try:
         with sessions.begin() as session:
             for dead in repository.close_dead_runs(session, HOST, process_alive):
                 log.warning("crawl run %d was left running by a process that died; recorded as failed", dead)
             repository.sync_outlets(session, outlets)
-            run_id = None if discover_only else repository.start_run(session, trigger=trigger, pid=os.getpid(),
-                                                                     host=HOST)
+            run_id = (
+                None if discover_only else repository.start_run(session, trigger=trigger, pid=os.getpid(), host=HOST)
+            )
     finally:
         engine.dispose()
 
     context = multiprocessing.get_context("spawn")
     messages = context.Queue()
     child = context.Process(
-        target=_crawl_in_child, name="newsalert-crawl",
-        args=(config, [o.name for o in outlets], max_articles, run_id, discover_only, log_level, messages))
+        target=_crawl_in_child,
+        name="newsalert-crawl",
+        args=(config, [o.name for o in outlets], max_articles, run_id, discover_only, log_level, messages),
+    )
     child.start()
     _running.add(child)
     if run_id is not None:  # the child records the run's end: it is the process to watch
@@ -163,9 +173,15 @@ def _close_run(config: Config, run_id: int | None, status: str, error: str | Non
         engine.dispose()
 
 
-def _crawl_in_child(config: Config, outlet_names: list[str], max_articles: int | None,
-                    run_id: int | None, discover_only: bool, log_level: str,
-                    messages: multiprocessing.Queue[dict[str, Any]]) -> None:
+def _crawl_in_child(
+    config: Config,
+    outlet_names: list[str],
+    max_articles: int | None,
+    run_id: int | None,
+    discover_only: bool,
+    log_level: str,
+    messages: multiprocessing.Queue[dict[str, Any]],
+) -> None:
     # Imported here: the parent never loads Scrapy or Twisted.
     from scrapy import signals
     from scrapy.crawler import CrawlerProcess
@@ -183,14 +199,22 @@ def _crawl_in_child(config: Config, outlet_names: list[str], max_articles: int |
     engine, sessions = open_database(config.database_url)
     with sessions.begin() as session:
         outlet_ids = repository.sync_outlets(session, outlets)
-    frontier = Frontier(sessions, outlets, outlet_ids, config.settings.crawl, max_articles=max_articles,
-                        topic_version=profile_version(config.topics))
+    frontier = Frontier(
+        sessions,
+        outlets,
+        outlet_ids,
+        config.settings.crawl,
+        max_articles=max_articles,
+        topic_version=profile_version(config.topics),
+    )
 
     crawl = config.settings.crawl
     limits = PageLimits(max_elements=crawl.max_page_elements)
-    workers = WorkerPool((os.cpu_count() or 1) if crawl.extract_workers is None else crawl.extract_workers,
-                         WorkerSettings(config.topics, crawl.min_text_chars, limits, crawl.worker_memory_mb),
-                         timeout=crawl.work_timeout)
+    workers = WorkerPool(
+        (os.cpu_count() or 1) if crawl.extract_workers is None else crawl.extract_workers,
+        WorkerSettings(config.topics, crawl.min_text_chars, limits, crawl.worker_memory_mb),
+        timeout=crawl.work_timeout,
+    )
     policy = AddressPolicy.for_outlets(list(config.outlets))
     process = CrawlerProcess(scrapy_settings(crawl, log_level=log_level, address_policy=policy))
     if log_level != "DEBUG":
@@ -234,8 +258,7 @@ def _crawl_in_child(config: Config, outlet_names: list[str], max_articles: int |
         shutdown_requested.append(signum)
         log.warning("%s received: stopping the crawl", signal.Signals(signum).name)
         reactor.callFromThread(process.stop)
-        reactor.callFromThread(reactor.callLater, FORCED_STOP_SECONDS,
-                               lambda: reactor.running and reactor.stop())
+        reactor.callFromThread(reactor.callLater, FORCED_STOP_SECONDS, lambda: reactor.running and reactor.stop())
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
@@ -267,5 +290,11 @@ def _crawl_in_child(config: Config, outlet_names: list[str], max_articles: int |
                 repository.record_outlet_run(session, run_id, outlet_ids[name], tally.figures())
             repository.finish_run(session, run_id, status=status, error=error)
     engine.dispose()
-    messages.put({"final": True, "status": status, "error": error,
-                  "tallies": {name: t.snapshot() for name, t in frontier.tallies.items()}})
+    messages.put(
+        {
+            "final": True,
+            "status": status,
+            "error": error,
+            "tallies": {name: t.snapshot() for name, t in frontier.tallies.items()},
+        }
+    )

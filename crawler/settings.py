@@ -8,8 +8,9 @@ from newsalert.config.models import CrawlSettings
 from newsalert.crawler.addresses import AddressPolicy
 
 
-def scrapy_settings(crawl: CrawlSettings, *, log_level: str = "WARNING",
-                    address_policy: AddressPolicy | None = None) -> dict[str, Any]:
+def scrapy_settings(
+    crawl: CrawlSettings, *, log_level: str = "WARNING", address_policy: AddressPolicy | None = None
+) -> dict[str, Any]:
     settings: dict[str, Any] = {
         "BOT_NAME": "newsalert",
         "USER_AGENT": crawl.user_agent,

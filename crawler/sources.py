@@ -26,17 +26,49 @@ GZIP_MAGIC = b"\x1f\x8b"
 MAX_FIELD_CHARS, MAX_LINE_CHARS = 10_000, 1_000
 # Before feedparser: people's names and addresses, and any other field.
 MAX_PERSON_FIELD, MAX_FEED_FIELD = 500, 100_000
-PERSON_FIELDS = frozenset({"author", "creator", "contributor", "name", "email", "managingeditor", "webmaster",
-                           "publisher", "owner", "authors"})
-NEXT_LABELS = frozenset({
-    "next", "next page", "older", "older posts", "more", "»", "›", ">", "next »", "next ›",
-    "suivant", "page suivante", "siguiente", "próxima", "seguinte", "下一页", "下页", "التالي",
-})
+PERSON_FIELDS = frozenset(
+    {
+        "author",
+        "creator",
+        "contributor",
+        "name",
+        "email",
+        "managingeditor",
+        "webmaster",
+        "publisher",
+        "owner",
+        "authors",
+    }
+)
+NEXT_LABELS = frozenset(
+    {
+        "next",
+        "next page",
+        "older",
+        "older posts",
+        "more",
+        "»",
+        "›",
+        ">",
+        "next »",
+        "next ›",
+        "suivant",
+        "page suivante",
+        "siguiente",
+        "próxima",
+        "seguinte",
+        "下一页",
+        "下页",
+        "التالي",
+    }
+)
 # Paths that are sections, tags and service pages rather than articles, when an outlet
 # gives no article_url_pattern.
 NOT_ARTICLE_PATH = re.compile(
     r"/(tag|tags|category|categories|section|author|authors|topic|topics|page|search|about|"
-    r"contact|advertise|privacy|terms|login|register|subscribe|newsletter|feed|rss)(/|$)", re.I)
+    r"contact|advertise|privacy|terms|login|register|subscribe|newsletter|feed|rss)(/|$)",
+    re.I,
+)
 
 
 class SourceError(Exception):
@@ -63,8 +95,9 @@ class SitemapPage:
 def parse_feed(body: bytes, *, url: str, content_type: str | None = None) -> list[Candidate]:
     """Article links of an RSS or Atom feed, newest first where dates are given."""
     headers = {"content-type": content_type} if content_type else {}
-    parsed = feedparser.parse(bounded_feed(body), response_headers=headers, sanitize_html=False,
-                              resolve_relative_uris=False)
+    parsed = feedparser.parse(
+        bounded_feed(body), response_headers=headers, sanitize_html=False, resolve_relative_uris=False
+    )
     if not parsed.entries:
         if parsed.get("bozo"):
             raise SourceError(f"not a readable RSS/Atom feed ({parsed.get('bozo_exception')})")
@@ -79,14 +112,16 @@ def parse_feed(body: bytes, *, url: str, content_type: str | None = None) -> lis
         link = _link(urljoin(url, clean_line(link) or ""))
         if link is None:
             continue
-        candidates.append(Candidate(
-            url=link,
-            # dict.get: feedparser's own get() maps a missing updated_parsed to published_parsed
-            # with a DeprecationWarning.
-            published_at=_feed_date(entry),
-            title=_text(entry.get("title")),
-            author=_text(entry.get("author")),
-        ))
+        candidates.append(
+            Candidate(
+                url=link,
+                # dict.get: feedparser's own get() maps a missing updated_parsed to published_parsed
+                # with a DeprecationWarning.
+                published_at=_feed_date(entry),
+                title=_text(entry.get("title")),
+                author=_text(entry.get("author")),
+            )
+        )
     return candidates
 
 
@@ -124,7 +159,7 @@ def _bounded_json_feed(body: bytes) -> bytes:
 
     def bound(value: Any, key: str = "") -> Any:
         if isinstance(value, str):
-            return value[:MAX_PERSON_FIELD if key.lower() in PERSON_FIELDS else MAX_FEED_FIELD]
+            return value[: MAX_PERSON_FIELD if key.lower() in PERSON_FIELDS else MAX_FEED_FIELD]
         if isinstance(value, list):
             return [bound(item, key) for item in value]
         if isinstance(value, dict):
@@ -158,11 +193,13 @@ def parse_sitemap(body: bytes, *, max_bytes: int) -> SitemapPage:
         if sitemap.type == "sitemapindex":
             children.append(Candidate(url=loc, published_at=lastmod))
         else:
-            articles.append(Candidate(
-                url=loc,
-                published_at=_iso_date(entry.get("news_publication_date")) or lastmod,
-                title=_text(entry.get("news_title")),
-            ))
+            articles.append(
+                Candidate(
+                    url=loc,
+                    published_at=_iso_date(entry.get("news_publication_date")) or lastmod,
+                    title=_text(entry.get("news_title")),
+                )
+            )
     return SitemapPage(is_index=sitemap.type == "sitemapindex", sitemaps=children, articles=articles)
 
 
@@ -188,8 +225,11 @@ def listing_links(response: HtmlResponse, *, domain: str, pattern: str | None) -
     """Links on a section page that lead to articles of the outlet."""
     extractor = LinkExtractor(allow=pattern or (), unique=True)
     # Filtered by host here: LinkExtractor's allow_domains compares host and port together.
-    links = [url for link in extractor.extract_links(response)
-             if (url := _link(link.url)) is not None and on_site(url, domain)]
+    links = [
+        url
+        for link in extractor.extract_links(response)
+        if (url := _link(link.url)) is not None and on_site(url, domain)
+    ]
     if pattern is None:
         links = [link for link in links if looks_like_article_url(link)]
     return [Candidate(url=link) for link in links]
@@ -216,8 +256,12 @@ def looks_like_article_url(url: str) -> bool:
     if not segments:
         return False
     last = segments[-1].rsplit(".", 1)[0]
-    return (bool(re.search(r"/\d{4}/\d{1,2}/", path)) or last.count("-") >= 3
-            or bool(re.fullmatch(r"\d{5,}", last)) or bool(re.search(r"\d{6,}", last)))
+    return (
+        bool(re.search(r"/\d{4}/\d{1,2}/", path))
+        or last.count("-") >= 3
+        or bool(re.fullmatch(r"\d{5,}", last))
+        or bool(re.search(r"\d{6,}", last))
+    )
 
 
 def _link(value: str) -> str | None:

@@ -63,8 +63,13 @@ class OutletsSpider(scrapy.Spider):
                 yield self._source_request(outlet, url, self.parse_listing, page=1)
 
     def _source_request(self, outlet: Outlet, url: str, callback: Any, **meta: Any) -> scrapy.Request:
-        return scrapy.Request(url, callback=callback, errback=self.source_failed, priority=10,
-                              meta={"outlet": outlet.name, "source": url, **meta})
+        return scrapy.Request(
+            url,
+            callback=callback,
+            errback=self.source_failed,
+            priority=10,
+            meta={"outlet": outlet.name, "source": url, **meta},
+        )
 
     # Sources ---------------------------------------------------------------------------------
 
@@ -104,8 +109,9 @@ class OutletsSpider(scrapy.Spider):
             self._source_error(outlet, response.url, "the listing page is not HTML")
             return
         try:
-            links, following = await self.workers.run(listing_task, response.body, response.url, response.encoding,
-                                                      outlet.domain, outlet.article_url_pattern)
+            links, following = await self.workers.run(
+                listing_task, response.body, response.url, response.encoding, outlet.domain, outlet.article_url_pattern
+            )
         except WorkFailed as exc:
             self._source_error(outlet, response.url, str(exc))
             return
@@ -118,8 +124,7 @@ class OutletsSpider(scrapy.Spider):
 
     def source_failed(self, failure: Failure) -> None:
         request = failure.request  # type: ignore[attr-defined]
-        self._source_error(self.frontier.outlets[request.meta["outlet"]], request.url,
-                           describe_failure(failure)[1])
+        self._source_error(self.frontier.outlets[request.meta["outlet"]], request.url, describe_failure(failure)[1])
 
     def _source_error(self, outlet: Outlet, url: str, message: str) -> None:
         tally = self.frontier.tallies[outlet.name]
@@ -135,10 +140,16 @@ class OutletsSpider(scrapy.Spider):
         for rank, item in enumerate(admitted):
             candidate = item.candidate
             yield scrapy.Request(
-                item.fetch_url, callback=self.parse_article, errback=self.article_failed,
+                item.fetch_url,
+                callback=self.parse_article,
+                errback=self.article_failed,
                 priority=-rank,
-                meta={"outlet": outlet.name, "canonical": item.canonical,
-                      "hints": Hints(candidate.title, candidate.author, candidate.published_at)})
+                meta={
+                    "outlet": outlet.name,
+                    "canonical": item.canonical,
+                    "hints": Hints(candidate.title, candidate.author, candidate.published_at),
+                },
+            )
 
     def parse_article(self, response: Response) -> Iterator[PageItem]:
         item = self._page_item(response.request, response.url)  # type: ignore[arg-type]
@@ -168,8 +179,9 @@ class OutletsSpider(scrapy.Spider):
     def _page_item(self, request: scrapy.Request, url: str) -> PageItem:
         requested = [request.meta["canonical"], *map(canonical_url, request.meta.get("redirect_urls", []))]
         aliases = list(dict.fromkeys([*requested, canonical_url(url)]))
-        return PageItem(outlet=request.meta["outlet"], url=url, aliases=aliases,
-                        hints=request.meta.get("hints") or Hints())
+        return PageItem(
+            outlet=request.meta["outlet"], url=url, aliases=aliases, hints=request.meta.get("hints") or Hints()
+        )
 
     def _outlet(self, response: Response) -> Outlet:
         return self.frontier.outlets[response.meta["outlet"]]

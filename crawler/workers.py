@@ -61,11 +61,16 @@ class WorkerPool:
         self.processes = workers > 0
         if self.processes:
             # spawn, not fork: forking a process that runs the reactor and its threads is unsafe.
-            self._pool: Any = pebble.ProcessPool(max_workers=workers, initializer=_init, initargs=(settings,),
-                                                 context=multiprocessing.get_context("spawn"))
+            self._pool: Any = pebble.ProcessPool(
+                max_workers=workers,
+                initializer=_init,
+                initargs=(settings,),
+                context=multiprocessing.get_context("spawn"),
+            )
         else:
-            self._pool = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="work", initializer=_init,
-                                                               initargs=(settings,))
+            self._pool = concurrent.futures.ThreadPoolExecutor(
+                1, thread_name_prefix="work", initializer=_init, initargs=(settings,)
+            )
 
     async def run(self, task: Callable[..., T], *args: Any) -> T:
         if self.processes:
@@ -73,8 +78,9 @@ class WorkerPool:
             try:
                 return await asyncio.wrap_future(future)
             except concurrent.futures.TimeoutError:
-                raise WorkFailed(f"stopped after {self.timeout:g} s (crawl.work_timeout); its worker was "
-                                 "replaced") from None
+                raise WorkFailed(
+                    f"stopped after {self.timeout:g} s (crawl.work_timeout); its worker was replaced"
+                ) from None
             except pebble.ProcessExpired as exc:
                 raise WorkFailed(f"its worker process died (exit code {exc.exitcode}), e.g. out of memory") from None
         future = self._pool.submit(task, *args)
@@ -94,6 +100,7 @@ class WorkerPool:
 
 # Tasks: module-level functions, so that a worker process can import them. -----------------------
 
+
 def feed_task(body: bytes, url: str, content_type: str | None) -> list[Candidate]:
     return parse_feed(body, url=url, content_type=content_type)
 
@@ -102,12 +109,21 @@ def sitemap_task(body: bytes, max_bytes: int) -> SitemapPage:
     return parse_sitemap(body, max_bytes=max_bytes)
 
 
-def listing_task(body: bytes, url: str, encoding: str, domain: str, pattern: str | None,
-                 ) -> tuple[list[Candidate], str | None]:
+def listing_task(
+    body: bytes,
+    url: str,
+    encoding: str,
+    domain: str,
+    pattern: str | None,
+) -> tuple[list[Candidate], str | None]:
     response = HtmlResponse(url=url, body=body, encoding=encoding)
     return listing_links(response, domain=domain, pattern=pattern), next_page(response)
 
 
-def article_task(html: str, url: str, hints: analyze.Hints, declared_language: str | None,
-                 ) -> analyze.Analysis | analyze.Rejection:
+def article_task(
+    html: str,
+    url: str,
+    hints: analyze.Hints,
+    declared_language: str | None,
+) -> analyze.Analysis | analyze.Rejection:
     return analyze.analyze_in_worker(html, url, hints, declared_language)

@@ -38,8 +38,16 @@ class Outcome:
     error: str | None = None
 
 
-def build_message(*, subject: str, sender: str, recipient: str, text: str, html: str, date: datetime,
-                  unsubscribe_url: str | None = None) -> EmailMessage:
+def build_message(
+    *,
+    subject: str,
+    sender: str,
+    recipient: str,
+    text: str,
+    html: str,
+    date: datetime,
+    unsubscribe_url: str | None = None,
+) -> EmailMessage:
     message = EmailMessage(policy=SMTP_POLICY)
     message["Subject"] = subject
     message["From"] = sender
@@ -77,8 +85,9 @@ class SmtpSender:
     `retry_delay` seconds and twice as long each time, `retries` times.
     """
 
-    def __init__(self, settings: SmtpSettings, password: str | None, *,
-                 sleep: Callable[[float], None] = time.sleep) -> None:
+    def __init__(
+        self, settings: SmtpSettings, password: str | None, *, sleep: Callable[[float], None] = time.sleep
+    ) -> None:
         self.settings = settings
         self.password = password
         self.connection: smtplib.SMTP | None = None

@@ -32,8 +32,13 @@ class DigestView:
         stories = self.stories
         outlets = {outlet for story in stories for outlet in story.outlets}
         lead = stories[0].article.title if stories else ""
-        return {**self.__dict__, "date_label": f"{self.date:%A %d %B %Y}", "story_count": len(stories),
-                "outlet_count": len(outlets), "preheader": oneline(lead)}
+        return {
+            **self.__dict__,
+            "date_label": f"{self.date:%A %d %B %Y}",
+            "story_count": len(stories),
+            "outlet_count": len(outlets),
+            "preheader": oneline(lead),
+        }
 
 
 def safe_url(value: str | None) -> str:
@@ -49,8 +54,13 @@ def oneline(value: str | None) -> str:
 
 
 def _environment(autoescape: bool) -> Environment:
-    env = Environment(loader=PackageLoader("newsalert.digest", "templates"), autoescape=autoescape,
-                      undefined=StrictUndefined, trim_blocks=False, lstrip_blocks=False)
+    env = Environment(
+        loader=PackageLoader("newsalert.digest", "templates"),
+        autoescape=autoescape,
+        undefined=StrictUndefined,
+        trim_blocks=False,
+        lstrip_blocks=False,
+    )
     env.filters["safe_url"] = safe_url
     env.filters["oneline"] = oneline
     return env

@@ -23,8 +23,12 @@ from newsalert.storage import repository
 from newsalert.storage.models import ArticleRow, DigestItemRow, DigestRow
 from newsalert.storage.repository import StoryCopy
 
-SECTION_TITLES = {"hot": "Hot Stories", "top": "Top Stories", "recent": "Recent Stories",
-                  "categories": "Stories by Category"}
+SECTION_TITLES = {
+    "hot": "Hot Stories",
+    "top": "Top Stories",
+    "recent": "Recent Stories",
+    "categories": "Stories by Category",
+}
 SNIPPET_CHARS = 240
 UNCATEGORIZED = "Other stories"
 
@@ -84,13 +88,20 @@ class Section:
         return self.stories + [story for _, stories in self.groups for story in stories]
 
 
-def candidate_stories(session: Session, *, since: datetime, until: datetime, tags: list[str],
-                      exclude_clusters: set[int]) -> list[Story]:
+def candidate_stories(
+    session: Session, *, since: datetime, until: datetime, tags: list[str], exclude_clusters: set[int]
+) -> list[Story]:
     """The stories with an article stored in [since, until), matching any of `tags` if given."""
-    statement = (select(ArticleRow)
-                 .where(ArticleRow.fetched_at >= since, ArticleRow.fetched_at < until,
-                        ArticleRow.cluster_id.is_not(None), ArticleRow.on_topic)
-                 .options(joinedload(ArticleRow.outlet), selectinload(ArticleRow.tags)))
+    statement = (
+        select(ArticleRow)
+        .where(
+            ArticleRow.fetched_at >= since,
+            ArticleRow.fetched_at < until,
+            ArticleRow.cluster_id.is_not(None),
+            ArticleRow.on_topic,
+        )
+        .options(joinedload(ArticleRow.outlet), selectinload(ArticleRow.tags))
+    )
     if tags:
         statement = statement.where(repository.tagged_any(tags))
     articles = [a for a in session.scalars(statement) if a.cluster_id not in exclude_clusters]
@@ -110,8 +121,9 @@ def arrange(stories: list[Story], sections: list[str], max_per_section: int) -> 
         section = Section(key, SECTION_TITLES[key])
         pool = list(remaining.values())
         if key == "hot":
-            section.stories = sorted((s for s in pool if len(s.outlets) >= 2),
-                                     key=lambda s: (-len(s.outlets), -s.relevance, s.cluster_id))[:max_per_section]
+            section.stories = sorted(
+                (s for s in pool if len(s.outlets) >= 2), key=lambda s: (-len(s.outlets), -s.relevance, s.cluster_id)
+            )[:max_per_section]
         elif key == "top":
             section.stories = sorted(pool, key=lambda s: (-s.relevance, s.cluster_id))[:max_per_section]
         elif key == "recent":
@@ -120,8 +132,10 @@ def arrange(stories: list[Story], sections: list[str], max_per_section: int) -> 
             by_theme: dict[str, list[Story]] = defaultdict(list)
             for story in sorted(pool, key=lambda s: (-s.relevance, s.cluster_id)):
                 by_theme[(story.tag_labels("theme") or [UNCATEGORIZED])[0]].append(story)
-            section.groups = sorted(((theme, group[:max_per_section]) for theme, group in by_theme.items()),
-                                    key=lambda pair: (pair[0] == UNCATEGORIZED, -len(pair[1]), pair[0]))
+            section.groups = sorted(
+                ((theme, group[:max_per_section]) for theme, group in by_theme.items()),
+                key=lambda pair: (pair[0] == UNCATEGORIZED, -len(pair[1]), pair[0]),
+            )
         for story in section.all_stories:
             remaining.pop(story.cluster_id, None)
         if section.all_stories:
@@ -136,11 +150,19 @@ DELIVERED = ("sent", "unknown")
 
 def sent_clusters(session: Session, subscriber_id: int) -> set[int]:
     """Stories already mailed to the subscriber: never mail the same story twice."""
-    return set(session.scalars(select(DigestItemRow.cluster_id).join(DigestRow)
-                               .where(DigestRow.subscriber_id == subscriber_id, DigestRow.status.in_(DELIVERED))))
+    return set(
+        session.scalars(
+            select(DigestItemRow.cluster_id)
+            .join(DigestRow)
+            .where(DigestRow.subscriber_id == subscriber_id, DigestRow.status.in_(DELIVERED))
+        )
+    )
 
 
 def last_delivery_end(session: Session, subscriber_id: int) -> datetime | None:
-    return session.scalar(select(DigestRow.period_end).where(
-        DigestRow.subscriber_id == subscriber_id, DigestRow.status.in_(DELIVERED))
-        .order_by(DigestRow.period_end.desc()).limit(1))
+    return session.scalar(
+        select(DigestRow.period_end)
+        .where(DigestRow.subscriber_id == subscriber_id, DigestRow.status.in_(DELIVERED))
+        .order_by(DigestRow.period_end.desc())
+        .limit(1)
+    )

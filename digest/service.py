@@ -64,9 +64,16 @@ class UnknownSubscriber(ValueError):
     pass
 
 
-def run_digests(config: Config, sessions: sessionmaker[Session], *, send: bool, subscriber: str | None = None,
-                now: datetime | None = None, resend_unknown: bool = False,
-                sleep: Callable[[float], None] = time.sleep) -> DigestRun:
+def run_digests(
+    config: Config,
+    sessions: sessionmaker[Session],
+    *,
+    send: bool,
+    subscriber: str | None = None,
+    now: datetime | None = None,
+    resend_unknown: bool = False,
+    sleep: Callable[[float], None] = time.sleep,
+) -> DigestRun:
     """Build (and with `send`, deliver) each subscriber's digest. `resend_unknown`: the operator
     decided that digests whose delivery is unknown were not delivered: their stories go again."""
     now = now or utcnow()
@@ -79,8 +86,11 @@ def run_digests(config: Config, sessions: sessionmaker[Session], *, send: bool, 
                 _release_unknown(session, [r.id for r in recipients])
         run.unknown = unknown_digests(session)
     for line in run.unknown:
-        log.warning("%s may have been delivered (the SMTP transaction was cut short); it is not sent again. "
-                    "If it was not delivered: newsalert digest --send --resend-unknown", line)
+        log.warning(
+            "%s may have been delivered (the SMTP transaction was cut short); it is not sent again. "
+            "If it was not delivered: newsalert digest --send --resend-unknown",
+            line,
+        )
     targets: list[SubscriberRow | None] = list(recipients) or ([] if send else [None])
     for target in targets:
         built = _build(config, sessions, target, status=PENDING if send else PREVIEW, now=now)
@@ -99,15 +109,21 @@ def _settle_interrupted(session: Session) -> None:
 
 
 def _release_unknown(session: Session, subscriber_ids: list[int]) -> None:
-    session.execute(update(DigestRow).where(DigestRow.status == UNKNOWN,
-                                            DigestRow.subscriber_id.in_(subscriber_ids))
-                    .values(status=FAILED, error="delivery unknown; sent again at the operator's request"))
+    session.execute(
+        update(DigestRow)
+        .where(DigestRow.status == UNKNOWN, DigestRow.subscriber_id.in_(subscriber_ids))
+        .values(status=FAILED, error="delivery unknown; sent again at the operator's request")
+    )
 
 
 def unknown_digests(session: Session) -> list[str]:
     """Digests that may or may not have been delivered, for the operator to decide on."""
-    return [f"digest {digest_id} to {email}" for digest_id, email in session.execute(
-        select(DigestRow.id, DigestRow.email).where(DigestRow.status == UNKNOWN).order_by(DigestRow.id))]
+    return [
+        f"digest {digest_id} to {email}"
+        for digest_id, email in session.execute(
+            select(DigestRow.id, DigestRow.email).where(DigestRow.status == UNKNOWN).order_by(DigestRow.id)
+        )
+    ]
 
 
 def _recipients(session: Session, email: str | None) -> list[SubscriberRow]:
@@ -120,13 +136,15 @@ def _recipients(session: Session, email: str | None) -> list[SubscriberRow]:
     return rows
 
 
-def _build(config: Config, sessions: sessionmaker[Session], subscriber: SubscriberRow | None, *, status: str,
-           now: datetime) -> BuiltDigest | None:
+def _build(
+    config: Config, sessions: sessionmaker[Session], subscriber: SubscriberRow | None, *, status: str, now: datetime
+) -> BuiltDigest | None:
     settings = config.settings.digest
     with sessions.begin() as session:
         subscriber_id = subscriber.id if subscriber else None
         since = (selection.last_delivery_end(session, subscriber_id) if subscriber_id else None) or (
-            now - timedelta(hours=settings.first_window_hours))
+            now - timedelta(hours=settings.first_window_hours)
+        )
         exclude = selection.sent_clusters(session, subscriber_id) if subscriber_id else set()
         tags = list(subscriber.tags) if subscriber else []
         stories = selection.candidate_stories(session, since=since, until=now, tags=tags, exclude_clusters=exclude)
@@ -135,19 +153,34 @@ def _build(config: Config, sessions: sessionmaker[Session], subscriber: Subscrib
             return None  # an empty digest is not built, archived or sent
         if status == PENDING and subscriber_id:
             # This digest covers everything since the last delivery: older undelivered ones are moot.
-            session.execute(update(DigestRow).where(DigestRow.subscriber_id == subscriber_id,
-                                                    DigestRow.status.in_([PENDING, FAILED]))
-                            .values(status=SUPERSEDED))
-        digest = DigestRow(subscriber_id=subscriber_id, email=subscriber.email if subscriber else None,
-                           created_at=now, period_start=since, period_end=now, status=status)
+            session.execute(
+                update(DigestRow)
+                .where(DigestRow.subscriber_id == subscriber_id, DigestRow.status.in_([PENDING, FAILED]))
+                .values(status=SUPERSEDED)
+            )
+        digest = DigestRow(
+            subscriber_id=subscriber_id,
+            email=subscriber.email if subscriber else None,
+            created_at=now,
+            period_start=since,
+            period_end=now,
+            status=status,
+        )
         session.add(digest)
         session.flush()
         position = 0
         for section in sections:
             for story in section.all_stories:
                 position += 1
-                session.add(DigestItemRow(digest_id=digest.id, article_id=story.article.id,
-                                          cluster_id=story.cluster_id, section=section.key, position=position))
+                session.add(
+                    DigestItemRow(
+                        digest_id=digest.id,
+                        article_id=story.article.id,
+                        cluster_id=story.cluster_id,
+                        section=section.key,
+                        position=position,
+                    )
+                )
         view = _view(config, sections, since, now, subscriber)
         path = Path(settings.archive_dir) / f"{now:%Y-%m-%d}" / f"digest-{digest.id}.html"
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -159,17 +192,23 @@ def _build(config: Config, sessions: sessionmaker[Session], subscriber: Subscrib
         return BuiltDigest(digest.id, digest.email, count, path, status)
 
 
-def _view(config: Config, sections: list[selection.Section], since: datetime, now: datetime,
-          subscriber: SubscriberRow | None) -> DigestView:
+def _view(
+    config: Config, sections: list[selection.Section], since: datetime, now: datetime, subscriber: SubscriberRow | None
+) -> DigestView:
     settings = config.settings
     topics = config.topics.topics if config.topics else []
     return DigestView(
-        title=oneline(settings.digest.title), date=now, sections=sections, period_start=since, period_end=now,
+        title=oneline(settings.digest.title),
+        date=now,
+        sections=sections,
+        period_start=since,
+        period_end=now,
         recipient=subscriber.email if subscriber else None,
         subscriber_tags=tuple(subscriber.tags) if subscriber else (),
         unsubscribe_url=unsubscribe_link(settings.digest.unsubscribe_url, subscriber.email) if subscriber else None,
         unsubscribe_mailto=_address(settings.smtp.from_address),
-        topic_label=(topics[0].label or topics[0].name) if len(topics) == 1 else None)
+        topic_label=(topics[0].label or topics[0].name) if len(topics) == 1 else None,
+    )
 
 
 def _address(sender: str) -> str:
@@ -178,8 +217,9 @@ def _address(sender: str) -> str:
     return parseaddr(sender)[1]
 
 
-def _deliver(config: Config, sessions: sessionmaker[Session], run: DigestRun, *,
-             sleep: Callable[[float], None] = time.sleep) -> None:
+def _deliver(
+    config: Config, sessions: sessionmaker[Session], run: DigestRun, *, sleep: Callable[[float], None] = time.sleep
+) -> None:
     pending = [d for d in run.digests if d.status == PENDING]
     if not pending:
         return
@@ -207,16 +247,24 @@ def _deliver(config: Config, sessions: sessionmaker[Session], run: DigestRun, *,
 
 def _message(config: Config, built: BuiltDigest) -> EmailMessage:
     settings = config.settings
-    with open(built.html_path, encoding="utf-8") as html, open(built.html_path.with_suffix(".txt"),
-                                                                encoding="utf-8") as text:
+    with (
+        open(built.html_path, encoding="utf-8") as html,
+        open(built.html_path.with_suffix(".txt"), encoding="utf-8") as text,
+    ):
         return build_message(
-            subject=f"{oneline(settings.digest.title)} — {utcnow():%d %B %Y}", sender=settings.smtp.from_address,
-            recipient=built.recipient or "", text=text.read(), html=html.read(), date=utcnow(),
-            unsubscribe_url=unsubscribe_link(settings.digest.unsubscribe_url, built.recipient or ""))
+            subject=f"{oneline(settings.digest.title)} — {utcnow():%d %B %Y}",
+            sender=settings.smtp.from_address,
+            recipient=built.recipient or "",
+            text=text.read(),
+            html=html.read(),
+            date=utcnow(),
+            unsubscribe_url=unsubscribe_link(settings.digest.unsubscribe_url, built.recipient or ""),
+        )
 
 
-def _record(sessions: sessionmaker[Session], built: BuiltDigest, outcome: Outcome, *,
-            message_id: str | None = None) -> None:
+def _record(
+    sessions: sessionmaker[Session], built: BuiltDigest, outcome: Outcome, *, message_id: str | None = None
+) -> None:
     built.status, built.error = outcome.status, outcome.error
     with sessions.begin() as session:
         digest = session.get(DigestRow, built.digest_id)

@@ -87,17 +87,27 @@ class Actors:
 def load_actors() -> Actors:
     text = (resources.files("newsalert.pipelines") / "organizations.yaml").read_text(encoding="utf-8")
     data = yaml.safe_load(text)
-    groups = {key: frozenset(group.get("members", [])) | frozenset(group.get("associated", []))
-              for key, group in data["country_groups"].items()}
+    groups = {
+        key: frozenset(group.get("members", [])) | frozenset(group.get("associated", []))
+        for key, group in data["country_groups"].items()
+    }
     organizations: dict[str, Organization] = {}
     entries: list[tuple[str, str, str | None]] = []
     for entry in data["organizations"]:
-        organization = Organization(entry["key"], entry["label"], entry["kind"], entry["side"],
-                                    entry.get("region"), entry.get("country"), entry.get("scope") == "domestic")
+        organization = Organization(
+            entry["key"],
+            entry["label"],
+            entry["kind"],
+            entry["side"],
+            entry.get("region"),
+            entry.get("country"),
+            entry.get("scope") == "domestic",
+        )
         if organization.side not in SIDES:
             raise ValueError(f"organizations.yaml: {organization.key}: side {organization.side!r} not in {SIDES}")
         organizations[organization.key] = organization
         for language, aliases in (entry.get("aliases") or {}).items():
-            entries += [(alias, organization.key, None if language == ANY_LANGUAGE else language)
-                        for alias in aliases or ()]
+            entries += [
+                (alias, organization.key, None if language == ANY_LANGUAGE else language) for alias in aliases or ()
+            ]
     return Actors(groups, organizations, PhraseMatcher(entries, uncovered="any"))

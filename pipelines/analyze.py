@@ -31,19 +31,33 @@ class Analysis:
 
 
 class Analyzer:
-    def __init__(self, topics: TopicsFile | None, *, min_text_chars: int = 250,
-                 limits: PageLimits = DEFAULT_LIMITS) -> None:
+    def __init__(
+        self, topics: TopicsFile | None, *, min_text_chars: int = 250, limits: PageLimits = DEFAULT_LIMITS
+    ) -> None:
         self.relevance = RelevanceModel(topics) if topics else None
         self.tagger = Tagger(topics.taxonomy if topics else None)
         self.min_text_chars = min_text_chars
         self.limits = limits
 
-    def analyze(self, html: str, url: str, *, hints: Hints | None = None,
-                declared_language: str | None = None, tag_rejected: bool = False) -> Analysis | Rejection:
+    def analyze(
+        self,
+        html: str,
+        url: str,
+        *,
+        hints: Hints | None = None,
+        declared_language: str | None = None,
+        tag_rejected: bool = False,
+    ) -> Analysis | Rejection:
         """The page's article, relevance, tags and fingerprint. An off-topic article is not
         stored, so it gets no tags or fingerprint, unless `tag_rejected` (for `explain`)."""
-        article = extract_article(html, url, min_text_chars=self.min_text_chars, hints=hints or Hints(),
-                                  declared_language=declared_language, limits=self.limits)
+        article = extract_article(
+            html,
+            url,
+            min_text_chars=self.min_text_chars,
+            hints=hints or Hints(),
+            declared_language=declared_language,
+            limits=self.limits,
+        )
         if isinstance(article, Rejection):
             return article
         relevance, tags, body = self.judge(article.title, article.text, article.language)

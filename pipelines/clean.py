@@ -33,7 +33,7 @@ def clean_line(value: str | None, *, limit: int | None = None) -> str | None:
         return None
     line = WHITESPACE.sub(" ", CONTROL.sub(" ", value)).strip()
     if limit is not None and len(line) > limit:
-        line = line[:limit - 1].rstrip() + "…"
+        line = line[: limit - 1].rstrip() + "…"
     return line or None
 
 

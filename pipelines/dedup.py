@@ -45,7 +45,7 @@ def shingles(text: str | Tokenized) -> set[bytes]:
     words = (Tokenized.of(text) if isinstance(text, str) else text).folded
     if len(words) < SHINGLE_SIZE:
         return {" ".join(words).encode()} if words else set()
-    return {" ".join(words[i:i + SHINGLE_SIZE]).encode() for i in range(len(words) - SHINGLE_SIZE + 1)}
+    return {" ".join(words[i : i + SHINGLE_SIZE]).encode() for i in range(len(words) - SHINGLE_SIZE + 1)}
 
 
 def fingerprint(text: str | Tokenized) -> Fingerprint:

@@ -78,8 +78,15 @@ class Rejection:
     reason: str
 
 
-def extract_article(html: str, url: str, *, min_text_chars: int = 250, hints: Hints = Hints(),
-                    declared_language: str | None = None, limits: PageLimits = DEFAULT_LIMITS) -> Extracted | Rejection:
+def extract_article(
+    html: str,
+    url: str,
+    *,
+    min_text_chars: int = 250,
+    hints: Hints = Hints(),
+    declared_language: str | None = None,
+    limits: PageLimits = DEFAULT_LIMITS,
+) -> Extracted | Rejection:
     """Extract the article in `html` (already decoded with the page's charset)."""
     if not html.strip():
         return Rejection("not_article", "empty page")
@@ -94,16 +101,25 @@ def extract_article(html: str, url: str, *, min_text_chars: int = 250, hints: Hi
     declared_canonical = _declared_canonical(tree, url)
     declared_published = _declared_published(tree)
 
-    document = bare_extraction(tree, url=url, with_metadata=True, include_comments=False,
-                               include_tables=False, date_extraction_params=DATE_PARAMS)
+    document = bare_extraction(
+        tree,
+        url=url,
+        with_metadata=True,
+        include_comments=False,
+        include_tables=False,
+        date_extraction_params=DATE_PARAMS,
+    )
     text = clean_text(document.text or "").strip() if document is not None else ""
     if not text:
         return Rejection("not_article", "no article text found")
     if len(text) > limits.max_text:
         return Rejection("too_large", f"{len(text)} characters of article text (more than {limits.max_text})")
     if (length := text_length(text)) < min_text_chars:
-        return Rejection("too_short", f"{length} characters of text (minimum {min_text_chars}; "
-                                      f"a Chinese, Japanese or Korean character counts {CJK_CHAR_WEIGHT})")
+        return Rejection(
+            "too_short",
+            f"{length} characters of text (minimum {min_text_chars}; "
+            f"a Chinese, Japanese or Korean character counts {CJK_CHAR_WEIGHT})",
+        )
 
     site_name = _clean(document.sitename)
     title = _without_site_name(_clean(document.title), site_name) or _clean(hints.title) or _first_words(text)
@@ -142,8 +158,9 @@ def believable_date(value: datetime | None, *, now: datetime | None = None) -> t
     time, with a note saying so (a date in 2099 must not sort first for ever)."""
     now = now or datetime.now(UTC)
     if value is not None and value > now + FUTURE_TOLERANCE:
-        return now, (f"the page gave a publication date in the future ({value:%Y-%m-%d %H:%M} UTC); "
-                     "the fetch time is used")
+        return now, (
+            f"the page gave a publication date in the future ({value:%Y-%m-%d %H:%M} UTC); the fetch time is used"
+        )
     return value, None
 
 
@@ -196,7 +213,8 @@ def _declared_published(tree: HtmlElement) -> datetime | None:
     """The publication time the page declares with its UTC offset (htmldate drops offsets)."""
     candidates = tree.xpath(
         '//meta[@property="article:published_time" or @name="article:published_time" or '
-        '@itemprop="datePublished" or @name="pubdate" or @name="publish-date"]/@content')
+        '@itemprop="datePublished" or @name="pubdate" or @name="publish-date"]/@content'
+    )
     for script in tree.xpath('//script[@type="application/ld+json"]/text()'):
         candidates += re.findall(r'"datePublished"\s*:\s*"([^"]+)"', script)
     candidates += tree.xpath("//article//time/@datetime")

@@ -135,8 +135,7 @@ def _compound_cuts(word: str) -> list[int]:
     if len(word) < 4:
         return []
     frequencies = _jieba().dt.FREQ
-    return [cut for cut in range(2, len(word) - 1)
-            if frequencies.get(word[:cut]) and frequencies.get(word[cut:])]
+    return [cut for cut in range(2, len(word) - 1) if frequencies.get(word[:cut]) and frequencies.get(word[cut:])]
 
 
 @dataclass(frozen=True)
@@ -165,8 +164,12 @@ class PhraseMatcher:
     a term).
     """
 
-    def __init__(self, phrases: Iterable[tuple[str, Hashable] | tuple[str, Hashable, str | None]], *,
-                 uncovered: Literal["all", "any"] = "all") -> None:
+    def __init__(
+        self,
+        phrases: Iterable[tuple[str, Hashable] | tuple[str, Hashable, str | None]],
+        *,
+        uncovered: Literal["all", "any"] = "all",
+    ) -> None:
         self._entries: dict[tuple[str, ...], list[_Entry]] = {}
         self.languages: set[str] = set()
         self.uncovered = uncovered
@@ -206,10 +209,10 @@ class PhraseMatcher:
         position = 0
         while position < len(folded):
             for length in range(min(self._longest, len(folded) - position), 0, -1):
-                candidates = self._entries.get(tuple(folded[position:position + length]))
+                candidates = self._entries.get(tuple(folded[position : position + length]))
                 if candidates is None:
                     continue
-                entry = self._pick(candidates, allowed, original[position:position + length])
+                entry = self._pick(candidates, allowed, original[position : position + length])
                 if entry is None:
                     continue
                 if is_cjk(original[position]) or is_cjk(original[position + length - 1]):

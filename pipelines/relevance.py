@@ -116,8 +116,7 @@ class TopicScorer:
         self.partnership = PartnershipRule(profile.partnership, gazetteer, actors) if profile.partnership else None
 
     def score(self, context: Context) -> list[Contribution]:
-        partnership, north_south = (self.partnership.evaluate(context) if self.partnership is not None
-                                    else (None, []))
+        partnership, north_south = self.partnership.evaluate(context) if self.partnership is not None else (None, [])
         in_title = {match.key for match in self.matcher.find(context.title)}
         body_matches = self.matcher.find(context.body)
         in_body = Counter(match.key for match in body_matches)
@@ -131,36 +130,61 @@ class TopicScorer:
             hits = (self.profile.title_weight if key in in_title else 0.0) + in_body[key]
             weight = self.weights[key] * min(hits, self.profile.max_hits_per_phrase)
             where = ("title and " if key in in_title and in_body[key] else "title" if key in in_title else "") + (
-                f"{in_body[key]}× in the text" if in_body[key] else "")
+                f"{in_body[key]}× in the text" if in_body[key] else ""
+            )
             passing = key not in in_title and in_body[key] == 1 and not context.body.within(first_seen[key], LEAD_WORDS)
             if sign == "-":
                 contributions.append(Contribution("exclusion", phrase, -weight, (phrase,), note=where))
                 continue
             if sign == "~":
-                contributions.append(Contribution(
-                    "exclusion", phrase, 0.0 if passing else -weight, (phrase,),
-                    note="does not count: a passing mention (once, after the lead)" if passing else where))
+                contributions.append(
+                    Contribution(
+                        "exclusion",
+                        phrase,
+                        0.0 if passing else -weight,
+                        (phrase,),
+                        note="does not count: a passing mention (once, after the lead)" if passing else where,
+                    )
+                )
                 continue
             if key in self.cross_border:
                 if cross_border is None:
                     cross_border = self._cross_border(context)
                 if not cross_border:
-                    contributions.append(Contribution(
-                        "cross-border phrase", phrase, 0.0, (phrase,),
-                        note="does not count: the article names no other country, foreign region or "
-                             "international body (a domestic story)"))
+                    contributions.append(
+                        Contribution(
+                            "cross-border phrase",
+                            phrase,
+                            0.0,
+                            (phrase,),
+                            note="does not count: the article names no other country, foreign region or "
+                            "international body (a domestic story)",
+                        )
+                    )
                     continue
                 if passing:
-                    contributions.append(Contribution(
-                        "cross-border phrase", phrase, 0.0, (phrase,),
-                        note="does not count: a passing mention (once, after the lead)"))
+                    contributions.append(
+                        Contribution(
+                            "cross-border phrase",
+                            phrase,
+                            0.0,
+                            (phrase,),
+                            note="does not count: a passing mention (once, after the lead)",
+                        )
+                    )
                     continue
                 contributions.append(Contribution("cross-border phrase", phrase, weight, (phrase,), note=where))
                 continue
             if north_south and self.weights[key] < self.profile.threshold:
-                contributions.append(Contribution(
-                    "phrase", phrase, 0.0, (phrase,),
-                    note=f"does not count: a North-South story ({', '.join(north_south[:2])} leads it)"))
+                contributions.append(
+                    Contribution(
+                        "phrase",
+                        phrase,
+                        0.0,
+                        (phrase,),
+                        note=f"does not count: a North-South story ({', '.join(north_south[:2])} leads it)",
+                    )
+                )
                 continue
             contributions.append(Contribution("phrase", phrase, weight, (phrase,), note=where))
         if partnership is not None:
@@ -172,7 +196,7 @@ class TopicScorer:
         country and a region beyond it, or an international body?"""
         countries = {code for (kind, code) in context.places if kind == "country"}
         international = False
-        for (_kind, key) in context.organizations:
+        for _kind, key in context.organizations:
             organization = self.actors.organizations[key]
             if organization.country:  # a national body or initiative stands for its country
                 countries.add(organization.country)
@@ -217,21 +241,30 @@ class PartnershipRule:
         self.actors = actors
         unknown = set(rule.regions) - set(gazetteer.region_labels)
         if unknown:
-            raise ValueError(f"partnership.regions: unknown region(s) {sorted(unknown)}; "
-                             f"known: {sorted(gazetteer.region_labels)}")
+            raise ValueError(
+                f"partnership.regions: unknown region(s) {sorted(unknown)}; known: {sorted(gazetteer.region_labels)}"
+            )
         self.southern = actors.members(rule.southern)
         self.northern = actors.members(rule.northern) - self.southern
         entries: list[tuple[str, Hashable, str | None]] = []
-        for kind, table in (("term", rule.terms), ("finance", rule.finance_terms),
-                            ("triangular", rule.triangular_terms)):
+        for kind, table in (
+            ("term", rule.terms),
+            ("finance", rule.finance_terms),
+            ("triangular", rule.triangular_terms),
+        ):
             for language, terms in table.items():
                 entries += [(term, (kind, term), None if language == ANY_LANGUAGE else language) for term in terms]
         self.terms = PhraseMatcher(entries, uncovered="any")
         self.weak = {fold(term) for terms in rule.weak_terms.values() for term in terms}
         # A word can be a cooperation term and a provider word ("experts"): a matcher of its own.
-        self.providers = PhraseMatcher([(word, ("provider", word), None if language == ANY_LANGUAGE else language)
-                                        for language, words in rule.provider_terms.items() for word in words],
-                                       uncovered="any")
+        self.providers = PhraseMatcher(
+            [
+                (word, ("provider", word), None if language == ANY_LANGUAGE else language)
+                for language, words in rule.provider_terms.items()
+                for word in words
+            ],
+            uncovered="any",
+        )
 
     def evaluate(self, context: Context) -> tuple[Contribution, list[str]]:
         """The rule's contribution, and the Northern donors when the story is North-South."""
@@ -251,11 +284,18 @@ class PartnershipRule:
         if len(partners) < self.rule.min_partners + (0 if salient else 1):
             return self._no("too few Southern partners: " + (", ".join(names) or "none"), names), north_south
         if north_south:
-            return self._no(f"North-South: the Northern donor ({', '.join(donors[:3])}) leads the story, and no "
-                            "Southern provider is named (it is not triangular)", names, terms), north_south
+            return self._no(
+                f"North-South: the Northern donor ({', '.join(donors[:3])}) leads the story, and no "
+                "Southern provider is named (it is not triangular)",
+                names,
+                terms,
+            ), north_south
 
-        lenders = {key: self.actors.organizations[key] for (_k, key) in context.organizations
-                   if self.actors.organizations[key].is_lender}
+        lenders = {
+            key: self.actors.organizations[key]
+            for (_k, key) in context.organizations
+            if self.actors.organizations[key].is_lender
+        }
         sides = {lender.side for lender in lenders.values()}
         if finance and ("south" in sides or not sides & {"north", "multilateral"}):
             terms |= finance
@@ -265,20 +305,27 @@ class PartnershipRule:
         counted = len(terms - weak) + min(len(weak), 1) + (1 if len(weak) >= 3 else 0)
         if counted < self.rule.min_terms:
             shown = ", ".join(sorted(terms - weak) + [f"{t} (common)" for t in sorted(weak)]) or "none"
-            return self._no(f"cooperation terms ({shown}) count {counted}; {self.rule.min_terms} needed "
-                            "(of the common ones, one counts, a second only with a third)", names, terms), []
+            return self._no(
+                f"cooperation terms ({shown}) count {counted}; {self.rule.min_terms} needed "
+                "(of the common ones, one counts, a second only with a third)",
+                names,
+                terms,
+            ), []
         extra = min(len(terms), self.rule.max_terms) - self.rule.min_terms
         weight = self.rule.weight + extra * self.rule.term_weight
         shown = sorted(terms)
         label = f"cooperation between {', '.join(names[:4])} ({', '.join(shown[:4])})"
         note = None
         if donors:
-            note = (f"triangular: {', '.join(donors[:2])} with the Southern provider(s) "
-                    f"{', '.join(sorted(providers)) or ', '.join(sorted(triangular))}")
+            note = (
+                f"triangular: {', '.join(donors[:2])} with the Southern provider(s) "
+                f"{', '.join(sorted(providers)) or ', '.join(sorted(triangular))}"
+            )
         return Contribution("partnership", label, weight, tuple(shown), tuple(names), note), []
 
-    def _northern_donors(self, context: Context, partners: dict[str, float],
-                         found: dict[str, list[Match]]) -> list[str]:
+    def _northern_donors(
+        self, context: Context, partners: dict[str, float], found: dict[str, list[Match]]
+    ) -> list[str]:
         """The Northern actors leading the story: salient, and a party to its main relation (as
         prominent as the second Southern partner), or a Northern body (an agency, a bloc, a
         summit), or a Northern country next to a provider word ("Japan-backed")."""
@@ -296,9 +343,11 @@ class PartnershipRule:
     def _southern_providers(self, context: Context) -> set[str]:
         """The Southern development cooperation agencies and funds named: a Southern country
         shown giving beside a Northern funder."""
-        return {key for (_k, key) in context.organizations
-                if (organization := self.actors.organizations[key]).side == "south"
-                and organization.is_cooperation_agency}
+        return {
+            key
+            for (_k, key) in context.organizations
+            if (organization := self.actors.organizations[key]).side == "south" and organization.is_cooperation_agency
+        }
 
     def _next_to_providers(self, context: Context, countries: set[str], found: dict[str, list[Match]]) -> set[str]:
         """Which of `countries` are named within a few words of a provider word."""
@@ -372,8 +421,14 @@ class PartnershipRule:
 
     @staticmethod
     def _no(why: str, partners: list[str], terms: set[str] | None = None) -> Contribution:
-        return Contribution("partnership", "cooperation between Southern partners", 0.0,
-                            tuple(sorted(terms or ())), tuple(partners), f"does not hold: {why}")
+        return Contribution(
+            "partnership",
+            "cooperation between Southern partners",
+            0.0,
+            tuple(sorted(terms or ())),
+            tuple(partners),
+            f"does not hold: {why}",
+        )
 
 
 class RelevanceModel:
@@ -385,8 +440,9 @@ class RelevanceModel:
         self.scorers = [TopicScorer(profile, self.gazetteer, self.actors) for profile in topics.topics]
         self.version = profile_version(topics)
 
-    def context(self, title: str | Tokenized, text: str | Tokenized, language: str | None = None,
-                places: Salience | None = None) -> Context:
+    def context(
+        self, title: str | Tokenized, text: str | Tokenized, language: str | None = None, places: Salience | None = None
+    ) -> Context:
         if language is None and isinstance(text, str):
             language = detect_language(f"{title if isinstance(title, str) else ''}\n{text}")
         title = Tokenized.of(title, language) if isinstance(title, str) else title
@@ -394,8 +450,14 @@ class RelevanceModel:
         places = place_salience(title, text) if places is None else places
         return Context(title, text, places, self.actors.salience(title, text))
 
-    def score(self, title: str | Tokenized, text: str | Tokenized, places: Salience | None = None, *,
-              language: str | None = None) -> Relevance:
+    def score(
+        self,
+        title: str | Tokenized,
+        text: str | Tokenized,
+        places: Salience | None = None,
+        *,
+        language: str | None = None,
+    ) -> Relevance:
         """The best topic's relevance. Strings are read in `language` (detected when None);
         `places` (from tagging.place_salience) saves finding them again."""
         context = self.context(title, text, language, places)
@@ -407,8 +469,9 @@ class RelevanceModel:
         score = round(sum(c.weight for c in contributions), 2)
         counted = sorted((c for c in contributions if c.weight > 0), key=lambda c: (-c.weight, c.label))
         ordered = tuple(sorted(contributions, key=lambda c: (-abs(c.weight), c.rule, c.label)))
-        return Relevance(scorer.profile.name, score, scorer.profile.threshold,
-                         tuple(c.label for c in counted), ordered, self.version)
+        return Relevance(
+            scorer.profile.name, score, scorer.profile.threshold, tuple(c.label for c in counted), ordered, self.version
+        )
 
 
 def profile_version(topics: TopicsFile | None) -> str | None:
@@ -416,8 +479,9 @@ def profile_version(topics: TopicsFile | None) -> str | None:
     taxonomy, and the built-in gazetteer and organizations. None without a profile."""
     if topics is None:
         return None
-    digest = hashlib.sha256(json.dumps(topics.model_dump(mode="json"), sort_keys=True,
-                                       ensure_ascii=False).encode("utf-8"))
+    digest = hashlib.sha256(
+        json.dumps(topics.model_dump(mode="json"), sort_keys=True, ensure_ascii=False).encode("utf-8")
+    )
     for name in BUILT_IN_DATA:
         digest.update((resources.files("newsalert.pipelines") / name).read_bytes())
     return digest.hexdigest()[:16]

@@ -16,8 +16,13 @@ from newsalert.storage.repository import DUPLICATE, FAILED, OFF_TOPIC, STORED, T
 
 log = logging.getLogger(__name__)
 
-REJECTED_TALLY = {STORED: "stored", DUPLICATE: "duplicates", FAILED: "failed", TOO_OLD: "too_old",
-                  OFF_TOPIC: "irrelevant"}
+REJECTED_TALLY = {
+    STORED: "stored",
+    DUPLICATE: "duplicates",
+    FAILED: "failed",
+    TOO_OLD: "too_old",
+    OFF_TOPIC: "irrelevant",
+}
 
 
 class AnalyzePipeline:
@@ -54,8 +59,9 @@ class AnalyzePipeline:
             relevance = result.relevance
             assert relevance is not None
             terms = ", ".join(relevance.matched_terms[:5]) or "no topic phrase"
-            item.outcome = Rejection(OFF_TOPIC, f"relevance {relevance.score:g} below {relevance.threshold:g} "
-                                                f"({terms})")
+            item.outcome = Rejection(
+                OFF_TOPIC, f"relevance {relevance.score:g} below {relevance.threshold:g} ({terms})"
+            )
         return item
 
 
@@ -100,16 +106,16 @@ class StorePipeline:
             statuses = self._save(batch)
         except Exception as exc:
             # One bad page must not cost the others: store the batch page by page.
-            log.warning("could not write a batch of %d pages (%s); writing them one by one",
-                        len(batch), _one_line(exc))
+            log.warning("could not write a batch of %d pages (%s); writing them one by one", len(batch), _one_line(exc))
             statuses = [self._save_one(item) for item in batch]
         self._count(batch, statuses)
 
     def _save(self, batch: list[PageItem]) -> list[str]:
         frontier = self.crawler.spider.frontier
         with frontier.sessions.begin() as session:
-            return [save_page(session, item, frontier.outlet_ids[item.outlet], cutoff=frontier.cutoff)
-                    for item in batch]
+            return [
+                save_page(session, item, frontier.outlet_ids[item.outlet], cutoff=frontier.cutoff) for item in batch
+            ]
 
     def _save_one(self, item: PageItem) -> str:
         """Store one page; if even that fails, record it failed with the reason, so that a later
@@ -126,8 +132,7 @@ class StorePipeline:
                 with frontier.sessions.begin() as session:
                     record_failure(session, item, frontier.outlet_ids[item.outlet], reason)
             except Exception as again:  # the database itself is gone: the next crawl fetches the page again
-                log.error("%s: cannot record the failure of %s either: %s", item.outlet, item.url,
-                          _one_line(again))
+                log.error("%s: cannot record the failure of %s either: %s", item.outlet, item.url, _one_line(again))
             return FAILED
 
     def _count(self, batch: list[PageItem], statuses: list[str]) -> None:

@@ -34,41 +34,59 @@ def save_page(session: Session, item: PageItem, outlet_id: int, *, cutoff: datet
     exact = repository.find_exact_copy(session, outcome.content_hash)
     if exact is not None and exact.outlet_id == outlet_id:
         # The same text under another address of the same outlet: one article, not two.
-        _record(session, item, outlet_id, DUPLICATE, f"same text as article {exact.article_id}",
-                article_id=exact.article_id, aliases=aliases)
+        _record(
+            session,
+            item,
+            outlet_id,
+            DUPLICATE,
+            f"same text as article {exact.article_id}",
+            article_id=exact.article_id,
+            aliases=aliases,
+        )
         return DUPLICATE
 
     fingerprint = item.fingerprint
-    article_id = repository.insert_article(session, {
-        "outlet_id": outlet_id,
-        "canonical_url": canonical,
-        "url": item.url,
-        "title": outcome.title,
-        "author": outcome.author,
-        "description": outcome.description,
-        "site_name": outcome.site_name,
-        "published_at": outcome.published_at,
-        "date_note": outcome.date_note,
-        "fetched_at": utcnow(),
-        "language": outcome.language,
-        "text": outcome.text,
-        "content_hash": outcome.content_hash,
-        "relevance": item.relevance.score if item.relevance else None,
-        "matched_terms": list(item.relevance.matched_terms) if item.relevance else None,
-        "topic_version": item.relevance.version if item.relevance else None,
-        "minhash": fingerprint.signature if fingerprint else None,
-    })
+    article_id = repository.insert_article(
+        session,
+        {
+            "outlet_id": outlet_id,
+            "canonical_url": canonical,
+            "url": item.url,
+            "title": outcome.title,
+            "author": outcome.author,
+            "description": outcome.description,
+            "site_name": outcome.site_name,
+            "published_at": outcome.published_at,
+            "date_note": outcome.date_note,
+            "fetched_at": utcnow(),
+            "language": outcome.language,
+            "text": outcome.text,
+            "content_hash": outcome.content_hash,
+            "relevance": item.relevance.score if item.relevance else None,
+            "matched_terms": list(item.relevance.matched_terms) if item.relevance else None,
+            "topic_version": item.relevance.version if item.relevance else None,
+            "minhash": fingerprint.signature if fingerprint else None,
+        },
+    )
     if article_id is None:
         existing = repository.article_id_for(session, canonical)
-        _record(session, item, outlet_id, DUPLICATE, f"already archived as article {existing}",
-                article_id=existing, aliases=aliases)
+        _record(
+            session,
+            item,
+            outlet_id,
+            DUPLICATE,
+            f"already archived as article {existing}",
+            article_id=existing,
+            aliases=aliases,
+        )
         return DUPLICATE
 
     # A copy at another outlet (syndication, republication) joins the original's story.
     copy = exact
     if copy is None and fingerprint is not None:
-        copy = repository.find_near_copy(session, fingerprint.signature, fingerprint.bands,
-                                         threshold=SIMILARITY_THRESHOLD)
+        copy = repository.find_near_copy(
+            session, fingerprint.signature, fingerprint.bands, threshold=SIMILARITY_THRESHOLD
+        )
     cluster_id = copy.cluster_id if copy and copy.cluster_id else repository.new_cluster(session)
     repository.set_cluster(session, article_id, cluster_id)
     if fingerprint is not None:
@@ -80,15 +98,28 @@ def save_page(session: Session, item: PageItem, outlet_id: int, *, cutoff: datet
 
 def record_failure(session: Session, item: PageItem, outlet_id: int, reason: str) -> None:
     """Record that the page could not be stored: failed, so a later crawl tries it again."""
-    repository.record_urls(session, [UrlRecord(url, outlet_id, FAILED, reason, item.http_status)
-                                     for url in item.aliases])
+    repository.record_urls(
+        session, [UrlRecord(url, outlet_id, FAILED, reason, item.http_status) for url in item.aliases]
+    )
 
 
-def _record(session: Session, item: PageItem, outlet_id: int, status: str, reason: str | None, *,
-            article_id: int | None = None, aliases: list[str] | None = None) -> None:
+def _record(
+    session: Session,
+    item: PageItem,
+    outlet_id: int,
+    status: str,
+    reason: str | None,
+    *,
+    article_id: int | None = None,
+    aliases: list[str] | None = None,
+) -> None:
     relevance = item.relevance.score if item.relevance else None
     version = item.relevance.version if item.relevance else None
     published = item.outcome.published_at if isinstance(item.outcome, Extracted) else item.published_at
-    repository.record_urls(session, [
-        UrlRecord(url, outlet_id, status, reason, item.http_status, article_id, relevance, version, published)
-        for url in (aliases or item.aliases)])
+    repository.record_urls(
+        session,
+        [
+            UrlRecord(url, outlet_id, status, reason, item.http_status, article_id, relevance, version, published)
+            for url in (aliases or item.aliases)
+        ],
+    )

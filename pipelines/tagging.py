@@ -40,8 +40,36 @@ PYCOUNTRY_LOCALES = ("fr", "es", "pt", "pt_BR", "zh_CN")
 # paragraphs: LISTS_WITHIN words); a list further down is background (a bloc's members).
 MIN_LISTED, MAX_LIST_GAP = 3, 2
 LISTS_WITHIN = 2 * LEAD_WORDS
-LIST_JOINERS = frozenset({"and", "or", "the", "et", "ou", "de", "du", "des", "d", "la", "le", "l", "les", "y", "e",
-                          "o", "u", "del", "do", "da", "dos", "das", "和", "与", "及", "以"})
+LIST_JOINERS = frozenset(
+    {
+        "and",
+        "or",
+        "the",
+        "et",
+        "ou",
+        "de",
+        "du",
+        "des",
+        "d",
+        "la",
+        "le",
+        "l",
+        "les",
+        "y",
+        "e",
+        "o",
+        "u",
+        "del",
+        "do",
+        "da",
+        "dos",
+        "das",
+        "和",
+        "与",
+        "及",
+        "以",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -68,8 +96,11 @@ def load_gazetteer() -> Gazetteer:
     for key, value in data["regions"].items():
         region_labels[key] = value if isinstance(value, str) else value["label"]
         if isinstance(value, dict):
-            entries += [(alias, ("region", key), _group(language))
-                        for language, aliases in value.get("aliases", {}).items() for alias in aliases]
+            entries += [
+                (alias, ("region", key), _group(language))
+                for language, aliases in value.get("aliases", {}).items()
+                for alias in aliases
+            ]
     country_labels: dict[str, str] = {}
     country_regions: dict[str, tuple[str, ...]] = {}
     ignored = {name.casefold() for name in data.get("ignored_names", [])}
@@ -77,12 +108,12 @@ def load_gazetteer() -> Gazetteer:
         country = pycountry.countries.get(alpha_2=code)
         country_labels[code] = getattr(country, "common_name", None) or country.name
         country_regions[code] = tuple(info.get("regions", ()))
-        names = {(alias, _group(language)) for language, aliases in info.get("aliases", {}).items()
-                 for alias in aliases}
+        names = {
+            (alias, _group(language)) for language, aliases in info.get("aliases", {}).items() for alias in aliases
+        }
         # A capital is the same proper name in every language's press.
         names |= {(capital, None) for capital in info.get("capitals", ())}
-        names |= {(name, language) for name, language in _pycountry_names(country)
-                  if name.casefold() not in ignored}
+        names |= {(name, language) for name, language in _pycountry_names(country) if name.casefold() not in ignored}
         entries += [(name, ("country", code), language) for name, language in names]
     return Gazetteer(country_labels, country_regions, region_labels, PhraseMatcher(entries, uncovered="all"))
 
@@ -132,7 +163,7 @@ def _listed_countries(matches: list[Match], tokenized: Tokenized) -> set[str]:
     for match in (m for m in matches if m.key[0] == "country"):  # type: ignore[index]
         if runs:
             previous = runs[-1][-1]
-            between = tokenized.folded[previous.position + previous.length:match.position]
+            between = tokenized.folded[previous.position + previous.length : match.position]
             if len(between) <= MAX_LIST_GAP and all(word in LIST_JOINERS for word in between):
                 runs[-1].append(match)
                 continue
@@ -146,20 +177,27 @@ class Tagger:
         self.gazetteer = load_gazetteer()
         self.labels: dict[tuple[str, str], str] = {}
         entries: list[tuple[str, tuple[str, str], str | None]] = []
-        for kind, table in (("theme", taxonomy.themes if taxonomy else {}),
-                            ("initiative", taxonomy.initiatives if taxonomy else {})):
+        for kind, table in (
+            ("theme", taxonomy.themes if taxonomy else {}),
+            ("initiative", taxonomy.initiatives if taxonomy else {}),
+        ):
             for code, entry in table.items():
                 self.labels[(kind, code)] = entry.label
-                entries += [(alias, (kind, code), _group(language))
-                            for language, aliases in entry.aliases.items() for alias in aliases]
+                entries += [
+                    (alias, (kind, code), _group(language))
+                    for language, aliases in entry.aliases.items()
+                    for alias in aliases
+                ]
         self.taxonomy = PhraseMatcher(entries, uncovered="any")
 
     def tag(self, title: str | Tokenized, text: str | Tokenized, places: Salience | None = None) -> list[Tag]:
         """The article's tags, strongest first within each kind; `places` saves finding them again."""
         title = Tokenized.of(title) if isinstance(title, str) else title
         text = Tokenized.of(text) if isinstance(text, str) else text
-        salience = {**(places if places is not None else place_salience(title, text)),
-                    **_salience(self.taxonomy, title, text)}
+        salience = {
+            **(places if places is not None else place_salience(title, text)),
+            **_salience(self.taxonomy, title, text),
+        }
         kept: Salience = {}
         for kind in ("country", "theme", "initiative"):
             kept.update(_strongest(kind, salience))

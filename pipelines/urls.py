@@ -23,8 +23,13 @@ def canonical_url(url: str) -> str:
     normalized = normalize_url(url.strip())  # not strict: strict drops unknown parameters such as ?nid=
     parts = urlsplit(normalized)
     host = parts.netloc.removeprefix("www.")
-    query = urlencode([(key, value) for key, value in parse_qsl(parts.query, keep_blank_values=True)
-                       if key.lower() not in EXTRA_TRACKERS])
+    query = urlencode(
+        [
+            (key, value)
+            for key, value in parse_qsl(parts.query, keep_blank_values=True)
+            if key.lower() not in EXTRA_TRACKERS
+        ]
+    )
     path = parts.path or "/"
     return urlunsplit((parts.scheme, host, path, query, ""))
 

@@ -81,17 +81,20 @@ pass_app = click.make_pass_decorator(App)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
-@click.option("--config", "config_path", metavar="PATH",
-              help="Settings file [default: $NEWSALERT_CONFIG, else ./config/newsalert.yaml, "
-                   "else the packaged default].")
-@click.option("--db", "database", metavar="URL",
-              help="Database URL, overriding the settings' `database` [env: NEWSALERT_DB].")
+@click.option(
+    "--config",
+    "config_path",
+    metavar="PATH",
+    help="Settings file [default: $NEWSALERT_CONFIG, else ./config/newsalert.yaml, else the packaged default].",
+)
+@click.option(
+    "--db", "database", metavar="URL", help="Database URL, overriding the settings' `database` [env: NEWSALERT_DB]."
+)
 @click.option("-v", "--verbose", count=True, help="More log output (-vv for debugging).")
 @click.option("-q", "--quiet", is_flag=True, help="Only errors.")
 @click.version_option(__version__, prog_name="newsalert")
 @click.pass_context
-def cli(ctx: click.Context, config_path: str | None, database: str | None, verbose: int,
-        quiet: bool) -> None:
+def cli(ctx: click.Context, config_path: str | None, database: str | None, verbose: int, quiet: bool) -> None:
     """Crawl news outlets, keep the articles about a topic, archive them and mail a digest.
 
     \b
@@ -102,9 +105,12 @@ def cli(ctx: click.Context, config_path: str | None, database: str | None, verbo
     app = App(config_path, database, -1 if quiet else verbose)
     ctx.obj = app
     ctx.call_on_close(app.close)
-    logging.basicConfig(level=app.log_level, stream=sys.stderr,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-                        datefmt="%Y-%m-%d %H:%M:%S")
+    logging.basicConfig(
+        level=app.log_level,
+        stream=sys.stderr,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        datefmt="%Y-%m-%d %H:%M:%S",
+    )
 
 
 @cli.command()
@@ -123,10 +129,19 @@ def init(app: App) -> None:
 
 
 @cli.command()
-@click.option("--outlet", "outlet_names", multiple=True, metavar="NAME",
-              help="Crawl only this outlet (repeatable); disabled outlets may be named.")
-@click.option("--max-articles", type=click.IntRange(min=1), metavar="N",
-              help="Fetch at most N new articles per outlet (overrides crawl.max_articles_per_outlet).")
+@click.option(
+    "--outlet",
+    "outlet_names",
+    multiple=True,
+    metavar="NAME",
+    help="Crawl only this outlet (repeatable); disabled outlets may be named.",
+)
+@click.option(
+    "--max-articles",
+    type=click.IntRange(min=1),
+    metavar="N",
+    help="Fetch at most N new articles per outlet (overrides crawl.max_articles_per_outlet).",
+)
 @pass_app
 def crawl(app: App, outlet_names: tuple[str, ...], max_articles: int | None) -> None:
     """Crawl the outlets once now and archive their new articles.
@@ -172,8 +187,11 @@ class _progress:
 
     def __init__(self, count: int) -> None:
         starting = Spinner("dots", text=f"Starting the crawl of {count} outlet{'s' if count != 1 else ''}…")
-        self.live = Live(starting, console=err_console, refresh_per_second=8, transient=True) \
-            if err_console.is_terminal else None
+        self.live = (
+            Live(starting, console=err_console, refresh_per_second=8, transient=True)
+            if err_console.is_terminal
+            else None
+        )
 
     def __enter__(self) -> Callable[[dict[str, dict[str, Any]]], None]:
         if self.live:
@@ -193,8 +211,17 @@ def crawl_table(tallies: dict[str, dict[str, Any]], *, title: str) -> Table:
     table = Table(title=title, header_style="bold")
     table.add_column("outlet", style="magenta")
     table.add_column("status")
-    columns = {"found": "discovered", "known": "known", "pages": "pages", "new": "stored", "dup": "duplicates",
-               "old": "too_old", "off-topic": "irrelevant", "rejected": "rejected", "failed": "failed"}
+    columns = {
+        "found": "discovered",
+        "known": "known",
+        "pages": "pages",
+        "new": "stored",
+        "dup": "duplicates",
+        "old": "too_old",
+        "off-topic": "irrelevant",
+        "rejected": "rejected",
+        "failed": "failed",
+    }
     for name in columns:
         table.add_column(name, justify="right")
     table.add_column("error", style="red", max_width=50, overflow="fold")
@@ -203,8 +230,12 @@ def crawl_table(tallies: dict[str, dict[str, Any]], *, title: str) -> Table:
     for name, t in sorted(tallies.items()):
         figures = [t[field] for field in columns.values()]
         totals = [a + b for a, b in zip(totals, figures, strict=True)]
-        table.add_row(output.plain(name), f"[{styles[t['status']]}]{t['status']}[/]", *map(str, figures),
-                      output.plain("; ".join(t["errors"][:2])))
+        table.add_row(
+            output.plain(name),
+            f"[{styles[t['status']]}]{t['status']}[/]",
+            *map(str, figures),
+            output.plain("; ".join(t["errors"][:2])),
+        )
     if len(tallies) > 1:
         table.add_section()
         table.add_row("total", "", *map(str, totals), "", style="bold")
@@ -217,26 +248,68 @@ def crawl_table(tallies: dict[str, dict[str, Any]], *, title: str) -> Table:
 @click.option("--until", metavar="WHEN", help="Published before: a date or an age.")
 @click.option("--outlet", "outlets", multiple=True, metavar="NAME", help="Only this outlet (repeatable).")
 @click.option("--lang", "languages", multiple=True, metavar="CODE", help="Only this language, e.g. fr (repeatable).")
-@click.option("--country", "countries", multiple=True, metavar="CODE",
-              help="Only stories about this country, e.g. KE (repeatable: any of them).")
-@click.option("--region", "regions", multiple=True, metavar="KEY",
-              help="Only stories about this region: africa, asia, latin-america-caribbean, middle-east, ...")
-@click.option("--tag", "tags", multiple=True, metavar="TAG",
-              help="Only articles with this tag: a theme (trade), an initiative (BRI), or kind:code "
-                   "(repeatable: all of them).")
-@click.option("--sort", type=click.Choice(["relevance", "date"]), default="relevance", show_default=True,
-              help="With a query, best matches first, or newest first.")
+@click.option(
+    "--country",
+    "countries",
+    multiple=True,
+    metavar="CODE",
+    help="Only stories about this country, e.g. KE (repeatable: any of them).",
+)
+@click.option(
+    "--region",
+    "regions",
+    multiple=True,
+    metavar="KEY",
+    help="Only stories about this region: africa, asia, latin-america-caribbean, middle-east, ...",
+)
+@click.option(
+    "--tag",
+    "tags",
+    multiple=True,
+    metavar="TAG",
+    help="Only articles with this tag: a theme (trade), an initiative (BRI), or kind:code (repeatable: all of them).",
+)
+@click.option(
+    "--sort",
+    type=click.Choice(["relevance", "date"]),
+    default="relevance",
+    show_default=True,
+    help="With a query, best matches first, or newest first.",
+)
 @click.option("--collapse", is_flag=True, help="One row per story (its best-ranked article), not per article.")
-@click.option("--include-off-topic", is_flag=True,
-              help="Also articles that `rescore` found off topic under the current topic profile.")
+@click.option(
+    "--include-off-topic",
+    is_flag=True,
+    help="Also articles that `rescore` found off topic under the current topic profile.",
+)
 @click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 10_000))
 @click.option("--offset", default=0, type=click.IntRange(0, MAX_OFFSET), help="Skip the first N results.")
-@click.option("--format", "fmt", type=click.Choice(["table", "json", "ndjson", "csv"]), default="table",
-              show_default=True, help="ndjson: one JSON object a line, for piping.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json", "ndjson", "csv"]),
+    default="table",
+    show_default=True,
+    help="ndjson: one JSON object a line, for piping.",
+)
 @pass_app
-def search(app: App, query: str | None, since: str | None, until: str | None, outlets: tuple[str, ...],
-           languages: tuple[str, ...], countries: tuple[str, ...], regions: tuple[str, ...], tags: tuple[str, ...],
-           sort: str, collapse: bool, include_off_topic: bool, limit: int, offset: int, fmt: str) -> None:
+def search(
+    app: App,
+    query: str | None,
+    since: str | None,
+    until: str | None,
+    outlets: tuple[str, ...],
+    languages: tuple[str, ...],
+    countries: tuple[str, ...],
+    regions: tuple[str, ...],
+    tags: tuple[str, ...],
+    sort: str,
+    collapse: bool,
+    include_off_topic: bool,
+    limit: int,
+    offset: int,
+    fmt: str,
+) -> None:
     """Search the archive; QUERY is full text over titles and article text.
 
     Words are all required; "a phrase", a OR b, and -word to exclude (put -- before a query that
@@ -249,9 +322,20 @@ def search(app: App, query: str | None, since: str | None, until: str | None, ou
       newsalert search --country KE --tag BRI --tag infrastructure
     """
     filters = repository.SearchFilters(
-        query=query, since=parse_when(since, "--since"), until=parse_when(until, "--until"),
-        outlets=outlets, languages=languages, countries=countries, regions=regions, tags=tags,
-        sort=sort, collapse=collapse, include_off_topic=include_off_topic, limit=limit, offset=offset)
+        query=query,
+        since=parse_when(since, "--since"),
+        until=parse_when(until, "--until"),
+        outlets=outlets,
+        languages=languages,
+        countries=countries,
+        regions=regions,
+        tags=tags,
+        sort=sort,
+        collapse=collapse,
+        include_off_topic=include_off_topic,
+        limit=limit,
+        offset=offset,
+    )
     with app.sessions() as session:
         try:
             articles = repository.search_articles(session, filters)
@@ -289,34 +373,42 @@ def show(app: App, article_id: int, fmt: str) -> None:
             raise click.ClickException(f"no article with id {article_id}")
         copies = repository.story_copies(session, [article]).get(article.id, [])
         data = output.article_json(article, copies, with_text=True)
-        data["also_reached_as"] = [url for url in repository.article_urls(session, article.id)
-                                   if url != article.canonical_url]
+        data["also_reached_as"] = [
+            url for url in repository.article_urls(session, article.id) if url != article.canonical_url
+        ]
         if fmt == "json":
             click.echo(output.to_json(data))
             return
         safe = output.safe
         console.print(f"[bold]{safe(article.title)}[/]", soft_wrap=True)
-        console.print(f"[magenta]{safe(article.outlet.name)}[/] · {data['published_at'] or 'undated'} · "
-                      f"{safe(article.language or '?')}" + (f" · {safe(article.author)}" if article.author else ""),
-                      soft_wrap=True)
+        console.print(
+            f"[magenta]{safe(article.outlet.name)}[/] · {data['published_at'] or 'undated'} · "
+            f"{safe(article.language or '?')}" + (f" · {safe(article.author)}" if article.author else ""),
+            soft_wrap=True,
+        )
         console.print(f"[cyan]{safe(article.url)}[/]", soft_wrap=True)
         if article.date_note:
             console.print(f"[yellow]Date: {safe(article.date_note)}[/]", soft_wrap=True)
         if article.relevance is not None:
-            console.print(f"Relevance {article.relevance:g}: " + safe(", ".join(data["matched_terms"][:8])),
-                          soft_wrap=True)
+            console.print(
+                f"Relevance {article.relevance:g}: " + safe(", ".join(data["matched_terms"][:8])), soft_wrap=True
+            )
         if not article.on_topic:
             console.print("[yellow]Off topic under the current topic profile (newsalert rescore found it so)[/]")
         for group, codes in data["tags"].items():
             if codes:
                 console.print(f"{group.capitalize()}: {safe(', '.join(codes))}")
         if copies:
-            console.print(f"[bold]Story carried by {len(copies) + 1} articles[/] (cluster {article.cluster_id}); "
-                          "also reported by:")
+            console.print(
+                f"[bold]Story carried by {len(copies) + 1} articles[/] (cluster {article.cluster_id}); "
+                "also reported by:"
+            )
             for copy in copies:
                 when = f"{copy.published_at:%Y-%m-%d}" if copy.published_at else "undated"
-                console.print(f"  [magenta]{safe(copy.outlet)}[/] {when} · {safe(copy.title)} · "
-                              f"[cyan]{safe(copy.url)}[/]", soft_wrap=True)
+                console.print(
+                    f"  [magenta]{safe(copy.outlet)}[/] {when} · {safe(copy.title)} · [cyan]{safe(copy.url)}[/]",
+                    soft_wrap=True,
+                )
         if data["also_reached_as"]:
             console.print("Also reached as: " + safe(", ".join(data["also_reached_as"])), soft_wrap=True)
         console.print()
@@ -324,8 +416,13 @@ def show(app: App, article_id: int, fmt: str) -> None:
 
 
 @cli.command()
-@click.option("--since", default="30d", show_default=True, metavar="WHEN",
-              help="The window of the figures per day, outlet, country and theme: a date or an age.")
+@click.option(
+    "--since",
+    default="30d",
+    show_default=True,
+    metavar="WHEN",
+    help="The window of the figures per day, outlet, country and theme: a date or an age.",
+)
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
 @pass_app
 def stats(app: App, since: str, fmt: str) -> None:
@@ -355,70 +452,119 @@ def stats(app: App, since: str, fmt: str) -> None:
 
         unknown = unknown_digests(session)
     if fmt == "json":
-        click.echo(output.to_json({
-            "articles": totals["articles"], "outlets": totals["outlets"],
-            "first_fetched": output.iso(totals["first_fetched"]),
-            "last_fetched": output.iso(totals["last_fetched"]),
-            "urls_by_status": seen,
-            "digests_unknown": unknown,
-            "window": {"since": output.iso(window), "until": output.iso(now)},
-            "per_day": [{"date": day, "articles": n} for day, n in per_day],
-            "per_outlet": [{"outlet": name, "articles": n} for name, n in per_outlet],
-            "per_country": [{"country": code, "name": label, "articles": n} for code, label, n in per_country],
-            "per_theme": [{"theme": code, "label": label, "articles": n} for code, label, n in per_theme],
-            "last_run": None if last_run is None else {
-                "id": last_run.id, "status": last_run.status, "started_at": output.iso(last_run.started_at),
-                "finished_at": output.iso(last_run.finished_at), "error": last_run.error,
-                "trigger": last_run.trigger, "digests_sent": last_run.digests_sent,
-                "digests_failed": last_run.digests_failed},
-            "recent_runs": [{"id": r.id, "status": r.status, "trigger": r.trigger,
-                             "started_at": output.iso(r.started_at), "finished_at": output.iso(r.finished_at),
-                             "error": r.error} for r in runs],
-            "outlets_health": [{
-                "name": h.name, "enabled": h.enabled, "articles": h.articles,
-                "last_article_at": output.iso(h.last_article_at), "last_run_status": h.last_run_status,
-                "failed_runs_in_a_row": h.failed_runs_in_a_row, "last_error": h.last_error,
-                "articles_last_week": yields[h.name].last_week,
-                "weekly_average_before": yields[h.name].weekly_average,
-                "yield_dropped": yields[h.name].dropped,
-            } for h in health],
-        }))
+        click.echo(
+            output.to_json(
+                {
+                    "articles": totals["articles"],
+                    "outlets": totals["outlets"],
+                    "first_fetched": output.iso(totals["first_fetched"]),
+                    "last_fetched": output.iso(totals["last_fetched"]),
+                    "urls_by_status": seen,
+                    "digests_unknown": unknown,
+                    "window": {"since": output.iso(window), "until": output.iso(now)},
+                    "per_day": [{"date": day, "articles": n} for day, n in per_day],
+                    "per_outlet": [{"outlet": name, "articles": n} for name, n in per_outlet],
+                    "per_country": [{"country": code, "name": label, "articles": n} for code, label, n in per_country],
+                    "per_theme": [{"theme": code, "label": label, "articles": n} for code, label, n in per_theme],
+                    "last_run": None
+                    if last_run is None
+                    else {
+                        "id": last_run.id,
+                        "status": last_run.status,
+                        "started_at": output.iso(last_run.started_at),
+                        "finished_at": output.iso(last_run.finished_at),
+                        "error": last_run.error,
+                        "trigger": last_run.trigger,
+                        "digests_sent": last_run.digests_sent,
+                        "digests_failed": last_run.digests_failed,
+                    },
+                    "recent_runs": [
+                        {
+                            "id": r.id,
+                            "status": r.status,
+                            "trigger": r.trigger,
+                            "started_at": output.iso(r.started_at),
+                            "finished_at": output.iso(r.finished_at),
+                            "error": r.error,
+                        }
+                        for r in runs
+                    ],
+                    "outlets_health": [
+                        {
+                            "name": h.name,
+                            "enabled": h.enabled,
+                            "articles": h.articles,
+                            "last_article_at": output.iso(h.last_article_at),
+                            "last_run_status": h.last_run_status,
+                            "failed_runs_in_a_row": h.failed_runs_in_a_row,
+                            "last_error": h.last_error,
+                            "articles_last_week": yields[h.name].last_week,
+                            "weekly_average_before": yields[h.name].weekly_average,
+                            "yield_dropped": yields[h.name].dropped,
+                        }
+                        for h in health
+                    ],
+                }
+            )
+        )
         return
-    console.print(f"[bold]{totals['articles']}[/] articles from {totals['outlets']} outlets"
-                  + (f", last fetched {output.since_label(totals['last_fetched'], now)}"
-                     if totals["last_fetched"] else ""))
+    console.print(
+        f"[bold]{totals['articles']}[/] articles from {totals['outlets']} outlets"
+        + (f", last fetched {output.since_label(totals['last_fetched'], now)}" if totals["last_fetched"] else "")
+    )
     _warn_unknown(unknown)
     if last_run:
-        console.print(f"Last run {last_run.id} ({last_run.trigger}): [bold]{last_run.status}[/], started "
-                      f"{last_run.started_at:%Y-%m-%d %H:%M} UTC"
-                      + (f" — {output.safe(last_run.error)}" if last_run.error else ""), soft_wrap=True)
+        console.print(
+            f"Last run {last_run.id} ({last_run.trigger}): [bold]{last_run.status}[/], started "
+            f"{last_run.started_at:%Y-%m-%d %H:%M} UTC"
+            + (f" — {output.safe(last_run.error)}" if last_run.error else ""),
+            soft_wrap=True,
+        )
     for run in runs[1:]:
         if run.status in ("failed", "interrupted"):
-            console.print(f"Earlier run {run.id} ({run.trigger}, {run.started_at:%Y-%m-%d %H:%M} UTC): "
-                          f"[red]{run.status}[/]" + (f" — {output.safe(run.error)}" if run.error else ""),
-                          soft_wrap=True)
+            console.print(
+                f"Earlier run {run.id} ({run.trigger}, {run.started_at:%Y-%m-%d %H:%M} UTC): "
+                f"[red]{run.status}[/]" + (f" — {output.safe(run.error)}" if run.error else ""),
+                soft_wrap=True,
+            )
     if per_day:
         counts = dict(per_day)
         days = [(window + timedelta(days=i)).date().isoformat() for i in range((now - window).days + 1)]
-        console.print(f"Per day since {window:%Y-%m-%d}: {output.sparkline([counts.get(d, 0) for d in days])} "
-                      f"(max {max(counts.values())})")
-    for label, rows in (("outlets", list(per_outlet)),
-                        ("countries", [(f"{code} {name}", c) for code, name, c in per_country]),
-                        ("themes", [(name, c) for _code, name, c in per_theme])):
+        console.print(
+            f"Per day since {window:%Y-%m-%d}: {output.sparkline([counts.get(d, 0) for d in days])} "
+            f"(max {max(counts.values())})"
+        )
+    for label, rows in (
+        ("outlets", list(per_outlet)),
+        ("countries", [(f"{code} {name}", c) for code, name, c in per_country]),
+        ("themes", [(name, c) for _code, name, c in per_theme]),
+    ):
         if rows:
             console.print(f"Top {label}: " + output.safe(", ".join(f"{name} {count}" for name, count in rows[:10])))
     table = Table(header_style="bold")
-    for name, justify in (("outlet", "left"), ("articles", "right"), ("last new article", "left"),
-                          ("last 7 days / usual", "right"), ("last run", "left"), ("failed runs in a row", "right"),
-                          ("last error", "left")):
+    for name, justify in (
+        ("outlet", "left"),
+        ("articles", "right"),
+        ("last new article", "left"),
+        ("last 7 days / usual", "right"),
+        ("last run", "left"),
+        ("failed runs in a row", "right"),
+        ("last error", "left"),
+    ):
         table.add_column(name, justify=justify)  # type: ignore[arg-type]
     for h in health:
         y = yields[h.name]
         style = "red" if h.failed_runs_in_a_row or y.dropped else ("dim" if not h.enabled else "")
-        table.add_row(output.plain(h.name), str(h.articles), output.since_label(h.last_article_at, now),
-                      f"{y.last_week} / {y.weekly_average:.1f}" + (" ↓" if y.dropped else ""),
-                      h.last_run_status or "-", str(h.failed_runs_in_a_row), output.plain((h.last_error or "")[:80]),
-                      style=style)
+        table.add_row(
+            output.plain(h.name),
+            str(h.articles),
+            output.since_label(h.last_article_at, now),
+            f"{y.last_week} / {y.weekly_average:.1f}" + (" ↓" if y.dropped else ""),
+            h.last_run_status or "-",
+            str(h.failed_runs_in_a_row),
+            output.plain((h.last_error or "")[:80]),
+            style=style,
+        )
     console.print(table)
 
 
@@ -484,9 +630,11 @@ def rescore(app: App, since: str | None) -> None:
 
     result = rescore_archive(app.config, app.sessions, since=parse_when(since, "--since"), on_change=show)
     profile = f"topic profile {result.version}" if result.version else "no topic profile (every article is kept)"
-    console.print(f"Rescored {result.examined} article{'s' if result.examined != 1 else ''} under {profile}: "
-                  f"{result.now_off_topic} now off topic, {result.back_on_topic} back on topic, "
-                  f"{result.retagged} with changed tags, {len(result.changes)} changed in all.")
+    console.print(
+        f"Rescored {result.examined} article{'s' if result.examined != 1 else ''} under {profile}: "
+        f"{result.now_off_topic} now off topic, {result.back_on_topic} back on topic, "
+        f"{result.retagged} with changed tags, {len(result.changes)} changed in all."
+    )
 
 
 def _score(value: float | None) -> str:
@@ -515,8 +663,10 @@ def run(app: App) -> None:
     console.print(crawl_table(result.crawl.outlets, title=f"Crawl run {result.crawl.run_id}"))
     if result.digests is not None:
         sent = sum(1 for d in result.digests.digests if d.status == "sent")
-        console.print(f"Digests: {sent} sent, {len(result.digests.problems)} not delivered"
-                      + (f" ({output.safe(result.digests.error)})" if result.digests.error else ""))
+        console.print(
+            f"Digests: {sent} sent, {len(result.digests.problems)} not delivered"
+            + (f" ({output.safe(result.digests.error)})" if result.digests.error else "")
+        )
     sys.exit(EXIT_ATTENTION if result.needs_attention else EXIT_OK)
 
 
@@ -542,12 +692,20 @@ def serve(app: App) -> None:
 
 @cli.command()
 @click.option("--send", is_flag=True, help="Deliver over SMTP and record it; without it, only build previews.")
-@click.option("--preview", "preview_file", type=click.Path(dir_okay=False, writable=True), metavar="FILE",
-              help="Also write the (first) digest's HTML to FILE.")
+@click.option(
+    "--preview",
+    "preview_file",
+    type=click.Path(dir_okay=False, writable=True),
+    metavar="FILE",
+    help="Also write the (first) digest's HTML to FILE.",
+)
 @click.option("--subscriber", metavar="EMAIL", help="Only this subscriber's digest.")
-@click.option("--resend-unknown", is_flag=True,
-              help="With --send: digests whose delivery is unknown (the SMTP transaction was cut short) were "
-                   "not delivered after all: send their stories again.")
+@click.option(
+    "--resend-unknown",
+    is_flag=True,
+    help="With --send: digests whose delivery is unknown (the SMTP transaction was cut short) were "
+    "not delivered after all: send their stories again.",
+)
 @pass_app
 def digest(app: App, send: bool, preview_file: str | None, subscriber: str | None, resend_unknown: bool) -> None:
     """Build the Daily News Alert for every subscriber from what they have not been sent yet.
@@ -578,8 +736,13 @@ def digest(app: App, send: bool, preview_file: str | None, subscriber: str | Non
     styles = {"sent": "green", "preview": "cyan", "failed": "red", "refused": "red", "unknown": "yellow"}
     for built in run.digests:
         status = built.status + (f": {built.error}" if built.error else "")
-        table.add_row(str(built.digest_id), output.plain(built.recipient or "(preview)"), str(built.stories),
-                      output.plain(status, styles.get(built.status, "")), output.plain(built.html_path))
+        table.add_row(
+            str(built.digest_id),
+            output.plain(built.recipient or "(preview)"),
+            str(built.stories),
+            output.plain(status, styles.get(built.status, "")),
+            output.plain(built.html_path),
+        )
     console.print(table)
     if preview_file:
         Path(preview_file).write_text(run.digests[0].html_path.read_text(encoding="utf-8"), encoding="utf-8")
@@ -592,9 +755,12 @@ def digest(app: App, send: bool, preview_file: str | None, subscriber: str | Non
 
 def _warn_unknown(unknown: list[str]) -> None:
     if unknown:
-        err_console.print(f"[yellow]Delivery unknown:[/] {output.safe(', '.join(unknown))} (the SMTP transaction was "
-                          "cut short; never sent again automatically; if it did not arrive: "
-                          "newsalert digest --send --resend-unknown)", soft_wrap=True)
+        err_console.print(
+            f"[yellow]Delivery unknown:[/] {output.safe(', '.join(unknown))} (the SMTP transaction was "
+            "cut short; never sent again automatically; if it did not arrive: "
+            "newsalert digest --send --resend-unknown)",
+            soft_wrap=True,
+        )
 
 
 @cli.group()
@@ -604,8 +770,13 @@ def subscribers() -> None:
 
 @subscribers.command("add")
 @click.argument("email")
-@click.option("--tag", "tags", multiple=True, metavar="TAG",
-              help="Only stories with this tag: KE, africa, trade, BRI or kind:code (repeatable: any of them).")
+@click.option(
+    "--tag",
+    "tags",
+    multiple=True,
+    metavar="TAG",
+    help="Only stories with this tag: KE, africa, trade, BRI or kind:code (repeatable: any of them).",
+)
 @pass_app
 def subscribers_add(app: App, email: str, tags: tuple[str, ...]) -> None:
     """Add a subscriber, or change an existing subscriber's tags.
@@ -657,8 +828,10 @@ def subscribers_list(app: App, fmt: str) -> None:
     from newsalert.digest.selection import last_delivery_end
 
     with app.sessions() as session:
-        rows = [(s.email, list(s.tags), last_delivery_end(session, s.id))
-                for s in session.scalars(select(SubscriberRow).order_by(SubscriberRow.email))]
+        rows = [
+            (s.email, list(s.tags), last_delivery_end(session, s.id))
+            for s in session.scalars(select(SubscriberRow).order_by(SubscriberRow.email))
+        ]
     if fmt == "json":
         click.echo(output.to_json([{"email": e, "tags": t, "last_delivery": output.iso(d)} for e, t, d in rows]))
         return
@@ -726,8 +899,14 @@ def outlets_check(app: App, outlet_names: tuple[str, ...]) -> None:
         problem = "; ".join(t["errors"][:2]) or ("no article links found" if not t["discovered"] else "")
         if problem and (t["status"] == "failed" or not t["discovered"]):
             bad.append(name)
-        table.add_row(output.plain(name), str(t["sources_ok"]), str(t["sources_failed"]), str(t["discovered"]),
-                      output.plain(problem), style="red" if name in bad else "")
+        table.add_row(
+            output.plain(name),
+            str(t["sources_ok"]),
+            str(t["sources_failed"]),
+            str(t["discovered"]),
+            output.plain(problem),
+            style="red" if name in bad else "",
+        )
     console.print(table)
     if bad:
         err_console.print(f"[red]{len(bad)} outlet(s) need attention:[/] {output.safe(', '.join(bad))}")
@@ -754,14 +933,21 @@ def demo(app: App, keep_serving: bool) -> None:
         app.config_path, app.database = str(write_demo_config(sites)), None
         for cached in ("config", "sessions"):
             app.__dict__.pop(cached, None)
-        console.print(f"Serving {len(sites)} sample outlets on 127.0.0.1: "
-                      + ", ".join(f"{s.name} ({s.server.base_url})" for s in sites))
+        console.print(
+            f"Serving {len(sites)} sample outlets on 127.0.0.1: "
+            + ", ".join(f"{s.name} ({s.server.base_url})" for s in sites)
+        )
         result = _crawl(app, (), trigger="demo")
         with app.sessions() as session:
             latest = repository.search_articles(session, repository.SearchFilters(limit=10))
             totals = repository.archive_totals(session)
-            console.print(output.articles_table(latest, repository.story_copies(session, latest),
-                                                title=f"Newest of the {totals['articles']} articles archived"))
+            console.print(
+                output.articles_table(
+                    latest,
+                    repository.story_copies(session, latest),
+                    title=f"Newest of the {totals['articles']} articles archived",
+                )
+            )
         from newsalert.digest.service import run_digests
 
         built = run_digests(app.config, app.sessions, send=False).digests
@@ -808,8 +994,7 @@ def parse_when(value: str | None, option: str, *, now: datetime | None = None) -
     try:
         parsed = datetime.fromisoformat(value.strip())
     except ValueError:
-        raise UsageError(f"{option}: expected a date such as 2026-06-01 or an age such as 7d, "
-                         f"got {value!r}") from None
+        raise UsageError(f"{option}: expected a date such as 2026-06-01 or an age such as 7d, got {value!r}") from None
     return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed
 
 

@@ -70,9 +70,16 @@ class Explanation:
             "profile_version": relevance.version if relevance else None,
             "matched_terms": list(relevance.matched_terms) if relevance else [],
             "contributions": [
-                {"rule": c.rule, "label": c.label, "weight": c.weight, "terms": list(c.terms),
-                 "partners": list(c.partners), "note": c.note}
-                for c in (relevance.contributions if relevance else ())],
+                {
+                    "rule": c.rule,
+                    "label": c.label,
+                    "weight": c.weight,
+                    "terms": list(c.terms),
+                    "partners": list(c.partners),
+                    "note": c.note,
+                }
+                for c in (relevance.contributions if relevance else ())
+            ],
             "tags": [{"kind": t.kind, "code": t.code, "label": t.label, "salience": t.salience} for t in tags],
             "title": article.title if article else None,
             "published_at": article.published_at.isoformat() if article and article.published_at else None,
@@ -115,8 +122,9 @@ def read_page(config: Config, target: str, *, url: str | None = None) -> Page:
 class _HttpOnlyRedirects(urllib.request.HTTPRedirectHandler):
     """urllib would follow a redirect to ftp:; a page is only ever fetched over http(s)."""
 
-    def redirect_request(self, req: Any, fp: Any, code: int, msg: str, headers: Any,
-                         newurl: str) -> urllib.request.Request | None:
+    def redirect_request(
+        self, req: Any, fp: Any, code: int, msg: str, headers: Any, newurl: str
+    ) -> urllib.request.Request | None:
         if not is_http_url(newurl):
             raise ExplainError(f"{req.full_url}: redirected to {newurl!r}, which is not an http(s) address")
         return super().redirect_request(req, fp, code, msg, headers, newurl)
@@ -134,8 +142,9 @@ def decode_saved_page(body: bytes) -> str:
 
 def _fetch(config: Config, address: str, url: str | None) -> Page:
     crawl = config.settings.crawl
-    request = urllib.request.Request(address, headers={"User-Agent": crawl.user_agent,
-                                                       "Accept": "text/html,application/xhtml+xml"})
+    request = urllib.request.Request(
+        address, headers={"User-Agent": crawl.user_agent, "Accept": "text/html,application/xhtml+xml"}
+    )
     opener = urllib.request.build_opener(_HttpOnlyRedirects)
     try:
         with opener.open(request, timeout=crawl.download_timeout) as response:

@@ -34,14 +34,21 @@ class JobResult:
 
     @property
     def needs_attention(self) -> bool:
-        crawl_bad = self.crawl is not None and (self.crawl.status in ("failed", "interrupted")
-                                                 or bool(self.crawl.failed_outlets))
+        crawl_bad = self.crawl is not None and (
+            self.crawl.status in ("failed", "interrupted") or bool(self.crawl.failed_outlets)
+        )
         digests_bad = self.digests is not None and bool(self.digests.error or self.digests.problems)
         return crawl_bad or digests_bad
 
 
-def daily_job(config: Config, sessions: sessionmaker[Session], *, trigger: str, log_level: str = "WARNING",
-              stopping: threading.Event | None = None) -> JobResult:
+def daily_job(
+    config: Config,
+    sessions: sessionmaker[Session],
+    *,
+    trigger: str,
+    log_level: str = "WARNING",
+    stopping: threading.Event | None = None,
+) -> JobResult:
     lock = DatabaseLock(sessions, LOCK_NAME)
     if not lock.acquire():
         holder = lock.holder_now()
@@ -50,8 +57,12 @@ def daily_job(config: Config, sessions: sessionmaker[Session], *, trigger: str, 
     try:
         log.info("daily job (%s): crawling %d outlets", trigger, len(config.enabled_outlets))
         crawl = run_crawl(config, config.enabled_outlets, trigger=trigger, log_level=log_level)
-        log.info("crawl run %s: %s, %d new articles", crawl.run_id, crawl.status,
-                 sum(t["stored"] for t in crawl.outlets.values()))
+        log.info(
+            "crawl run %s: %s, %d new articles",
+            crawl.run_id,
+            crawl.status,
+            sum(t["stored"] for t in crawl.outlets.values()),
+        )
         result = JobResult(crawl=crawl)
         if crawl.status == "interrupted" or (stopping is not None and stopping.is_set()):
             log.warning("the run was interrupted: no digest sent")
@@ -60,12 +71,19 @@ def daily_job(config: Config, sessions: sessionmaker[Session], *, trigger: str, 
         result.digests = run_digests(config, sessions, send=True)
         sent = sum(1 for d in result.digests.digests if d.status == "sent")
         failed = len(result.digests.problems)
-        log.info("digests: %d sent, %d not delivered%s", sent, failed,
-                 f" ({result.digests.error})" if result.digests.error else "")
+        log.info(
+            "digests: %d sent, %d not delivered%s",
+            sent,
+            failed,
+            f" ({result.digests.error})" if result.digests.error else "",
+        )
         if crawl.run_id is not None:
             with sessions.begin() as session:
-                session.execute(update(CrawlRunRow).where(CrawlRunRow.id == crawl.run_id)
-                                .values(digests_sent=sent, digests_failed=failed))
+                session.execute(
+                    update(CrawlRunRow)
+                    .where(CrawlRunRow.id == crawl.run_id)
+                    .values(digests_sent=sent, digests_failed=failed)
+                )
         return result
     finally:
         lock.release()

@@ -22,9 +22,25 @@ from newsalert.storage.repository import StoryCopy
 
 TAG_GROUPS = {"country": "countries", "region": "regions", "theme": "themes", "initiative": "initiatives"}
 
-CSV_FIELDS = ["id", "url", "title", "outlet", "published_at", "fetched_at", "language", "author",
-              "relevance", "matched_terms", "countries", "regions", "themes", "initiatives",
-              "cluster_id", "cluster_size", "duplicates"]
+CSV_FIELDS = [
+    "id",
+    "url",
+    "title",
+    "outlet",
+    "published_at",
+    "fetched_at",
+    "language",
+    "author",
+    "relevance",
+    "matched_terms",
+    "countries",
+    "regions",
+    "themes",
+    "initiatives",
+    "cluster_id",
+    "cluster_size",
+    "duplicates",
+]
 
 
 def safe(value: object) -> str:
@@ -41,8 +57,9 @@ def iso(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
 
 
-def article_json(article: ArticleRow, copies: list[StoryCopy] | None = None, *,
-                 with_text: bool = False) -> dict[str, Any]:
+def article_json(
+    article: ArticleRow, copies: list[StoryCopy] | None = None, *, with_text: bool = False
+) -> dict[str, Any]:
     """One article as DESIGN.md's JSON object; `copies` are the other articles of its story."""
     copies = copies or []
     tags: dict[str, list[str]] = {group: [] for group in TAG_GROUPS.values()}
@@ -99,10 +116,15 @@ def highlighted_snippet(text: str, terms: Sequence[tuple[str, ...]]) -> Text:
     flat = unicodedata.normalize("NFKC", " ".join(terminal_safe(text).split()))
     spans = [(m.start(), m.end(), fold(m.group())) for m in TOKEN.finditer(flat)]
     words = [word for _, _, word in spans]
-    hits = sorted((spans[i][0], spans[i + len(term) - 1][1]) for term in terms if term
-                  for i in range(len(words) - len(term) + 1) if tuple(words[i:i + len(term)]) == term)
+    hits = sorted(
+        (spans[i][0], spans[i + len(term) - 1][1])
+        for term in terms
+        if term
+        for i in range(len(words) - len(term) + 1)
+        if tuple(words[i : i + len(term)]) == term
+    )
     start = max(0, hits[0][0] - 60) if hits else 0
-    window = flat[start:start + SNIPPET_WIDTH]
+    window = flat[start : start + SNIPPET_WIDTH]
     prefix = "…" if start else ""
     snippet = Text(prefix + window + ("…" if start + SNIPPET_WIDTH < len(flat) else ""), style="dim")
     for hit_start, hit_end in hits:
@@ -112,8 +134,13 @@ def highlighted_snippet(text: str, terms: Sequence[tuple[str, ...]]) -> Text:
     return snippet
 
 
-def articles_table(articles: Sequence[ArticleRow], copies: dict[int, list[StoryCopy]], *,
-                   title: str | None = None, terms: Sequence[tuple[str, ...]] = ()) -> Table:
+def articles_table(
+    articles: Sequence[ArticleRow],
+    copies: dict[int, list[StoryCopy]],
+    *,
+    title: str | None = None,
+    terms: Sequence[tuple[str, ...]] = (),
+) -> Table:
     table = Table(title=title, show_lines=False, header_style="bold")
     table.add_column("id", justify="right", style="cyan", no_wrap=True)
     table.add_column("published", no_wrap=True)
@@ -129,8 +156,15 @@ def articles_table(articles: Sequence[ArticleRow], copies: dict[int, list[StoryC
         headline = plain(article.title, "bold")
         if terms:
             headline.append("\n").append_text(highlighted_snippet(article.text, terms))
-        table.add_row(str(article.id), f"{when:%Y-%m-%d %H:%M}", plain(article.outlet.name),
-                      plain(article.language or ""), headline, f"×{story}" if story > 1 else "", plain(countries))
+        table.add_row(
+            str(article.id),
+            f"{when:%Y-%m-%d %H:%M}",
+            plain(article.outlet.name),
+            plain(article.language or ""),
+            headline,
+            f"×{story}" if story > 1 else "",
+            plain(countries),
+        )
     return table
 
 
@@ -158,7 +192,7 @@ def sparkline(values: Sequence[int]) -> str:
 
 def shorten(text: str, width: int) -> str:
     text = " ".join(terminal_safe(text).split())
-    return text if len(text) <= width else text[:width - 1].rstrip() + "…"
+    return text if len(text) <= width else text[: width - 1].rstrip() + "…"
 
 
 def print_explanation(console: Console, data: dict[str, Any]) -> None:
@@ -166,6 +200,7 @@ def print_explanation(console: Console, data: dict[str, Any]) -> None:
 
     Scraped strings go in as plain Text, never as markup.
     """
+
     def field(label: str, value: Any) -> None:
         line = Text(f"{label:<10}", style="bold")
         line.append(terminal_safe(str(value)) if value not in (None, "") else "-")
@@ -182,8 +217,13 @@ def print_explanation(console: Console, data: dict[str, Any]) -> None:
         console.print(plain(f"Not an article: {data['rejected']['status']}: {data['rejected']['reason']}", "red"))
         return
     if data["topic"]:
-        console.print(Text(f"\nTopic {data['topic']} (profile {data['profile_version']}): "
-                           f"score {data['relevance']:g}, threshold {data['threshold']:g}", style="bold"))
+        console.print(
+            Text(
+                f"\nTopic {data['topic']} (profile {data['profile_version']}): "
+                f"score {data['relevance']:g}, threshold {data['threshold']:g}",
+                style="bold",
+            )
+        )
         table = Table(header_style="bold", show_edge=False, box=None, pad_edge=False)
         for name, justify in (("weight", "right"), ("rule", "left"), ("what", "left"), ("why", "left")):
             table.add_column(name, justify=justify, overflow="fold")  # type: ignore[arg-type]
@@ -194,8 +234,9 @@ def print_explanation(console: Console, data: dict[str, Any]) -> None:
             if c["terms"] and c["rule"] == "partnership":
                 details.append("terms: " + ", ".join(c["terms"]))
             style = "green" if c["weight"] > 0 else "red" if c["weight"] < 0 else "dim"
-            table.add_row(Text(f"{c['weight']:+g}", style=style), plain(c["rule"]), plain(c["label"]),
-                          plain("; ".join(details)))
+            table.add_row(
+                Text(f"{c['weight']:+g}", style=style), plain(c["rule"]), plain(c["label"]), plain("; ".join(details))
+            )
         console.print(table if data["contributions"] else Text("No rule matched anything.", style="dim"))
     console.print(Text(data["reason"].capitalize(), style="bold green" if data["kept"] else "bold red"))
     if data["tags"]:

@@ -61,8 +61,13 @@ class RescoreResult:
         return sum(1 for c in self.changes if c.tags_added or c.tags_removed)
 
 
-def rescore(config: Config, sessions: sessionmaker[Session], *, since: datetime | None = None,
-            on_change: Callable[[Change], None] | None = None) -> RescoreResult:
+def rescore(
+    config: Config,
+    sessions: sessionmaker[Session],
+    *,
+    since: datetime | None = None,
+    on_change: Callable[[Change], None] | None = None,
+) -> RescoreResult:
     """Re-run relevance and tags on the articles published since `since` (all when None)."""
     analyzer = Analyzer(config.topics, min_text_chars=config.settings.crawl.min_text_chars)
     result = RescoreResult(profile_version(config.topics))
@@ -82,15 +87,24 @@ def rescore(config: Config, sessions: sessionmaker[Session], *, since: datetime 
         last_id = batch[-1].id
 
 
-def _rescore_one(session: Session, analyzer: Analyzer, article: repository.ArticleRow,
-                 version: str | None) -> Change | None:
+def _rescore_one(
+    session: Session, analyzer: Analyzer, article: repository.ArticleRow, version: str | None
+) -> Change | None:
     relevance, tags, _body = analyzer.judge(article.title, article.text, article.language)
     on_topic = relevance is None or relevance.kept
     before = {f"{link.tag.kind}:{link.tag.code}" for link in article.tags}
     after = {f"{tag.kind}:{tag.code}" for tag in tags}
     new_score = relevance.score if relevance else None
-    change = Change(article.id, article.title, article.relevance, new_score, article.on_topic, on_topic,
-                    tuple(sorted(after - before)), tuple(sorted(before - after)))
+    change = Change(
+        article.id,
+        article.title,
+        article.relevance,
+        new_score,
+        article.on_topic,
+        on_topic,
+        tuple(sorted(after - before)),
+        tuple(sorted(before - after)),
+    )
     article.relevance = new_score
     article.matched_terms = list(relevance.matched_terms) if relevance else None
     article.topic_version = version

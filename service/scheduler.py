@@ -37,8 +37,15 @@ def cron_trigger(cron: str, timezone: str) -> CronTrigger:
     if len(fields) == 5:
         return CronTrigger.from_crontab(cron, timezone=ZoneInfo(timezone))
     second, minute, hour, day, month, day_of_week = fields
-    return CronTrigger(second=second, minute=minute, hour=hour, day=day, month=month, day_of_week=day_of_week,
-                       timezone=ZoneInfo(timezone))
+    return CronTrigger(
+        second=second,
+        minute=minute,
+        hour=hour,
+        day=day,
+        month=month,
+        day_of_week=day_of_week,
+        timezone=ZoneInfo(timezone),
+    )
 
 
 def last_fire_time(trigger: CronTrigger, now: datetime, window: timedelta) -> datetime | None:
@@ -53,8 +60,14 @@ def last_fire_time(trigger: CronTrigger, now: datetime, window: timedelta) -> da
 
 def ran_since(sessions: sessionmaker[Session], moment: datetime) -> bool:
     with sessions() as session:
-        return session.scalar(select(CrawlRunRow.id).where(
-            CrawlRunRow.trigger.in_(SCHEDULED_TRIGGERS), CrawlRunRow.started_at >= moment).limit(1)) is not None
+        return (
+            session.scalar(
+                select(CrawlRunRow.id)
+                .where(CrawlRunRow.trigger.in_(SCHEDULED_TRIGGERS), CrawlRunRow.started_at >= moment)
+                .limit(1)
+            )
+            is not None
+        )
 
 
 def serve(config: Config, sessions: sessionmaker[Session], *, log_level: str = "WARNING") -> int:
@@ -83,8 +96,10 @@ def serve(config: Config, sessions: sessionmaker[Session], *, log_level: str = "
         with idle:
             return idle.wait_for(lambda: running[0] == 0, timeout=seconds)
 
-    scheduler = BackgroundScheduler(timezone=ZoneInfo(schedule.timezone), job_defaults={
-        "coalesce": True, "max_instances": 1, "misfire_grace_time": int(grace.total_seconds())})
+    scheduler = BackgroundScheduler(
+        timezone=ZoneInfo(schedule.timezone),
+        job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": int(grace.total_seconds())},
+    )
     scheduler.add_job(job, trigger, args=["schedule"], id="daily-job", name="daily job")
 
     def on_signal(signum: int, _frame: FrameType | None) -> None:
@@ -99,8 +114,12 @@ def serve(config: Config, sessions: sessionmaker[Session], *, log_level: str = "
     if missed is not None and not ran_since(sessions, missed):
         log.warning("the run due at %s was missed; running it now", missed.isoformat(timespec="seconds"))
         scheduler.add_job(job, args=["catch-up"], id="catch-up", name="catch-up run")
-    log.warning("newsalert serve: schedule %r (%s), next run at %s", schedule.cron, schedule.timezone,
-                scheduler.get_job("daily-job").next_run_time.isoformat(timespec="seconds"))
+    log.warning(
+        "newsalert serve: schedule %r (%s), next run at %s",
+        schedule.cron,
+        schedule.timezone,
+        scheduler.get_job("daily-job").next_run_time.isoformat(timespec="seconds"),
+    )
 
     while not stopping.wait(0.5):
         pass

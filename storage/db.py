@@ -109,14 +109,16 @@ def open_database(url: str) -> tuple[Engine, sessionmaker[Session]]:
         raise DatabaseError(f"the driver for {shown} is not installed ({exc}); {EXAMPLES}", bad_url=True) from None
     except OSError as exc:
         where = f"{exc.filename}: " if exc.filename else ""
-        raise DatabaseError(f"cannot create the folder of {shown}: {where}{exc.strerror or exc}",
-                            bad_url=True) from None
+        raise DatabaseError(
+            f"cannot create the folder of {shown}: {where}{exc.strerror or exc}", bad_url=True
+        ) from None
     try:
         migrate(engine)
     except Exception as exc:
         engine.dispose()
-        raise DatabaseError(f"cannot open the database {shown}: {_first_line(exc)}",
-                            bad_url=_is_path_problem(exc)) from exc
+        raise DatabaseError(
+            f"cannot open the database {shown}: {_first_line(exc)}", bad_url=_is_path_problem(exc)
+        ) from exc
     return engine, session_factory(engine)
 
 

@@ -46,7 +46,7 @@ def search_form(text: str | None) -> str:
 
 def parse_query(query: str) -> ParsedQuery:
     if query.count('"') % 2:
-        raise QueryError(f"unbalanced quote in {query!r}: close the phrase with a second \"")
+        raise QueryError(f'unbalanced quote in {query!r}: close the phrase with a second "')
     parsed = ParsedQuery()
     join_next = False
     for part in QUERY_PART.findall(query):
@@ -86,8 +86,10 @@ def tsquery(parsed: ParsedQuery) -> str:
 
 
 INDEX_STATEMENTS = {
-    "postgresql": text("UPDATE articles SET search_vector = setweight(to_tsvector('simple', :title), 'A') "
-                       "|| setweight(to_tsvector('simple', :body), 'B') WHERE id = :id"),
+    "postgresql": text(
+        "UPDATE articles SET search_vector = setweight(to_tsvector('simple', :title), 'A') "
+        "|| setweight(to_tsvector('simple', :body), 'B') WHERE id = :id"
+    ),
     "sqlite": text("INSERT INTO articles_fts(rowid, title, body) VALUES (:id, :title, :body)"),
 }
 
@@ -95,8 +97,9 @@ INDEX_STATEMENTS = {
 def index_article(session: Session | Connection, article_id: int, title: str, body: str) -> None:
     """Add an article to the full-text index (every new article; the migration for old ones)."""
     dialect = session.get_bind().dialect.name if isinstance(session, Session) else session.dialect.name
-    session.execute(INDEX_STATEMENTS[dialect], {"id": article_id, "title": search_form(title),
-                                                "body": search_form(body)})
+    session.execute(
+        INDEX_STATEMENTS[dialect], {"id": article_id, "title": search_form(title), "body": search_form(body)}
+    )
 
 
 def fulltext_matches(session: Session, query: str) -> Subquery:
@@ -105,10 +108,16 @@ def fulltext_matches(session: Session, query: str) -> Subquery:
     if session.get_bind().dialect.name == "postgresql":
         compiled = func.to_tsquery("simple", bindparam("fts_query", tsquery(parsed)))
         vector = literal_column("articles.search_vector")
-        return (select(ArticleRow.id.label("article_id"), (-func.ts_rank(vector, compiled)).label("rank"))
-                .where(vector.op("@@")(compiled)).subquery("matches"))
-    return (select(literal_column("rowid").label("article_id"),
-                   literal_column("bm25(articles_fts, 5.0, 1.0)").label("rank"))  # the title weighs 5 times
-            .select_from(text("articles_fts"))
-            .where(literal_column("articles_fts").op("MATCH")(bindparam("fts_query", fts5_query(parsed))))
-            .subquery("matches"))
+        return (
+            select(ArticleRow.id.label("article_id"), (-func.ts_rank(vector, compiled)).label("rank"))
+            .where(vector.op("@@")(compiled))
+            .subquery("matches")
+        )
+    return (
+        select(
+            literal_column("rowid").label("article_id"), literal_column("bm25(articles_fts, 5.0, 1.0)").label("rank")
+        )  # the title weighs 5 times
+        .select_from(text("articles_fts"))
+        .where(literal_column("articles_fts").op("MATCH")(bindparam("fts_query", fts5_query(parsed))))
+        .subquery("matches")
+    )

@@ -36,8 +36,11 @@ class DatabaseLock:
         values = {"holder": self.holder, "acquired_at": now, "expires_at": now + self.ttl}
         with self.sessions.begin() as session:
             table = LockRow.__table__
-            session.execute(dialect_insert(session, LockRow).values(name=self.name, **values).on_conflict_do_update(
-                index_elements=["name"], set_=values, where=table.c.expires_at < now))
+            session.execute(
+                dialect_insert(session, LockRow)
+                .values(name=self.name, **values)
+                .on_conflict_do_update(index_elements=["name"], set_=values, where=table.c.expires_at < now)
+            )
             held = session.scalar(select(LockRow.holder).where(LockRow.name == self.name)) == self.holder
         if held:
             self._stop.clear()
@@ -61,12 +64,16 @@ class DatabaseLock:
         interval = min(HEARTBEAT_SECONDS, self.ttl.total_seconds() / 3)
         while not self._stop.wait(interval):
             with self.sessions.begin() as session:
-                session.execute(update(LockRow).where(LockRow.name == self.name, LockRow.holder == self.holder)
-                                .values(expires_at=utcnow() + self.ttl))
+                session.execute(
+                    update(LockRow)
+                    .where(LockRow.name == self.name, LockRow.holder == self.holder)
+                    .values(expires_at=utcnow() + self.ttl)
+                )
 
     def __enter__(self) -> bool:
         return self.acquire()
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 traceback: TracebackType | None) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, traceback: TracebackType | None
+    ) -> None:
         self.release()

@@ -117,8 +117,9 @@ class ArticleRow(Base):
 
     outlet: Mapped[OutletRow] = relationship(back_populates="articles")
     cluster: Mapped[ClusterRow | None] = relationship(back_populates="articles")
-    tags: Mapped[list[ArticleTagRow]] = relationship(back_populates="article", cascade="all, delete-orphan",
-                                                     order_by="ArticleTagRow.salience.desc()")
+    tags: Mapped[list[ArticleTagRow]] = relationship(
+        back_populates="article", cascade="all, delete-orphan", order_by="ArticleTagRow.salience.desc()"
+    )
 
 
 class ClusterRow(Base):
@@ -257,8 +258,9 @@ class DigestRow(Base):
     error: Mapped[str | None] = mapped_column(Text)
     html_path: Mapped[str | None] = mapped_column(Text)
 
-    items: Mapped[list[DigestItemRow]] = relationship(back_populates="digest", cascade="all, delete-orphan",
-                                                      order_by="DigestItemRow.position")
+    items: Mapped[list[DigestItemRow]] = relationship(
+        back_populates="digest", cascade="all, delete-orphan", order_by="DigestItemRow.position"
+    )
 
 
 class DigestItemRow(Base):

@@ -34,7 +34,13 @@ from newsalert.storage.models import (
 # Statuses of seen_urls. FAILED is transient: such a URL is tried again by later crawls
 # until it has failed max_attempts times. Every other status is final.
 STORED, DUPLICATE, TOO_OLD, NOT_ARTICLE, TOO_SHORT, TOO_LARGE = (
-    "stored", "duplicate", "too_old", "not_article", "too_short", "too_large")
+    "stored",
+    "duplicate",
+    "too_old",
+    "not_article",
+    "too_short",
+    "too_large",
+)
 BLOCKED, GONE, FAILED, OFF_TOPIC = "blocked", "gone", "failed", "off_topic"
 IN_CLAUSE_CHUNK = 500
 MAX_NEAR_DUPLICATE_CANDIDATES = 200
@@ -71,15 +77,20 @@ def dialect_insert(session: Session, table: Any) -> Insert:
 def _chunks(items: Collection[str]) -> Iterator[list[str]]:
     items = list(items)
     for start in range(0, len(items), IN_CLAUSE_CHUNK):
-        yield items[start:start + IN_CLAUSE_CHUNK]
+        yield items[start : start + IN_CLAUSE_CHUNK]
 
 
 def sync_outlets(session: Session, outlets: Iterable[Outlet]) -> dict[str, int]:
     """Insert or update the configured outlets; returns their ids by name."""
     ids: dict[str, int] = {}
     for outlet in outlets:
-        values = {"domain": outlet.domain, "url": outlet.url, "language": outlet.language,
-                  "country": outlet.country, "enabled": outlet.enabled}
+        values = {
+            "domain": outlet.domain,
+            "url": outlet.url,
+            "language": outlet.language,
+            "country": outlet.country,
+            "enabled": outlet.enabled,
+        }
         statement = dialect_insert(session, OutletRow).values(name=outlet.name, created_at=utcnow(), **values)
         statement = statement.on_conflict_do_update(index_elements=["name"], set_=values)
         session.execute(statement)
@@ -87,8 +98,9 @@ def sync_outlets(session: Session, outlets: Iterable[Outlet]) -> dict[str, int]:
     return ids
 
 
-def settled_urls(session: Session, urls: Collection[str], *, max_attempts: int,
-                 reconsider: Reconsider | None = None) -> set[str]:
+def settled_urls(
+    session: Session, urls: Collection[str], *, max_attempts: int, reconsider: Reconsider | None = None
+) -> set[str]:
     """The URLs among `urls` that must not be fetched again: final, or failed too often.
 
     With `reconsider`, an off-topic page judged under another topic profile is not settled
@@ -101,7 +113,8 @@ def settled_urls(session: Session, urls: Collection[str], *, max_attempts: int,
         judged_before = and_(
             SeenUrlRow.status == OFF_TOPIC,
             or_(SeenUrlRow.topic_version.is_(None), SeenUrlRow.topic_version != reconsider.topic_version),
-            *([when >= reconsider.since] if reconsider.since else []))
+            *([when >= reconsider.since] if reconsider.since else []),
+        )
         final = and_(final, ~judged_before)
     for chunk in _chunks(urls):
         rows = session.execute(select(SeenUrlRow.url).where(SeenUrlRow.url.in_(chunk), final))
@@ -113,11 +126,19 @@ def record_urls(session: Session, records: Iterable[UrlRecord]) -> None:
     """Record what became of each URL. A stored URL stays stored; a failure counts an attempt."""
     now = utcnow()
     for record in records:
-        values = {"status": record.status, "reason": record.reason, "http_status": record.http_status,
-                  "article_id": record.article_id, "relevance": record.relevance,
-                  "topic_version": record.topic_version, "published_at": record.published_at, "last_seen": now}
+        values = {
+            "status": record.status,
+            "reason": record.reason,
+            "http_status": record.http_status,
+            "article_id": record.article_id,
+            "relevance": record.relevance,
+            "topic_version": record.topic_version,
+            "published_at": record.published_at,
+            "last_seen": now,
+        }
         statement = dialect_insert(session, SeenUrlRow).values(
-            url=record.url, outlet_id=record.outlet_id, attempts=1, first_seen=now, **values)
+            url=record.url, outlet_id=record.outlet_id, attempts=1, first_seen=now, **values
+        )
         table = SeenUrlRow.__table__
         statement = statement.on_conflict_do_update(
             index_elements=["url"],
@@ -130,18 +151,30 @@ def record_urls(session: Session, records: Iterable[UrlRecord]) -> None:
 def record_new_urls(session: Session, records: Iterable[UrlRecord]) -> None:
     """Record URLs met but not fetched (e.g. too old), leaving known ones as they are."""
     now = utcnow()
-    rows = [{"url": r.url, "outlet_id": r.outlet_id, "status": r.status, "reason": r.reason,
-             "attempts": 0, "first_seen": now, "last_seen": now} for r in records]
+    rows = [
+        {
+            "url": r.url,
+            "outlet_id": r.outlet_id,
+            "status": r.status,
+            "reason": r.reason,
+            "attempts": 0,
+            "first_seen": now,
+            "last_seen": now,
+        }
+        for r in records
+    ]
     if rows:
-        session.execute(dialect_insert(session, SeenUrlRow).values(rows).on_conflict_do_nothing(
-            index_elements=["url"]))
+        session.execute(dialect_insert(session, SeenUrlRow).values(rows).on_conflict_do_nothing(index_elements=["url"]))
 
 
 def insert_article(session: Session, values: dict[str, Any]) -> int | None:
     """Store an article; None when its canonical URL is already in the archive."""
-    statement = (dialect_insert(session, ArticleRow).values(**values)
-                 .on_conflict_do_nothing(index_elements=["canonical_url"])
-                 .returning(ArticleRow.id))
+    statement = (
+        dialect_insert(session, ArticleRow)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=["canonical_url"])
+        .returning(ArticleRow.id)
+    )
     article_id = session.scalar(statement)
     if article_id is not None:
         index_article(session, article_id, values["title"], values["text"])
@@ -157,25 +190,40 @@ class Copy:
 
 
 def find_exact_copy(session: Session, content_hash: str) -> Copy | None:
-    row = session.execute(select(ArticleRow.id, ArticleRow.outlet_id, ArticleRow.cluster_id)
-                          .where(ArticleRow.content_hash == content_hash).order_by(ArticleRow.id).limit(1)).first()
+    row = session.execute(
+        select(ArticleRow.id, ArticleRow.outlet_id, ArticleRow.cluster_id)
+        .where(ArticleRow.content_hash == content_hash)
+        .order_by(ArticleRow.id)
+        .limit(1)
+    ).first()
     return Copy(row[0], row[1], row[2], 1.0) if row else None
 
 
-def find_near_copy(session: Session, signature: bytes, bands: tuple[tuple[int, int], ...], *,
-                   threshold: float) -> Copy | None:
+def find_near_copy(
+    session: Session, signature: bytes, bands: tuple[tuple[int, int], ...], *, threshold: float
+) -> Copy | None:
     """The most similar archived article sharing an LSH band, if similar enough."""
     from newsalert.pipelines.dedup import similarity
 
     # A true copy shares many bands; unrelated texts share one by chance: verify the best first.
-    candidates = (select(LshBucketRow.article_id)
-                  .where(tuple_(LshBucketRow.band, LshBucketRow.bucket).in_(list(bands)))
-                  .group_by(LshBucketRow.article_id).order_by(func.count().desc())
-                  .limit(MAX_NEAR_DUPLICATE_CANDIDATES).subquery())
-    rows = session.execute(select(ArticleRow.id, ArticleRow.outlet_id, ArticleRow.cluster_id, ArticleRow.minhash)
-                           .where(ArticleRow.id.in_(select(candidates.c.article_id)))).all()
-    scored = [Copy(id_, outlet_id, cluster_id, similarity(signature, minhash))
-              for id_, outlet_id, cluster_id, minhash in rows if minhash]
+    candidates = (
+        select(LshBucketRow.article_id)
+        .where(tuple_(LshBucketRow.band, LshBucketRow.bucket).in_(list(bands)))
+        .group_by(LshBucketRow.article_id)
+        .order_by(func.count().desc())
+        .limit(MAX_NEAR_DUPLICATE_CANDIDATES)
+        .subquery()
+    )
+    rows = session.execute(
+        select(ArticleRow.id, ArticleRow.outlet_id, ArticleRow.cluster_id, ArticleRow.minhash).where(
+            ArticleRow.id.in_(select(candidates.c.article_id))
+        )
+    ).all()
+    scored = [
+        Copy(id_, outlet_id, cluster_id, similarity(signature, minhash))
+        for id_, outlet_id, cluster_id, minhash in rows
+        if minhash
+    ]
     best = max(scored, key=lambda copy: (copy.similarity, -copy.article_id), default=None)
     return best if best and best.similarity >= threshold else None
 
@@ -192,8 +240,11 @@ def set_cluster(session: Session, article_id: int, cluster_id: int) -> None:
 
 
 def add_lsh_bands(session: Session, article_id: int, bands: tuple[tuple[int, int], ...]) -> None:
-    session.execute(dialect_insert(session, LshBucketRow).values(
-        [{"band": band, "bucket": key, "article_id": article_id} for band, key in bands]).on_conflict_do_nothing())
+    session.execute(
+        dialect_insert(session, LshBucketRow)
+        .values([{"band": band, "bucket": key, "article_id": article_id} for band, key in bands])
+        .on_conflict_do_nothing()
+    )
 
 
 def add_tags(session: Session, article_id: int, tags: Iterable[Any]) -> None:
@@ -201,14 +252,24 @@ def add_tags(session: Session, article_id: int, tags: Iterable[Any]) -> None:
     tags = list(tags)
     if not tags:
         return
-    session.execute(dialect_insert(session, TagRow).values(
-        [{"kind": t.kind, "code": t.code, "label": t.label} for t in tags]).on_conflict_do_nothing())
-    ids = {(kind, code): id_ for id_, kind, code in session.execute(
-        select(TagRow.id, TagRow.kind, TagRow.code).where(tuple_(TagRow.kind, TagRow.code).in_(
-            [(t.kind, t.code) for t in tags])))}
-    session.execute(dialect_insert(session, ArticleTagRow).values(
-        [{"article_id": article_id, "tag_id": ids[(t.kind, t.code)], "salience": t.salience} for t in tags]
-    ).on_conflict_do_nothing())
+    session.execute(
+        dialect_insert(session, TagRow)
+        .values([{"kind": t.kind, "code": t.code, "label": t.label} for t in tags])
+        .on_conflict_do_nothing()
+    )
+    ids = {
+        (kind, code): id_
+        for id_, kind, code in session.execute(
+            select(TagRow.id, TagRow.kind, TagRow.code).where(
+                tuple_(TagRow.kind, TagRow.code).in_([(t.kind, t.code) for t in tags])
+            )
+        )
+    }
+    session.execute(
+        dialect_insert(session, ArticleTagRow)
+        .values([{"article_id": article_id, "tag_id": ids[(t.kind, t.code)], "salience": t.salience} for t in tags])
+        .on_conflict_do_nothing()
+    )
 
 
 def replace_tags(session: Session, article_id: int, tags: Iterable[Any]) -> None:
@@ -217,15 +278,15 @@ def replace_tags(session: Session, article_id: int, tags: Iterable[Any]) -> None
     add_tags(session, article_id, tags)
 
 
-def articles_to_rescore(session: Session, since: datetime | None, *, after_id: int = 0,
-                        limit: int = 200) -> list[ArticleRow]:
+def articles_to_rescore(
+    session: Session, since: datetime | None, *, after_id: int = 0, limit: int = 200
+) -> list[ArticleRow]:
     """A batch of stored articles published (or fetched) since `since`, in id order."""
     when = func.coalesce(ArticleRow.published_at, ArticleRow.fetched_at)
     statement = select(ArticleRow).where(ArticleRow.id > after_id)
     if since is not None:
         statement = statement.where(when >= since)
-    return list(session.scalars(statement.order_by(ArticleRow.id).limit(limit)
-                                .options(selectinload(ArticleRow.tags))))
+    return list(session.scalars(statement.order_by(ArticleRow.id).limit(limit).options(selectinload(ArticleRow.tags))))
 
 
 def article_id_for(session: Session, canonical_url: str) -> int | None:
@@ -246,17 +307,20 @@ def set_run_pid(session: Session, run_id: int, pid: int | None) -> None:
 def close_dead_runs(session: Session, host: str, is_alive: Callable[[int], bool]) -> list[int]:
     """Runs left `running` on this machine by a process that no longer exists (killed with -9,
     the machine rebooted) are failed runs: close them, and say which."""
-    dead = [run for run in session.scalars(select(CrawlRunRow).where(CrawlRunRow.status == "running",
-                                                                    CrawlRunRow.host == host))
-            if run.pid is None or not is_alive(run.pid)]
+    dead = [
+        run
+        for run in session.scalars(select(CrawlRunRow).where(CrawlRunRow.status == "running", CrawlRunRow.host == host))
+        if run.pid is None or not is_alive(run.pid)
+    ]
     for run in dead:
         run.status, run.error, run.finished_at = "failed", f"process died (pid {run.pid})", utcnow()
     return [run.id for run in dead]
 
 
 def finish_run(session: Session, run_id: int, *, status: str, error: str | None = None) -> None:
-    session.execute(update(CrawlRunRow).where(CrawlRunRow.id == run_id).values(
-        status=status, error=error, finished_at=utcnow()))
+    session.execute(
+        update(CrawlRunRow).where(CrawlRunRow.id == run_id).values(status=status, error=error, finished_at=utcnow())
+    )
 
 
 def record_outlet_run(session: Session, run_id: int, outlet_id: int, figures: dict[str, Any]) -> None:
@@ -269,8 +333,11 @@ def get_run(session: Session, run_id: int) -> CrawlRunRow | None:
 
 def outlet_runs(session: Session, run_id: int) -> list[tuple[OutletRunRow, str]]:
     rows = session.execute(
-        select(OutletRunRow, OutletRow.name).join(OutletRow, OutletRow.id == OutletRunRow.outlet_id)
-        .where(OutletRunRow.run_id == run_id).order_by(OutletRow.name))
+        select(OutletRunRow, OutletRow.name)
+        .join(OutletRow, OutletRow.id == OutletRunRow.outlet_id)
+        .where(OutletRunRow.run_id == run_id)
+        .order_by(OutletRow.name)
+    )
     return [(row, name) for row, name in rows]
 
 
@@ -295,33 +362,42 @@ class OutletHealth:
 
 def outlet_health(session: Session) -> list[OutletHealth]:
     """Per outlet: articles stored, when the last new one arrived, and how its runs went."""
-    counts = dict(session.execute(
-        select(ArticleRow.outlet_id, func.count()).group_by(ArticleRow.outlet_id)).all())
-    last_new = dict(session.execute(
-        select(ArticleRow.outlet_id, func.max(ArticleRow.fetched_at)).group_by(ArticleRow.outlet_id)
-    ).all())
+    counts = dict(session.execute(select(ArticleRow.outlet_id, func.count()).group_by(ArticleRow.outlet_id)).all())
+    last_new = dict(
+        session.execute(
+            select(ArticleRow.outlet_id, func.max(ArticleRow.fetched_at)).group_by(ArticleRow.outlet_id)
+        ).all()
+    )
     health = []
     for outlet in session.scalars(select(OutletRow).order_by(OutletRow.name)):
         runs = session.execute(
-            select(OutletRunRow.status, OutletRunRow.error).where(OutletRunRow.outlet_id == outlet.id)
-            .order_by(OutletRunRow.id.desc()).limit(30)).all()
+            select(OutletRunRow.status, OutletRunRow.error)
+            .where(OutletRunRow.outlet_id == outlet.id)
+            .order_by(OutletRunRow.id.desc())
+            .limit(30)
+        ).all()
         failed_in_a_row = 0
         for status, _error in runs:
             if status != "failed":
                 break
             failed_in_a_row += 1
         last_error = next((error for _status, error in runs if error), None)
-        health.append(OutletHealth(
-            name=outlet.name, enabled=outlet.enabled, articles=counts.get(outlet.id, 0),
-            last_article_at=last_new.get(outlet.id),
-            last_run_status=runs[0][0] if runs else None, last_error=last_error,
-            failed_runs_in_a_row=failed_in_a_row))
+        health.append(
+            OutletHealth(
+                name=outlet.name,
+                enabled=outlet.enabled,
+                articles=counts.get(outlet.id, 0),
+                last_article_at=last_new.get(outlet.id),
+                last_run_status=runs[0][0] if runs else None,
+                last_error=last_error,
+                failed_runs_in_a_row=failed_in_a_row,
+            )
+        )
     return health
 
 
 def seen_status_counts(session: Session) -> dict[str, int]:
-    return dict(session.execute(
-        select(SeenUrlRow.status, func.count()).group_by(SeenUrlRow.status)).all())
+    return dict(session.execute(select(SeenUrlRow.status, func.count()).group_by(SeenUrlRow.status)).all())
 
 
 @dataclass(frozen=True)
@@ -387,7 +463,7 @@ def search_articles(session: Session, filters: SearchFilters) -> list[ArticleRow
         if len(rows) < batch:
             break
         start += batch
-    return kept[filters.offset:wanted]
+    return kept[filters.offset : wanted]
 
 
 def _tagged(kind: str | None, codes: Collection[str]) -> Any:
@@ -395,8 +471,9 @@ def _tagged(kind: str | None, codes: Collection[str]) -> Any:
     condition = func.lower(TagRow.code).in_([code.lower() for code in codes])
     if kind:
         condition = and_(condition, TagRow.kind == kind.lower())
-    return ArticleRow.id.in_(select(ArticleTagRow.article_id).join(TagRow, TagRow.id == ArticleTagRow.tag_id)
-                             .where(condition))
+    return ArticleRow.id.in_(
+        select(ArticleTagRow.article_id).join(TagRow, TagRow.id == ArticleTagRow.tag_id).where(condition)
+    )
 
 
 def tagged_any(tags: Collection[str]) -> Any:
@@ -409,8 +486,11 @@ def tagged_any(tags: Collection[str]) -> Any:
 
 
 def get_article(session: Session, article_id: int) -> ArticleRow | None:
-    return session.scalar(select(ArticleRow).where(ArticleRow.id == article_id)
-                          .options(joinedload(ArticleRow.outlet), selectinload(ArticleRow.tags)))
+    return session.scalar(
+        select(ArticleRow)
+        .where(ArticleRow.id == article_id)
+        .options(joinedload(ArticleRow.outlet), selectinload(ArticleRow.tags))
+    )
 
 
 @dataclass(frozen=True)
@@ -428,27 +508,44 @@ def story_copies(session: Session, articles: Iterable[ArticleRow]) -> dict[int, 
     cluster_ids = {a.cluster_id for a in articles if a.cluster_id is not None}
     if cluster_ids:
         rows = session.execute(
-            select(ArticleRow.cluster_id, ArticleRow.id, ArticleRow.url, OutletRow.name, ArticleRow.title,
-                   ArticleRow.published_at)
+            select(
+                ArticleRow.cluster_id,
+                ArticleRow.id,
+                ArticleRow.url,
+                OutletRow.name,
+                ArticleRow.title,
+                ArticleRow.published_at,
+            )
             .join(OutletRow, OutletRow.id == ArticleRow.outlet_id)
-            .where(ArticleRow.cluster_id.in_(cluster_ids)).order_by(ArticleRow.id))
+            .where(ArticleRow.cluster_id.in_(cluster_ids))
+            .order_by(ArticleRow.id)
+        )
         for cluster_id, *copy in rows:
             by_cluster.setdefault(cluster_id, []).append(StoryCopy(*copy))
-    return {a.id: [c for c in by_cluster.get(a.cluster_id, []) if c.article_id != a.id]
-            for a in articles if a.cluster_id is not None}
+    return {
+        a.id: [c for c in by_cluster.get(a.cluster_id, []) if c.article_id != a.id]
+        for a in articles
+        if a.cluster_id is not None
+    }
 
 
 def article_urls(session: Session, article_id: int) -> list[str]:
     """Every URL recorded as leading to the article (redirects, tracking variants)."""
-    return list(session.scalars(select(SeenUrlRow.url).where(SeenUrlRow.article_id == article_id)
-                                .order_by(SeenUrlRow.id)))
+    return list(
+        session.scalars(select(SeenUrlRow.url).where(SeenUrlRow.article_id == article_id).order_by(SeenUrlRow.id))
+    )
 
 
 def archive_totals(session: Session) -> dict[str, Any]:
-    first, last, count = session.execute(select(
-        func.min(ArticleRow.fetched_at), func.max(ArticleRow.fetched_at), func.count())).one()
-    return {"articles": count, "outlets": session.scalar(select(func.count()).select_from(OutletRow)),
-            "first_fetched": first, "last_fetched": last}
+    first, last, count = session.execute(
+        select(func.min(ArticleRow.fetched_at), func.max(ArticleRow.fetched_at), func.count())
+    ).one()
+    return {
+        "articles": count,
+        "outlets": session.scalar(select(func.count()).select_from(OutletRow)),
+        "first_fetched": first,
+        "last_fetched": last,
+    }
 
 
 def articles_per_day(session: Session, since: datetime) -> list[tuple[str, int]]:
@@ -460,18 +557,32 @@ def articles_per_day(session: Session, since: datetime) -> list[tuple[str, int]]
 
 def articles_per_outlet(session: Session, since: datetime) -> list[tuple[str, int]]:
     when = func.coalesce(ArticleRow.published_at, ArticleRow.fetched_at)
-    return [(name, n) for name, n in session.execute(
-        select(OutletRow.name, func.count()).join(ArticleRow, ArticleRow.outlet_id == OutletRow.id)
-        .where(when >= since).group_by(OutletRow.name).order_by(func.count().desc(), OutletRow.name)).all()]
+    return [
+        (name, n)
+        for name, n in session.execute(
+            select(OutletRow.name, func.count())
+            .join(ArticleRow, ArticleRow.outlet_id == OutletRow.id)
+            .where(when >= since)
+            .group_by(OutletRow.name)
+            .order_by(func.count().desc(), OutletRow.name)
+        ).all()
+    ]
 
 
 def articles_per_tag(session: Session, kind: str, since: datetime, *, limit: int = 20) -> list[tuple[str, str, int]]:
     when = func.coalesce(ArticleRow.published_at, ArticleRow.fetched_at)
-    return [(code, label, n) for code, label, n in session.execute(
-        select(TagRow.code, TagRow.label, func.count()).join(ArticleTagRow, ArticleTagRow.tag_id == TagRow.id)
-        .join(ArticleRow, ArticleRow.id == ArticleTagRow.article_id)
-        .where(TagRow.kind == kind, when >= since).group_by(TagRow.code, TagRow.label)
-        .order_by(func.count().desc(), TagRow.code).limit(limit)).all()]
+    return [
+        (code, label, n)
+        for code, label, n in session.execute(
+            select(TagRow.code, TagRow.label, func.count())
+            .join(ArticleTagRow, ArticleTagRow.tag_id == TagRow.id)
+            .join(ArticleRow, ArticleRow.id == ArticleTagRow.article_id)
+            .where(TagRow.kind == kind, when >= since)
+            .group_by(TagRow.code, TagRow.label)
+            .order_by(func.count().desc(), TagRow.code)
+            .limit(limit)
+        ).all()
+    ]
 
 
 @dataclass(frozen=True)
@@ -488,11 +599,21 @@ class OutletYield:
 
 def outlet_yields(session: Session, now: datetime) -> list[OutletYield]:
     week_ago, five_weeks_ago = now - timedelta(days=7), now - timedelta(days=35)
-    recent = dict(session.execute(select(ArticleRow.outlet_id, func.count()).where(
-        ArticleRow.fetched_at >= week_ago).group_by(ArticleRow.outlet_id)).all())
-    before = dict(session.execute(
-        select(ArticleRow.outlet_id, func.count())
-        .where(ArticleRow.fetched_at >= five_weeks_ago, ArticleRow.fetched_at < week_ago)
-        .group_by(ArticleRow.outlet_id)).all())
-    return [OutletYield(outlet.name, recent.get(outlet.id, 0), before.get(outlet.id, 0) / 4)
-            for outlet in session.scalars(select(OutletRow).order_by(OutletRow.name))]
+    recent = dict(
+        session.execute(
+            select(ArticleRow.outlet_id, func.count())
+            .where(ArticleRow.fetched_at >= week_ago)
+            .group_by(ArticleRow.outlet_id)
+        ).all()
+    )
+    before = dict(
+        session.execute(
+            select(ArticleRow.outlet_id, func.count())
+            .where(ArticleRow.fetched_at >= five_weeks_ago, ArticleRow.fetched_at < week_ago)
+            .group_by(ArticleRow.outlet_id)
+        ).all()
+    )
+    return [
+        OutletYield(outlet.name, recent.get(outlet.id, 0), before.get(outlet.id, 0) / 4)
+        for outlet in session.scalars(select(OutletRow).order_by(OutletRow.name))
+    ]

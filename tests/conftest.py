@@ -47,8 +47,10 @@ def postgres_server() -> str:
     problem = _postgres_reachable()
     if problem:
         if REQUIRE_POSTGRES:
-            pytest.fail(f"PostgreSQL is required here (NEWSALERT_REQUIRE_POSTGRES=1) but {POSTGRES_URL} "
-                        f"is not reachable: {problem}")
+            pytest.fail(
+                f"PostgreSQL is required here (NEWSALERT_REQUIRE_POSTGRES=1) but {POSTGRES_URL} "
+                f"is not reachable: {problem}"
+            )
         pytest.skip(f"no PostgreSQL reachable at {POSTGRES_URL} ({problem})")
     return POSTGRES_URL
 
@@ -80,8 +82,9 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     yield from backend_url(request, tmp_path)
 
 
-def write_config(directory: Path, outlets: list[dict[str, Any]], *, database: str,
-                 topics: bool = False, **crawl: Any) -> Path:
+def write_config(
+    directory: Path, outlets: list[dict[str, Any]], *, database: str, topics: bool = False, **crawl: Any
+) -> Path:
     """Write newsalert.yaml and outlets.yaml into `directory`; returns the settings file."""
     directory.mkdir(parents=True, exist_ok=True)
     (directory / "outlets.yaml").write_text(yaml.safe_dump(outlets, allow_unicode=True), encoding="utf-8")
@@ -144,5 +147,3 @@ def smtp() -> Iterator[tuple[Mailbox, int]]:
     controller.start()
     yield mailbox, controller.port
     controller.stop()
-
-

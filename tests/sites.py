@@ -115,28 +115,41 @@ SHARE_LABELS = ("Share on X", "Share on Facebook", "Share on WhatsApp")
 HERALD = _Outlet(
     name="The Harbour Herald",
     tagline="Mombasa's independent daily since 1998",
-    sections=(("Home", "/"), ("News", "/news/"), ("World", "/world/"),
-              ("Business", "/business/"), ("Counties", "/counties/"), ("Sport", "/sport/"),
-              ("Opinion", "/opinion/"), ("Lifestyle", "/lifestyle/")),
-    hot=("Tuskers Stun Gor Mahia in Late Coastal Derby Comeback",
-         "Diani Beach Hotel Fire Forces Evacuation of 200 Guests",
-         "Matatu Fare Hike Sparks Protest Along Moi Avenue",
-         "Fort Jesus Museum Unveils Restored Portuguese Cannon",
-         "Heavy Rains Flood Kongowea Market for Second Week"),
-    recent=("Kisauni Youth Football League Crowns New Champions",
-            "Bamburi Cement Plant Announces New Shift Pattern",
-            "Old Town Heritage Walk Returns After Two-Year Break"),
-    top=("Governor Pledges Faster Approvals for Beach Plots",
-         "Coast Region Exam Centres Ready, Says Education Officer",
-         "Mtwapa Creek Toll Plan Shelved After Public Outcry"),
-    related=("Inside the Workshops That Keep Coastal Trains Running",
-             "How Container Traffic Reshaped Port Reitz Road",
-             "Five Things to Know About the Dongo Kundu Economic Zone"),
+    sections=(
+        ("Home", "/"),
+        ("News", "/news/"),
+        ("World", "/world/"),
+        ("Business", "/business/"),
+        ("Counties", "/counties/"),
+        ("Sport", "/sport/"),
+        ("Opinion", "/opinion/"),
+        ("Lifestyle", "/lifestyle/"),
+    ),
+    hot=(
+        "Tuskers Stun Gor Mahia in Late Coastal Derby Comeback",
+        "Diani Beach Hotel Fire Forces Evacuation of 200 Guests",
+        "Matatu Fare Hike Sparks Protest Along Moi Avenue",
+        "Fort Jesus Museum Unveils Restored Portuguese Cannon",
+        "Heavy Rains Flood Kongowea Market for Second Week",
+    ),
+    recent=(
+        "Kisauni Youth Football League Crowns New Champions",
+        "Bamburi Cement Plant Announces New Shift Pattern",
+        "Old Town Heritage Walk Returns After Two-Year Break",
+    ),
+    top=(
+        "Governor Pledges Faster Approvals for Beach Plots",
+        "Coast Region Exam Centres Ready, Says Education Officer",
+        "Mtwapa Creek Toll Plan Shelved After Public Outcry",
+    ),
+    related=(
+        "Inside the Workshops That Keep Coastal Trains Running",
+        "How Container Traffic Reshaped Port Reitz Road",
+        "Five Things to Know About the Dongo Kundu Economic Zone",
+    ),
     newsletter_heading="Daily News Alert — Enter your email below",
-    newsletter_text="Get the morning's top coastal headlines delivered to your inbox "
-                    "before 7 a.m. every weekday.",
-    cookie_text="We use cookies to improve your reading experience and to show you "
-                "relevant advertising.",
+    newsletter_text="Get the morning's top coastal headlines delivered to your inbox before 7 a.m. every weekday.",
+    cookie_text="We use cookies to improve your reading experience and to show you relevant advertising.",
     owner="Harbour Herald Media Group Ltd",
     feed_path="/rss.xml",
 )
@@ -144,27 +157,41 @@ HERALD = _Outlet(
 WIRE = _Outlet(
     name="Coast Daily Wire",
     tagline="News from Lamu to Vanga, every morning",
-    sections=(("Home", "/"), ("Coast", "/coast/"), ("Nation", "/nation/"),
-              ("Business", "/business/"), ("Tourism", "/tourism/"), ("Sport", "/sport/"),
-              ("Opinion", "/opinion/"), ("Video", "/video/")),
-    hot=("Watamu Turtle Hatchlings Return in Record Numbers",
-         "Bofa Road Tarmac Works Stall Over Unpaid Contractors",
-         "Lamu Dhow Race Postponed as Winds Drop",
-         "Voi Traders Petition County Over Market Levies",
-         "Kaloleni Dispensary Gets Its First Resident Doctor"),
-    recent=("Taita Sisal Farmers Form Marketing Union",
-            "Msambweni Referral Hospital Adds Dialysis Beds",
-            "Gede Ruins Visitor Centre Reopens After Renovation"),
-    top=("Senator Demands Audit of Coastal Land Titles",
-         "Kilifi Cashew Prices Climb on Export Demand",
-         "Mariakani Milk Cooler Plan Wins County Funding"),
-    related=("Why Coastal Hotels Are Betting on Domestic Tourists",
-             "The Long Road to Fixing Coast Bursary Funds",
-             "What the New Mining Royalty Rules Mean for Kwale"),
+    sections=(
+        ("Home", "/"),
+        ("Coast", "/coast/"),
+        ("Nation", "/nation/"),
+        ("Business", "/business/"),
+        ("Tourism", "/tourism/"),
+        ("Sport", "/sport/"),
+        ("Opinion", "/opinion/"),
+        ("Video", "/video/"),
+    ),
+    hot=(
+        "Watamu Turtle Hatchlings Return in Record Numbers",
+        "Bofa Road Tarmac Works Stall Over Unpaid Contractors",
+        "Lamu Dhow Race Postponed as Winds Drop",
+        "Voi Traders Petition County Over Market Levies",
+        "Kaloleni Dispensary Gets Its First Resident Doctor",
+    ),
+    recent=(
+        "Taita Sisal Farmers Form Marketing Union",
+        "Msambweni Referral Hospital Adds Dialysis Beds",
+        "Gede Ruins Visitor Centre Reopens After Renovation",
+    ),
+    top=(
+        "Senator Demands Audit of Coastal Land Titles",
+        "Kilifi Cashew Prices Climb on Export Demand",
+        "Mariakani Milk Cooler Plan Wins County Funding",
+    ),
+    related=(
+        "Why Coastal Hotels Are Betting on Domestic Tourists",
+        "The Long Road to Fixing Coast Bursary Funds",
+        "What the New Mining Royalty Rules Mean for Kwale",
+    ),
     newsletter_heading="Morning Wire Briefing — Enter your email below",
     newsletter_text="One short email with the coast's essential stories, every day at dawn.",
-    cookie_text="This site uses cookies to remember your preferences and measure "
-                "our audience.",
+    cookie_text="This site uses cookies to remember your preferences and measure our audience.",
     owner="Coast Daily Wire Publications",
     feed_path="/feed.xml",
 )
@@ -177,7 +204,7 @@ RAIL_TRAINING = _Story(
     author="Amina Wanjiru",
     section="World",
     summary="Forty-two technicians from Kenya Railways started a six-month course at the "
-            "Port Reitz depot, taught jointly by Kenyan and Chinese instructors.",
+    "Port Reitz depot, taught jointly by Kenyan and Chinese instructors.",
     paragraphs=(
         "Forty-two technicians from Kenya Railways on Monday began a six-month advanced "
         "maintenance course at the Port Reitz locomotive depot, in a programme run jointly by "
@@ -210,7 +237,7 @@ RAIL_TRAINING = _Story(
         "in May.",
     ),
     marker="Each participant must log at least two hundred supervised repair hours before "
-           "receiving a certificate recognised by both national rail authorities.",
+    "receiving a certificate recognised by both national rail authorities.",
 )
 
 PORT_DWELL = _Story(
@@ -219,7 +246,7 @@ PORT_DWELL = _Story(
     author="Daniel Otieno",
     section="Business",
     summary="New scanning lanes and round-the-clock customs clearance have shortened the time "
-            "import boxes spend at the port, the Kenya Ports Authority says.",
+    "import boxes spend at the port, the Kenya Ports Authority says.",
     paragraphs=(
         "Import containers are now leaving the Port of Mombasa in an average of three and a "
         "half days, down from nearly six days at the start of the year, according to figures "
@@ -248,7 +275,7 @@ PORT_DWELL = _Story(
         "than imports because farm produce tends to arrive in large seasonal batches.",
     ),
     marker="Containers flagged as low risk are now released automatically once the scan image "
-           "has been reviewed, without a second physical inspection.",
+    "has been reviewed, without a second physical inspection.",
 )
 
 LIKONI_FERRY = _Story(
@@ -257,7 +284,7 @@ LIKONI_FERRY = _Story(
     author="Fatuma Said",
     section="News",
     summary="The Kenya Ferry Services will run two vessels between midnight and 4 a.m. from "
-            "next week, responding to complaints from shift workers.",
+    "next week, responding to complaints from shift workers.",
     paragraphs=(
         "The Kenya Ferry Services will keep two vessels running across the Likoni channel "
         "between midnight and four in the morning from next Monday, ending a schedule under "
@@ -287,7 +314,7 @@ LIKONI_FERRY = _Story(
         "it. The service is free and works on basic handsets as well as smartphones.",
     ),
     marker="The MV Safari and the MV Harambee will alternate so that a vessel leaves each side "
-           "of the channel every twenty minutes.",
+    "of the channel every twenty minutes.",
 )
 
 WATER_TARIFF = _Story(
@@ -296,7 +323,7 @@ WATER_TARIFF = _Story(
     author="Joseph Kariuki",
     section="Counties",
     summary="County officials shelved a planned 18 per cent rise after residents in Kisauni "
-            "and Changamwe protested against irregular supply.",
+    "and Changamwe protested against irregular supply.",
     paragraphs=(
         "Mombasa County has suspended a planned increase in domestic water tariffs until at "
         "least next June, after residents argued that they should not pay more for a service "
@@ -326,8 +353,8 @@ WATER_TARIFF = _Story(
         "contractor has blamed late payments for a slower pace of work this year.",
     ),
     marker="Her department will publish a weekly rationing timetable for every ward and will "
-           "install meters on the main trunk lines so that leaks can be located within hours "
-           "rather than weeks.",
+    "install meters on the main trunk lines so that leaks can be located within hours "
+    "rather than weeks.",
 )
 
 SOLAR_MINIGRIDS = _Story(
@@ -336,7 +363,7 @@ SOLAR_MINIGRIDS = _Story(
     author="Esther Nyambura",
     section="World",
     summary="A rural electrification project co-financed by Kenya and China has connected "
-            "3,200 homes in Ganze and Magarini to solar power.",
+    "3,200 homes in Ganze and Magarini to solar power.",
     paragraphs=(
         "Fourteen villages in Ganze and Magarini sub-counties were connected to electricity "
         "for the first time this month, after solar mini-grids built by a Kenyan contractor "
@@ -369,7 +396,7 @@ SOLAR_MINIGRIDS = _Story(
         "local landowners.",
     ),
     marker="Engineers say the system can detect a damaged cable within minutes and dispatch a "
-           "repair team from the nearest village.",
+    "repair team from the nearest village.",
 )
 
 AGRI_COOPERATION_ZH = _Story(
@@ -406,7 +433,7 @@ NYALI_BRIDGE = _Story(
     author="Brian Ochieng",
     section="News",
     summary="Motorists crossing between Mombasa island and the north coast face delays as "
-            "engineers replace worn expansion joints.",
+    "engineers replace worn expansion joints.",
     paragraphs=(
         "One lane of the Nyali Bridge will be closed for six weeks from Saturday while "
         "engineers replace expansion joints and resurface the deck, the Kenya National Highways "
@@ -437,8 +464,8 @@ NYALI_BRIDGE = _Story(
         "the month.",
     ),
     marker="The authority said the full width of the bridge would be reopened each morning "
-           "before the rush hour, except on the three weekends when the new deck surface is "
-           "laid.",
+    "before the rush hour, except on the three weekends when the new deck surface is "
+    "laid.",
 )
 
 CORAL_SURVEY = _Story(
@@ -447,7 +474,7 @@ CORAL_SURVEY = _Story(
     author="Mercy Achieng",
     section="World",
     summary="A joint research cruise found signs of recovery on reefs damaged by the 2016 "
-            "bleaching event, but warned of new stress from warmer seas.",
+    "bleaching event, but warned of new stress from warmer seas.",
     paragraphs=(
         "Marine scientists from the Kenya Marine and Fisheries Research Institute and a "
         "Chinese oceanography institute have completed a three-week survey of the reefs off "
@@ -480,7 +507,7 @@ CORAL_SURVEY = _Story(
         "operators to collect simple monitoring data between expeditions.",
     ),
     marker="Branching corals close to the park boundary showed the strongest regrowth, which "
-           "researchers attribute to the ban on fishing inside the protected zone.",
+    "researchers attribute to the ban on fishing inside the protected zone.",
 )
 
 SHIMONI_COLD_ROOMS = _Story(
@@ -489,7 +516,7 @@ SHIMONI_COLD_ROOMS = _Story(
     author="Salim Mwamba",
     section="Counties",
     summary="Two solar-powered cold rooms will let the Shimoni fishing cooperative store "
-            "catches for up to a week and sell in Mombasa at better prices.",
+    "catches for up to a week and sell in Mombasa at better prices.",
     paragraphs=(
         "Fishermen in Shimoni, on the south coast near the Tanzanian border, have taken "
         "delivery of two solar-powered cold rooms that will allow them to store their catch "
@@ -519,17 +546,16 @@ SHIMONI_COLD_ROOMS = _Story(
         "before the first van leaves for Mombasa.",
     ),
     marker="Members will be paid within seven days through mobile money, and the cooperative "
-           "will keep a small margin to cover maintenance of the rooms and the van.",
+    "will keep a small margin to cover maintenance of the rooms and the van.",
 )
 
 ENGINEERING_EXCHANGE = _Story(
     slug="tum-engineering-exchange",
-    title="Technical University of Mombasa Launches Engineering Exchange With Chinese "
-          "Universities",
+    title="Technical University of Mombasa Launches Engineering Exchange With Chinese Universities",
     author="Lydia Chebet",
     section="World",
     summary="Students in marine and electrical engineering will be able to spend a semester "
-            "in China under a new agreement signed on Thursday.",
+    "in China under a new agreement signed on Thursday.",
     paragraphs=(
         "The Technical University of Mombasa signed an exchange agreement on Thursday with "
         "three Chinese universities that will allow students in marine, electrical and civil "
@@ -562,8 +588,8 @@ ENGINEERING_EXCHANGE = _Story(
         "programme on campus.",
     ),
     marker="In return, the Mombasa campus will receive visiting students for field courses on "
-           "coastal engineering, using the port and the Dongo Kundu economic zone as case "
-           "studies.",
+    "coastal engineering, using the port and the Dongo Kundu economic zone as case "
+    "studies.",
 )
 
 TRADE_FORUM = _Story(
@@ -572,7 +598,7 @@ TRADE_FORUM = _Story(
     author="Caroline Atieno",
     section="Business",
     summary="Ministers and business leaders from Africa, Asia and Latin America met to discuss "
-            "shipping links, tariffs and payment systems.",
+    "shipping links, tariffs and payment systems.",
     paragraphs=(
         "Delegates from more than thirty countries in Africa, Asia and Latin America gathered "
         "in Mombasa on Wednesday for a two-day trade forum focused on cutting the cost of doing "
@@ -604,8 +630,7 @@ TRADE_FORUM = _Story(
         "Hotels in Mombasa reported full occupancy for the week, and the county government said "
         "it hoped the city would become a regular venue for international trade meetings.",
     ),
-    marker="Supporters said the system could save small traders as much as four per cent on "
-           "every transaction.",
+    marker="Supporters said the system could save small traders as much as four per cent on every transaction.",
 )
 
 # --- The Harbour Herald: pages that exist but must not be stored --------------------------
@@ -615,8 +640,7 @@ OLD_BERTH_CLOSURE = _Story(
     title="Kenya Ports Authority Announces Maintenance Closure at Berth Eleven",
     author="Ruth Njeri",
     section="Business",
-    summary="Bulk grain vessels will move to neighbouring berths for three weeks while the "
-            "quay wall is inspected.",
+    summary="Bulk grain vessels will move to neighbouring berths for three weeks while the quay wall is inspected.",
     paragraphs=(
         "The Kenya Ports Authority will close berth eleven at the Port of Mombasa for three "
         "weeks of scheduled maintenance, shifting bulk grain vessels to neighbouring berths "
@@ -645,7 +669,7 @@ OLD_BERTH_CLOSURE = _Story(
         "closure lasts.",
     ),
     marker="Divers will also survey the foundations of the quay for signs of erosion caused by "
-           "strong currents during the monsoon season.",
+    "strong currents during the monsoon season.",
 )
 
 EMBARGOED_BUDGET = _Story(
@@ -653,8 +677,7 @@ EMBARGOED_BUDGET = _Story(
     title="County Budget Statement Details Held Under Embargo",
     author="Abdi Noor",
     section="Counties",
-    summary="Draft figures from the county budget statement, held until the finance executive "
-            "speaks on Thursday.",
+    summary="Draft figures from the county budget statement, held until the finance executive speaks on Thursday.",
     paragraphs=(
         "This report is held under embargo until the county finance executive delivers the "
         "budget statement on Thursday morning. Editors must not publish any of the figures "
@@ -684,8 +707,8 @@ EMBARGOED_BUDGET = _Story(
         "analysis once the statement has been read in the assembly.",
     ),
     marker="The draft allocates the largest single share of development spending to rebuilding "
-           "market drainage, after repeated flooding damaged stalls and stock during the long "
-           "rains.",
+    "market drainage, after repeated flooding damaged stalls and stock during the long "
+    "rains.",
 )
 
 OLD_LAMU_SHIP = _Story(
@@ -694,7 +717,7 @@ OLD_LAMU_SHIP = _Story(
     author="Ahmed Lali",
     section="Business",
     summary="A 300-metre container vessel called at Lamu on a trial rotation, the biggest "
-            "ship to use the port since it opened.",
+    "ship to use the port since it opened.",
     paragraphs=(
         "A three-hundred-metre container vessel docked at Lamu port on Sunday, the largest ship "
         "to call there since the first berth opened. The vessel discharged about nine hundred "
@@ -721,8 +744,7 @@ OLD_LAMU_SHIP = _Story(
         "end of next year, allowing trucks to reach the north of the country without passing "
         "through Nairobi.",
     ),
-    marker="Pilots practised the approach on a simulator for several weeks before the ship "
-           "arrived.",
+    marker="Pilots practised the approach on a simulator for several weeks before the ship arrived.",
 )
 
 OLD_MARATHON = _Story(
@@ -730,8 +752,7 @@ OLD_MARATHON = _Story(
     title="Mombasa Marathon Route Moved Inland to Avoid Road Works",
     author="Janet Kerubo",
     section="Sport",
-    summary="Organisers have redrawn the course around Mombasa island because of repairs on "
-            "the coastal road.",
+    summary="Organisers have redrawn the course around Mombasa island because of repairs on the coastal road.",
     paragraphs=(
         "Organisers of the Mombasa marathon have moved the race away from the coastal road for "
         "this year's edition because of major repairs planned along the seafront. The new "
@@ -759,8 +780,7 @@ OLD_MARATHON = _Story(
         "afternoon on race day, and that buses from the mainland would terminate at the Makupa "
         "roundabout. Motorists were advised to plan their journeys in advance.",
     ),
-    marker="The route was measured twice by certified officials so that times would still "
-           "count for national rankings.",
+    marker="The route was measured twice by certified officials so that times would still count for national rankings.",
 )
 
 # --- Coast Daily Wire ------------------------------------------------------------------------
@@ -771,7 +791,7 @@ MALINDI_BOOKINGS = _Story(
     author="Yusuf Barasa",
     section="Tourism",
     summary="Hoteliers say December occupancy is running ahead of last year, driven by "
-            "domestic travellers and new direct flights.",
+    "domestic travellers and new direct flights.",
     paragraphs=(
         "Hotels in Malindi say bookings for the December holidays are running well ahead of "
         "last year, with several beachfront properties already reporting occupancy above "
@@ -800,7 +820,7 @@ MALINDI_BOOKINGS = _Story(
         "local women's groups, to spread the benefits of the season more widely.",
     ),
     marker="Operators of a new glass-bottomed boat said they had doubled their daily departures "
-           "and were training two additional guides.",
+    "and were training two additional guides.",
 )
 
 KWALE_BURSARIES = _Story(
@@ -809,7 +829,7 @@ KWALE_BURSARIES = _Story(
     author="Neema Wafula",
     section="Coast",
     summary="Four hundred secondary school students will have their fees paid from royalties "
-            "earned by a mineral sands mine.",
+    "earned by a mineral sands mine.",
     paragraphs=(
         "Four hundred secondary school students from villages near the Kwale mineral sands mine "
         "have received bursaries from a community fund financed by mining royalties, the "
@@ -837,12 +857,13 @@ KWALE_BURSARIES = _Story(
         "least eight more years, the expected remaining life of the mine.",
     ),
     marker="Committee chair Mwanajuma Chiponda said every application had been read aloud at a "
-           "public meeting so that residents could object if they believed a family was not "
-           "deserving.",
+    "public meeting so that residents could object if they believed a family was not "
+    "deserving.",
 )
 
 
 # --- Page templates ------------------------------------------------------------------------
+
 
 def _esc(text: str) -> str:
     """HTML-escape text for an element or a double-quoted attribute."""
@@ -863,18 +884,21 @@ def _headline_list(headlines: tuple[str, ...], *, ordered: bool = False) -> str:
 
 def _head_common(outlet: _Outlet) -> str:
     """The <head> lines every page of an outlet shares."""
-    return ('<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-            f'<meta property="og:site_name" content="{_esc(outlet.name)}">\n'
-            f'<link rel="alternate" type="application/rss+xml" title="{_esc(outlet.name)}" '
-            f'href="{outlet.feed_path}">\n'
-            '<link rel="stylesheet" href="/wp-content/themes/coastline/style.css?ver=4.2.1">\n'
-            '<script async src="/wp-content/plugins/ads/loader.js"></script>')
+    return (
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f'<meta property="og:site_name" content="{_esc(outlet.name)}">\n'
+        f'<link rel="alternate" type="application/rss+xml" title="{_esc(outlet.name)}" '
+        f'href="{outlet.feed_path}">\n'
+        '<link rel="stylesheet" href="/wp-content/themes/coastline/style.css?ver=4.2.1">\n'
+        '<script async src="/wp-content/plugins/ads/loader.js"></script>'
+    )
 
 
 def _page_top(outlet: _Outlet) -> str:
     """Cookie notice, masthead and section navigation."""
-    nav = "\n".join(f'      <li class="menu-item"><a href="{path}">{_esc(label)}</a></li>'
-                    for label, path in outlet.sections)
+    nav = "\n".join(
+        f'      <li class="menu-item"><a href="{path}">{_esc(label)}</a></li>' for label, path in outlet.sections
+    )
     return f"""<div id="cookie-notice" class="cookie-notice" role="dialog" aria-live="polite">
   <p class="cookie-notice__text">{_esc(outlet.cookie_text)}</p>
   <button type="button" class="cookie-accept">Accept all</button>
@@ -933,8 +957,9 @@ def _footer(outlet: _Outlet, year: int) -> str:
 </footer>"""
 
 
-def _article_page(outlet: _Outlet, story: _Story, *, canonical: str, published: datetime,
-                  year: int, charset: str = "utf-8") -> str:
+def _article_page(
+    outlet: _Outlet, story: _Story, *, canonical: str, published: datetime, year: int, charset: str = "utf-8"
+) -> str:
     """A full HTML5 article page: metadata, byline, body and all the outlet's boilerplate."""
     local = published.astimezone(EAT)
     iso = local.isoformat()
@@ -944,24 +969,30 @@ def _article_page(outlet: _Outlet, story: _Story, *, canonical: str, published: 
     else:
         html_lang, byline = "en", "By "
         shown_date = f"{local.day} {local:%B %Y, %H:%M} EAT"
-    json_ld = json.dumps({
-        "@context": "https://schema.org",
-        "@type": "NewsArticle",
-        "headline": story.title,
-        "description": story.summary,
-        "datePublished": iso,
-        "dateModified": iso,
-        "inLanguage": html_lang,
-        "articleSection": story.section,
-        "mainEntityOfPage": {"@type": "WebPage", "@id": canonical},
-        "author": [{"@type": "Person", "name": story.author}],
-        "publisher": {"@type": "Organization", "name": outlet.name},
-    }, ensure_ascii=False, indent=2)
-    charset_meta = (f'<meta http-equiv="Content-Type" content="text/html; charset={charset}">'
-                    if charset != "utf-8" else '<meta charset="utf-8">')
+    json_ld = json.dumps(
+        {
+            "@context": "https://schema.org",
+            "@type": "NewsArticle",
+            "headline": story.title,
+            "description": story.summary,
+            "datePublished": iso,
+            "dateModified": iso,
+            "inLanguage": html_lang,
+            "articleSection": story.section,
+            "mainEntityOfPage": {"@type": "WebPage", "@id": canonical},
+            "author": [{"@type": "Person", "name": story.author}],
+            "publisher": {"@type": "Organization", "name": outlet.name},
+        },
+        ensure_ascii=False,
+        indent=2,
+    )
+    charset_meta = (
+        f'<meta http-equiv="Content-Type" content="text/html; charset={charset}">'
+        if charset != "utf-8"
+        else '<meta charset="utf-8">'
+    )
     body = "\n".join(f"      <p>{_esc(p)}</p>" for p in story.paragraphs)
-    share = " ".join(f'<a class="share-btn" href="#" rel="nofollow">{_esc(label)}</a>'
-                     for label in SHARE_LABELS)
+    share = " ".join(f'<a class="share-btn" href="#" rel="nofollow">{_esc(label)}</a>' for label in SHARE_LABELS)
     author_slug = story.author_slug or "-".join(story.author.lower().split())
     section_path = dict(outlet.sections).get(story.section, "/")
     return f"""<!DOCTYPE html>
@@ -1021,16 +1052,30 @@ href="/author/{author_slug}/">{_esc(story.author)}</a></span>
 """
 
 
-def _listing_page(outlet: _Outlet, *, heading: str, teasers: list[tuple[str, _Story]],
-                  canonical: str, page: int, next_path: str | None, year: int) -> str:
+def _listing_page(
+    outlet: _Outlet,
+    *,
+    heading: str,
+    teasers: list[tuple[str, _Story]],
+    canonical: str,
+    page: int,
+    next_path: str | None,
+    year: int,
+) -> str:
     """A section front with article teasers, non-article links and rel=next pagination."""
-    cards = "\n".join(f"""    <article class="teaser">
+    cards = "\n".join(
+        f"""    <article class="teaser">
       <h2 class="teaser-title"><a href="{_esc(path)}">{_esc(story.title)}</a></h2>
       <p class="teaser-excerpt">{_esc(story.summary)}</p>
       <span class="teaser-byline">By {_esc(story.author)}</span>
-    </article>""" for path, story in teasers)
-    prev = (f'<a rel="prev" href="/world/{"" if page == 2 else f"?page={page - 1}"}">'
-            "&laquo; Previous</a>" if page > 1 else "")
+    </article>"""
+        for path, story in teasers
+    )
+    prev = (
+        f'<a rel="prev" href="/world/{"" if page == 2 else f"?page={page - 1}"}">&laquo; Previous</a>'
+        if page > 1
+        else ""
+    )
     nxt = f'<a rel="next" href="{_esc(next_path)}">Next &raquo;</a>' if next_path else ""
     title = heading if page == 1 else f"{heading} – Page {page}"
     return f"""<!DOCTYPE html>
@@ -1065,24 +1110,37 @@ def _listing_page(outlet: _Outlet, *, heading: str, teasers: list[tuple[str, _St
 
 def _boilerplate(outlet: _Outlet, year: int) -> list[str]:
     """Strings on every article page of `outlet` that lie outside the article body."""
-    return [*outlet.hot, *outlet.recent, *outlet.top, *outlet.related,
-            outlet.newsletter_heading, outlet.newsletter_text, outlet.cookie_text,
-            outlet.copyright(year), FOOTER_LINKS, "Share on X", "Share on Facebook"]
+    return [
+        *outlet.hot,
+        *outlet.recent,
+        *outlet.top,
+        *outlet.related,
+        outlet.newsletter_heading,
+        outlet.newsletter_text,
+        outlet.cookie_text,
+        outlet.copyright(year),
+        FOOTER_LINKS,
+        "Share on X",
+        "Share on Facebook",
+    ]
 
 
 # --- Feeds and sitemaps ----------------------------------------------------------------------
 
-def _rss(outlet: _Outlet, *, site_url: str, feed_url: str, items: list[_FeedItem],
-         built: datetime) -> bytes:
+
+def _rss(outlet: _Outlet, *, site_url: str, feed_url: str, items: list[_FeedItem], built: datetime) -> bytes:
     """An RSS 2.0 feed with dc:creator authors and RFC 822 dates in local time."""
-    entries = "\n".join(f"""    <item>
+    entries = "\n".join(
+        f"""    <item>
       <title>{_esc(item.title)}</title>
       <link>{_esc(item.link)}</link>
       <guid isPermaLink="false">{_esc(site_url)}/?p={1000 + n}</guid>
       <pubDate>{format_datetime(item.published.astimezone(EAT))}</pubDate>
       <dc:creator><![CDATA[{item.author}]]></dc:creator>
       <description>{_esc(item.description)}</description>
-    </item>""" for n, item in enumerate(items))
+    </item>"""
+        for n, item in enumerate(items)
+    )
     return f"""<?xml version="1.0" encoding="UTF-8"?>
 <rss version="2.0" xmlns:dc="http://purl.org/dc/elements/1.1/" \
 xmlns:atom="http://www.w3.org/2005/Atom">
@@ -1101,7 +1159,8 @@ xmlns:atom="http://www.w3.org/2005/Atom">
 
 def _news_sitemap(publication: str, entries: list[tuple[str, str, datetime, str]]) -> bytes:
     """A Google News sitemap from (loc, title, published, language) tuples."""
-    urls = "\n".join(f"""  <url>
+    urls = "\n".join(
+        f"""  <url>
     <loc>{_esc(loc)}</loc>
     <news:news>
       <news:publication>
@@ -1111,7 +1170,9 @@ def _news_sitemap(publication: str, entries: list[tuple[str, str, datetime, str]
       <news:publication_date>{published.astimezone(EAT).isoformat()}</news:publication_date>
       <news:title>{_esc(title)}</news:title>
     </news:news>
-  </url>""" for loc, title, published, lang in entries)
+  </url>"""
+        for loc, title, published, lang in entries
+    )
     return f"""<?xml version="1.0" encoding="UTF-8"?>
 <urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" \
 xmlns:news="http://www.google.com/schemas/sitemap-news/0.9">
@@ -1122,11 +1183,14 @@ xmlns:news="http://www.google.com/schemas/sitemap-news/0.9">
 
 def _urlset(entries: list[tuple[str, datetime]]) -> bytes:
     """A plain <urlset> sitemap from (loc, lastmod) pairs."""
-    urls = "\n".join(f"""  <url>
+    urls = "\n".join(
+        f"""  <url>
     <loc>{_esc(loc)}</loc>
     <lastmod>{lastmod.astimezone(EAT).isoformat()}</lastmod>
     <changefreq>monthly</changefreq>
-  </url>""" for loc, lastmod in entries)
+  </url>"""
+        for loc, lastmod in entries
+    )
     return f"""<?xml version="1.0" encoding="UTF-8"?>
 <urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">
 {urls}
@@ -1136,10 +1200,13 @@ def _urlset(entries: list[tuple[str, datetime]]) -> bytes:
 
 def _sitemap_index(locs: list[str], lastmod: datetime) -> bytes:
     """A <sitemapindex> pointing at child sitemaps."""
-    maps = "\n".join(f"""  <sitemap>
+    maps = "\n".join(
+        f"""  <sitemap>
     <loc>{_esc(loc)}</loc>
     <lastmod>{lastmod.astimezone(EAT).isoformat()}</lastmod>
-  </sitemap>""" for loc in locs)
+  </sitemap>"""
+        for loc in locs
+    )
     return f"""<?xml version="1.0" encoding="UTF-8"?>
 <sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">
 {maps}
@@ -1174,6 +1241,7 @@ def _ago(now: datetime, hours: int, minutes: int = 0) -> datetime:
 
 # --- Builders --------------------------------------------------------------------------------
 
+
 def build_harbour_herald(now: datetime | None = None) -> NewsSite:
     """Start "The Harbour Herald": feed, sitemaps, paginated listing and every trap page.
 
@@ -1198,33 +1266,52 @@ def build_harbour_herald(now: datetime | None = None) -> NewsSite:
     def publish(story: _Story, published: datetime, discovered_by: str) -> str:
         path = current(story)
         charset = "gbk" if story.language == "zh" else "utf-8"
-        page = _article_page(HERALD, story, canonical=url(path), published=published,
-                             year=year, charset=charset)
+        page = _article_page(HERALD, story, canonical=url(path), published=published, year=year, charset=charset)
         if story.language == "zh":
             # GBK bytes and no charset in the Content-Type: only the <meta> tells the encoding.
-            routes[path] = Route(page.encode("gbk", errors="xmlcharrefreplace"),
-                                 content_type="text/html")
+            routes[path] = Route(page.encode("gbk", errors="xmlcharrefreplace"), content_type="text/html")
         else:
             routes[path] = _html_route(page)
-        articles.append(ExpectedArticle(path=path, title=story.title, author=story.author,
-                                        published=published, marker=story.marker,
-                                        language=story.language, discovered_by=discovered_by))
+        articles.append(
+            ExpectedArticle(
+                path=path,
+                title=story.title,
+                author=story.author,
+                published=published,
+                marker=story.marker,
+                language=story.language,
+                discovered_by=discovered_by,
+            )
+        )
         return path
 
     def archived(path: str, story: _Story, published: datetime) -> None:
-        routes[path] = _html_route(_article_page(HERALD, story, canonical=url(path),
-                                                 published=published, year=year))
+        routes[path] = _html_route(_article_page(HERALD, story, canonical=url(path), published=published, year=year))
 
     # Current articles, newest first within each discovery path.
-    feed_stories = [(RAIL_TRAINING, _ago(now, 3, 10)), (PORT_DWELL, _ago(now, 7, 45)),
-                    (LIKONI_FERRY, _ago(now, 12, 20))]
-    news_stories = [(WATER_TARIFF, _ago(now, 5, 5)), (SOLAR_MINIGRIDS, _ago(now, 16, 40)),
-                    (AGRI_COOPERATION_ZH, _ago(now, 22, 15))]
+    feed_stories = [
+        (RAIL_TRAINING, _ago(now, 3, 10)),
+        (PORT_DWELL, _ago(now, 7, 45)),
+        (LIKONI_FERRY, _ago(now, 12, 20)),
+    ]
+    news_stories = [
+        (WATER_TARIFF, _ago(now, 5, 5)),
+        (SOLAR_MINIGRIDS, _ago(now, 16, 40)),
+        (AGRI_COOPERATION_ZH, _ago(now, 22, 15)),
+    ]
     sitemap_stories = [(NYALI_BRIDGE, _ago(now, 28, 30))]
-    listing_stories = [(CORAL_SURVEY, _ago(now, 35, 50)), (SHIMONI_COLD_ROOMS, _ago(now, 41, 25)),
-                       (ENGINEERING_EXCHANGE, _ago(now, 49, 5)), (TRADE_FORUM, _ago(now, 58, 35))]
-    for group, how in ((feed_stories, "feed"), (news_stories, "news-sitemap"),
-                       (sitemap_stories, "sitemap"), (listing_stories, "listing")):
+    listing_stories = [
+        (CORAL_SURVEY, _ago(now, 35, 50)),
+        (SHIMONI_COLD_ROOMS, _ago(now, 41, 25)),
+        (ENGINEERING_EXCHANGE, _ago(now, 49, 5)),
+        (TRADE_FORUM, _ago(now, 58, 35)),
+    ]
+    for group, how in (
+        (feed_stories, "feed"),
+        (news_stories, "news-sitemap"),
+        (sitemap_stories, "sitemap"),
+        (listing_stories, "listing"),
+    ):
         for story, published in group:
             publish(story, published, how)
 
@@ -1234,25 +1321,31 @@ def build_harbour_herald(now: datetime | None = None) -> NewsSite:
     archived(old_feed_path, OLD_BERTH_CLOSURE, old_feed_date)
     old_sitemap_date = _ago(now, 90 * 24)
     old_ym = f"/{old_sitemap_date:%Y}/{old_sitemap_date:%m}"
-    old_sitemap_paths = [f"{old_ym}/{OLD_LAMU_SHIP.slug}.html",
-                         f"{old_ym}/{OLD_MARATHON.slug}.html"]
+    old_sitemap_paths = [f"{old_ym}/{OLD_LAMU_SHIP.slug}.html", f"{old_ym}/{OLD_MARATHON.slug}.html"]
     archived(old_sitemap_paths[0], OLD_LAMU_SHIP, old_sitemap_date)
     archived(old_sitemap_paths[1], OLD_MARATHON, old_sitemap_date - timedelta(hours=5))
     blocked_path = f"/private/{EMBARGOED_BUDGET.slug}.html"
     archived(blocked_path, EMBARGOED_BUDGET, _ago(now, 1, 30))
 
-    bad_paths = {name: f"{ym}/{slug}.html" for name, slug in (
-        ("bomb", "bomb"), ("empty", "empty"), ("junk", "junk"), ("error500", "broken"),
-        ("notfound", "missing"))}
-    routes[bad_paths["bomb"]] = Route(_bomb_body(), content_type="text/html",
-                                      headers={"Content-Encoding": "gzip"})
+    bad_paths = {
+        name: f"{ym}/{slug}.html"
+        for name, slug in (
+            ("bomb", "bomb"),
+            ("empty", "empty"),
+            ("junk", "junk"),
+            ("error500", "broken"),
+            ("notfound", "missing"),
+        )
+    }
+    routes[bad_paths["bomb"]] = Route(_bomb_body(), content_type="text/html", headers={"Content-Encoding": "gzip"})
     routes[bad_paths["empty"]] = Route(b"")
-    routes[bad_paths["junk"]] = Route(random.Random(7).randbytes(20_000),
-                                      content_type="application/octet-stream")
+    routes[bad_paths["junk"]] = Route(random.Random(7).randbytes(20_000), content_type="application/octet-stream")
     routes[bad_paths["error500"]] = Route(
         b"<!DOCTYPE html><html><head><title>500 Internal Server Error</title></head>"
         b"<body><h1>Internal Server Error</h1><p>The server encountered an unexpected "
-        b"condition.</p></body></html>", status=500)
+        b"condition.</p></body></html>",
+        status=500,
+    )
     # bad_paths["notfound"] deliberately has no route: the server answers 404.
 
     rail_path = current(RAIL_TRAINING)
@@ -1263,71 +1356,128 @@ def build_harbour_herald(now: datetime | None = None) -> NewsSite:
     utm_url = url(current(PORT_DWELL)) + "?utm_source=rss&utm_medium=feed"
     fragment_url = url(current(LIKONI_FERRY)) + "#comments"
     feed_items = [
-        _FeedItem(RAIL_TRAINING.title, url(rail_path), feed_stories[0][1],
-                  RAIL_TRAINING.author, RAIL_TRAINING.summary),
-        _FeedItem(PORT_DWELL.title, url(current(PORT_DWELL)), feed_stories[1][1],
-                  PORT_DWELL.author, PORT_DWELL.summary),
-        _FeedItem(LIKONI_FERRY.title, fragment_url, feed_stories[2][1],
-                  LIKONI_FERRY.author, LIKONI_FERRY.summary),
-        _FeedItem(f"Trending: {PORT_DWELL.title}", utm_url, _ago(now, 2, 0),
-                  PORT_DWELL.author, PORT_DWELL.summary),
-        _FeedItem(EMBARGOED_BUDGET.title, url(blocked_path), _ago(now, 1, 30),
-                  EMBARGOED_BUDGET.author, EMBARGOED_BUDGET.summary),
-        _FeedItem(OLD_BERTH_CLOSURE.title, url(old_feed_path), old_feed_date,
-                  OLD_BERTH_CLOSURE.author, OLD_BERTH_CLOSURE.summary),
-        _FeedItem("Live: County Assembly Debates Finance Bill", url(bad_paths["bomb"]),
-                  _ago(now, 0, 50), "Web Desk", "Follow the debate as it happens."),
-        _FeedItem("Photos: Mombasa Carnival Floats Take Shape", url(bad_paths["empty"]),
-                  _ago(now, 1, 5), "Web Desk", "A gallery from the carnival workshops."),
-        _FeedItem("Download: Full Text of the Coast Tourism Report", url(bad_paths["junk"]),
-                  _ago(now, 2, 40), "Web Desk", "The report as published by the ministry."),
-        _FeedItem("Election Results Tracker", url(bad_paths["error500"]), _ago(now, 4, 15),
-                  "Data Desk", "Ward-by-ward results as they come in."),
-        _FeedItem("Opinion: What the Port Numbers Do Not Tell Us", url(bad_paths["notfound"]),
-                  _ago(now, 6, 0), "Opinion Desk", "A columnist reads between the lines."),
+        _FeedItem(RAIL_TRAINING.title, url(rail_path), feed_stories[0][1], RAIL_TRAINING.author, RAIL_TRAINING.summary),
+        _FeedItem(
+            PORT_DWELL.title, url(current(PORT_DWELL)), feed_stories[1][1], PORT_DWELL.author, PORT_DWELL.summary
+        ),
+        _FeedItem(LIKONI_FERRY.title, fragment_url, feed_stories[2][1], LIKONI_FERRY.author, LIKONI_FERRY.summary),
+        _FeedItem(f"Trending: {PORT_DWELL.title}", utm_url, _ago(now, 2, 0), PORT_DWELL.author, PORT_DWELL.summary),
+        _FeedItem(
+            EMBARGOED_BUDGET.title,
+            url(blocked_path),
+            _ago(now, 1, 30),
+            EMBARGOED_BUDGET.author,
+            EMBARGOED_BUDGET.summary,
+        ),
+        _FeedItem(
+            OLD_BERTH_CLOSURE.title,
+            url(old_feed_path),
+            old_feed_date,
+            OLD_BERTH_CLOSURE.author,
+            OLD_BERTH_CLOSURE.summary,
+        ),
+        _FeedItem(
+            "Live: County Assembly Debates Finance Bill",
+            url(bad_paths["bomb"]),
+            _ago(now, 0, 50),
+            "Web Desk",
+            "Follow the debate as it happens.",
+        ),
+        _FeedItem(
+            "Photos: Mombasa Carnival Floats Take Shape",
+            url(bad_paths["empty"]),
+            _ago(now, 1, 5),
+            "Web Desk",
+            "A gallery from the carnival workshops.",
+        ),
+        _FeedItem(
+            "Download: Full Text of the Coast Tourism Report",
+            url(bad_paths["junk"]),
+            _ago(now, 2, 40),
+            "Web Desk",
+            "The report as published by the ministry.",
+        ),
+        _FeedItem(
+            "Election Results Tracker",
+            url(bad_paths["error500"]),
+            _ago(now, 4, 15),
+            "Data Desk",
+            "Ward-by-ward results as they come in.",
+        ),
+        _FeedItem(
+            "Opinion: What the Port Numbers Do Not Tell Us",
+            url(bad_paths["notfound"]),
+            _ago(now, 6, 0),
+            "Opinion Desk",
+            "A columnist reads between the lines.",
+        ),
     ]
     feed_url = url("/rss.xml")
-    routes["/rss.xml"] = Route(_rss(HERALD, site_url=server.base_url, feed_url=feed_url,
-                                    items=feed_items, built=now),
-                               content_type="application/rss+xml; charset=utf-8")
+    routes["/rss.xml"] = Route(
+        _rss(HERALD, site_url=server.base_url, feed_url=feed_url, items=feed_items, built=now),
+        content_type="application/rss+xml; charset=utf-8",
+    )
 
     # Sitemaps. The news sitemap's last <url> is the /go/ redirect to the rail story (a feed
     # article): the crawler must follow the 301 and store that story once, not twice.
     sitemap_url = url("/sitemap_index.xml")
     routes["/robots.txt"] = Route(
         f"User-agent: *\nDisallow: /private/\n\nSitemap: {sitemap_url}\n".encode(),
-        content_type="text/plain; charset=utf-8")
+        content_type="text/plain; charset=utf-8",
+    )
     routes["/sitemap_index.xml"] = Route(
         _sitemap_index([url("/sitemap-news.xml"), url("/sitemap-archive.xml.gz")], now),
-        content_type="application/xml; charset=utf-8")
-    news_entries = [(url(current(story)), story.title, published,
-                     "zh-cn" if story.language == "zh" else "en")
-                    for story, published in news_stories]
+        content_type="application/xml; charset=utf-8",
+    )
+    news_entries = [
+        (url(current(story)), story.title, published, "zh-cn" if story.language == "zh" else "en")
+        for story, published in news_stories
+    ]
     news_entries.append((url(redirect_path), RAIL_TRAINING.title, feed_stories[0][1], "en"))
-    routes["/sitemap-news.xml"] = Route(_news_sitemap(HERALD.name, news_entries),
-                                        content_type="application/xml; charset=utf-8")
+    routes["/sitemap-news.xml"] = Route(
+        _news_sitemap(HERALD.name, news_entries), content_type="application/xml; charset=utf-8"
+    )
     archive = [(url(current(story)), published) for story, published in sitemap_stories]
     archive += [(url(path), old_sitemap_date) for path in old_sitemap_paths]
-    routes["/sitemap-archive.xml.gz"] = Route(gzip.compress(_urlset(archive), mtime=0),
-                                              content_type="application/x-gzip")
+    routes["/sitemap-archive.xml.gz"] = Route(
+        gzip.compress(_urlset(archive), mtime=0), content_type="application/x-gzip"
+    )
 
     # /world/ section front, three pages linked by rel=next.
-    pages = [[(current(s), s) for s, _ in listing_stories[:2]],
-             [(current(listing_stories[2][0]), listing_stories[2][0])],
-             [(current(listing_stories[3][0]), listing_stories[3][0])]]
+    pages = [
+        [(current(s), s) for s, _ in listing_stories[:2]],
+        [(current(listing_stories[2][0]), listing_stories[2][0])],
+        [(current(listing_stories[3][0]), listing_stories[3][0])],
+    ]
     for number, teasers in enumerate(pages, start=1):
         path = "/world/" if number == 1 else f"/world/?page={number}"
         next_path = f"/world/?page={number + 1}" if number < len(pages) else None
-        routes[path] = _html_route(_listing_page(HERALD, heading="World", teasers=teasers,
-                                                 canonical=url(path), page=number,
-                                                 next_path=next_path, year=year))
+        routes[path] = _html_route(
+            _listing_page(
+                HERALD,
+                heading="World",
+                teasers=teasers,
+                canonical=url(path),
+                page=number,
+                next_path=next_path,
+                year=year,
+            )
+        )
 
-    return NewsSite(server=server.start(), articles=articles,
-                    boilerplate=_boilerplate(HERALD, year), feed_url=feed_url,
-                    sitemap_url=sitemap_url, listing_url=url("/world/"), bad_paths=bad_paths,
-                    old_paths=[old_feed_path, *old_sitemap_paths],
-                    robots_blocked_path=blocked_path, redirect_path=redirect_path,
-                    utm_url=utm_url, fragment_url=fragment_url)
+    return NewsSite(
+        server=server.start(),
+        articles=articles,
+        boilerplate=_boilerplate(HERALD, year),
+        feed_url=feed_url,
+        sitemap_url=sitemap_url,
+        listing_url=url("/world/"),
+        bad_paths=bad_paths,
+        old_paths=[old_feed_path, *old_sitemap_paths],
+        robots_blocked_path=blocked_path,
+        redirect_path=redirect_path,
+        utm_url=utm_url,
+        fragment_url=fragment_url,
+    )
 
 
 def build_second_outlet(now: datetime | None = None) -> NewsSite:
@@ -1338,21 +1488,31 @@ def build_second_outlet(now: datetime | None = None) -> NewsSite:
     ym = f"/{now:%Y}/{now:%m}"
     articles: list[ExpectedArticle] = []
     items: list[_FeedItem] = []
-    for story, published in ((MALINDI_BOOKINGS, _ago(now, 4, 20)),
-                              (KWALE_BURSARIES, _ago(now, 26, 55))):
+    for story, published in ((MALINDI_BOOKINGS, _ago(now, 4, 20)), (KWALE_BURSARIES, _ago(now, 26, 55))):
         path = f"{ym}/{story.slug}.html"
-        server.routes[path] = _html_route(_article_page(WIRE, story, canonical=url(path),
-                                                        published=published, year=now.year))
-        articles.append(ExpectedArticle(path=path, title=story.title, author=story.author,
-                                        published=published, marker=story.marker,
-                                        language="en", discovered_by="feed"))
+        server.routes[path] = _html_route(
+            _article_page(WIRE, story, canonical=url(path), published=published, year=now.year)
+        )
+        articles.append(
+            ExpectedArticle(
+                path=path,
+                title=story.title,
+                author=story.author,
+                published=published,
+                marker=story.marker,
+                language="en",
+                discovered_by="feed",
+            )
+        )
         items.append(_FeedItem(story.title, url(path), published, story.author, story.summary))
     feed_url = url("/feed.xml")
-    server.routes["/feed.xml"] = Route(_rss(WIRE, site_url=server.base_url, feed_url=feed_url,
-                                            items=items, built=now),
-                                       content_type="application/rss+xml; charset=utf-8")
-    return NewsSite(server=server.start(), articles=articles,
-                    boilerplate=_boilerplate(WIRE, now.year), feed_url=feed_url)
+    server.routes["/feed.xml"] = Route(
+        _rss(WIRE, site_url=server.base_url, feed_url=feed_url, items=items, built=now),
+        content_type="application/rss+xml; charset=utf-8",
+    )
+    return NewsSite(
+        server=server.start(), articles=articles, boilerplate=_boilerplate(WIRE, now.year), feed_url=feed_url
+    )
 
 
 def build_unreachable_url() -> str:

@@ -17,8 +17,22 @@ from newsalert.service.cli import cli, parse_when
 from tests.conftest import run_cli
 
 README = Path(__file__).parents[1] / "README.md"
-JSON_FIELDS = {"id", "url", "title", "outlet", "published_at", "fetched_at", "language", "author", "relevance",
-               "matched_terms", "tags", "cluster_id", "cluster_size", "duplicates"}
+JSON_FIELDS = {
+    "id",
+    "url",
+    "title",
+    "outlet",
+    "published_at",
+    "fetched_at",
+    "language",
+    "author",
+    "relevance",
+    "matched_terms",
+    "tags",
+    "cluster_id",
+    "cluster_size",
+    "duplicates",
+}
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,11 @@ from newsalert.config.loader import ConfigError, packaged_config_dir
 from tests.conftest import run_cli
 
 CONFIG_DIR = Path(__file__).parents[1] / "config"
-GOOD_OUTLET = {"name": "Harbour Herald", "url": "https://harbour.example/", "feeds": ["https://harbour.example/rss.xml"]}
+GOOD_OUTLET = {
+    "name": "Harbour Herald",
+    "url": "https://harbour.example/",
+    "feeds": ["https://harbour.example/rss.xml"],
+}
 
 
 def test_shipped_configuration_is_valid_and_covers_the_world() -> None:
@@ -40,8 +44,9 @@ def test_relative_paths_resolve_from_the_config_folder(tmp_path: Path, monkeypat
     folder = tmp_path / "etc"
     folder.mkdir()
     (folder / "mine.yaml").write_text(yaml.safe_dump([GOOD_OUTLET]))
-    (folder / "newsalert.yaml").write_text(yaml.safe_dump({
-        "database": "sqlite:///state/news.db", "outlets_file": "mine.yaml", "topics_file": None}))
+    (folder / "newsalert.yaml").write_text(
+        yaml.safe_dump({"database": "sqlite:///state/news.db", "outlets_file": "mine.yaml", "topics_file": None})
+    )
     monkeypatch.chdir(tmp_path)
     config = load_config(folder / "newsalert.yaml")
     assert config.database_url == f"sqlite:///{folder / 'state' / 'news.db'}"
@@ -67,31 +72,52 @@ def _broken(tmp_path: Path, outlets: object = None, settings: dict | None = None
 
 
 INVALID = [
-    pytest.param({"outlets": [GOOD_OUTLET, {**GOOD_OUTLET, "name": "Second", "feedz": []}]},
-                 ["outlets.yaml", "outlet #2 ('Second')", "field 'feedz'", "did you mean 'feeds'"],
-                 id="unknown-field"),
-    pytest.param({"outlets": [{**GOOD_OUTLET, "feeds": ["ftp://harbour.example/rss"]}]},
-                 ["outlets.yaml", "outlet #1 ('Harbour Herald')", "field 'feeds[0]'", "http(s) URL"], id="bad-url"),
-    pytest.param({"outlets": [{**GOOD_OUTLET, "listings": ["https://h.example/w/"],
-                               "article_url_pattern": "/(\\d{4}/"}]},
-                 ["outlets.yaml", "outlet #1", "field 'article_url_pattern'", "invalid regular expression"],
-                 id="bad-regex"),
-    pytest.param({"outlets": [GOOD_OUTLET, {**GOOD_OUTLET, "url": "https://other.example/"}]},
-                 ["outlets.yaml", "outlet #2 ('Harbour Herald')", "field 'name'", "duplicate outlet name"],
-                 id="duplicate-name"),
-    pytest.param({"outlets": [{**GOOD_OUTLET, "country": "XX"}]},
-                 ["outlets.yaml", "field 'country'", "ISO 3166"], id="bad-country"),
-    pytest.param({"outlets": [{"name": "No Sources", "url": "https://n.example/"}]},
-                 ["outlets.yaml", "outlet #1 ('No Sources')", "at least one of feeds"], id="no-source"),
-    pytest.param({"settings": {"outlets_file": "missing.yaml"}},
-                 ["missing.yaml", "file not found", "outlets_file"], id="missing-file"),
-    pytest.param({"settings": {"crawl": {"max_age_dayz": 3}}},
-                 ["newsalert.yaml", "entry 'crawl'", "field 'max_age_dayz'", "did you mean 'max_age_days'"],
-                 id="unknown-setting"),
-    pytest.param({"settings": {"schedule": {"cron": "every morning"}}},
-                 ["newsalert.yaml", "entry 'schedule'", "field 'cron'", "crontab"], id="bad-cron"),
-    pytest.param({"outlets": {"name": "not a list"}},
-                 ["outlets.yaml", "expected a list of outlets"], id="not-a-list"),
+    pytest.param(
+        {"outlets": [GOOD_OUTLET, {**GOOD_OUTLET, "name": "Second", "feedz": []}]},
+        ["outlets.yaml", "outlet #2 ('Second')", "field 'feedz'", "did you mean 'feeds'"],
+        id="unknown-field",
+    ),
+    pytest.param(
+        {"outlets": [{**GOOD_OUTLET, "feeds": ["ftp://harbour.example/rss"]}]},
+        ["outlets.yaml", "outlet #1 ('Harbour Herald')", "field 'feeds[0]'", "http(s) URL"],
+        id="bad-url",
+    ),
+    pytest.param(
+        {"outlets": [{**GOOD_OUTLET, "listings": ["https://h.example/w/"], "article_url_pattern": "/(\\d{4}/"}]},
+        ["outlets.yaml", "outlet #1", "field 'article_url_pattern'", "invalid regular expression"],
+        id="bad-regex",
+    ),
+    pytest.param(
+        {"outlets": [GOOD_OUTLET, {**GOOD_OUTLET, "url": "https://other.example/"}]},
+        ["outlets.yaml", "outlet #2 ('Harbour Herald')", "field 'name'", "duplicate outlet name"],
+        id="duplicate-name",
+    ),
+    pytest.param(
+        {"outlets": [{**GOOD_OUTLET, "country": "XX"}]},
+        ["outlets.yaml", "field 'country'", "ISO 3166"],
+        id="bad-country",
+    ),
+    pytest.param(
+        {"outlets": [{"name": "No Sources", "url": "https://n.example/"}]},
+        ["outlets.yaml", "outlet #1 ('No Sources')", "at least one of feeds"],
+        id="no-source",
+    ),
+    pytest.param(
+        {"settings": {"outlets_file": "missing.yaml"}},
+        ["missing.yaml", "file not found", "outlets_file"],
+        id="missing-file",
+    ),
+    pytest.param(
+        {"settings": {"crawl": {"max_age_dayz": 3}}},
+        ["newsalert.yaml", "entry 'crawl'", "field 'max_age_dayz'", "did you mean 'max_age_days'"],
+        id="unknown-setting",
+    ),
+    pytest.param(
+        {"settings": {"schedule": {"cron": "every morning"}}},
+        ["newsalert.yaml", "entry 'schedule'", "field 'cron'", "crontab"],
+        id="bad-cron",
+    ),
+    pytest.param({"outlets": {"name": "not a list"}}, ["outlets.yaml", "expected a list of outlets"], id="not-a-list"),
 ]
 
 

@@ -45,8 +45,14 @@ MAX_SITEMAP_BYTES = 10_000_000
 # parse_feed deliberately takes <feedburner:origLink>, the publisher's own URL, instead.
 ORIGLINK_FEEDS = {"encoding.rss", "feedburner.atom"}
 # Item counts given by feeds/README.md (the feedjira feeds have no expected-parse JSON).
-FEEDJIRA_COUNTS = {"TechCrunch.xml": 20, "HuffPostCanada.xml": 2, "google_alerts_atom.xml": 20,
-                   "RSSWithComments.xml": 30, "InvalidDateFormat.xml": 2, "TypePadNews.xml": 10}
+FEEDJIRA_COUNTS = {
+    "TechCrunch.xml": 20,
+    "HuffPostCanada.xml": 2,
+    "google_alerts_atom.xml": 20,
+    "RSSWithComments.xml": 30,
+    "InvalidDateFormat.xml": 2,
+    "TypePadNews.xml": 10,
+}
 UOL_FIRST_TITLE = "Ibope: Bolsonaro perde de Haddad, Ciro e Alckmin em simulações de 2º turno"
 # Floors: measured with benchmarks/extraction_eval.py (trafilatura 2.3.1, htmldate 1.11.0),
 # each set 0.04-0.05 below the measurement.
@@ -70,6 +76,7 @@ EVAL = _load_eval()
 
 # --- extraction ------------------------------------------------------------------------------
 
+
 def _workers() -> int:
     available = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     return max(1, min(available or 1, 8))
@@ -80,17 +87,22 @@ def corpus_extractions() -> dict[str, tuple[list[Any], dict[str, Any]]]:
     """{folder: (pages, {key: Outcome})}, each page extracted once with min_text_chars=1."""
     folders = {folder: EVAL.load_pages(CORPUS, folder) for folder in (EVAL.AEB, EVAL.FUNDUS)}
     # Workers turn warnings into errors, as the project's pytest configuration does here.
-    with ProcessPoolExecutor(max_workers=_workers(), mp_context=_mp_context(),
-                             initializer=warnings.simplefilter, initargs=("error",)) as pool:
-        futures = {(folder, page.key): pool.submit(extract_article, page.html, page.url,
-                                                   min_text_chars=1)
-                   for folder, pages in folders.items() for page in pages}
+    with ProcessPoolExecutor(
+        max_workers=_workers(), mp_context=_mp_context(), initializer=warnings.simplefilter, initargs=("error",)
+    ) as pool:
+        futures = {
+            (folder, page.key): pool.submit(extract_article, page.html, page.url, min_text_chars=1)
+            for folder, pages in folders.items()
+            for page in pages
+        }
         results: dict[str, tuple[list[Any], dict[str, Any]]] = {
-            folder: (pages, {}) for folder, pages in folders.items()}
+            folder: (pages, {}) for folder, pages in folders.items()
+        }
         for (folder, key), future in futures.items():
             error = future.exception()
-            outcome = EVAL.Outcome(key, None if error else future.result(),
-                                   f"{type(error).__name__}: {error}" if error else None, 0.0)
+            outcome = EVAL.Outcome(
+                key, None if error else future.result(), f"{type(error).__name__}: {error}" if error else None, 0.0
+            )
             results[folder][1][key] = outcome
     return results
 
@@ -104,9 +116,12 @@ def _mp_context() -> Any:
 
 
 def test_no_corpus_page_raises_during_extraction(corpus_extractions) -> None:
-    errors = {f"{folder}/{key}": outcome.error
-              for folder, (_pages, outcomes) in corpus_extractions.items()
-              for key, outcome in outcomes.items() if outcome.error}
+    errors = {
+        f"{folder}/{key}": outcome.error
+        for folder, (_pages, outcomes) in corpus_extractions.items()
+        for key, outcome in outcomes.items()
+        if outcome.error
+    }
     total = sum(len(pages) for pages, _ in corpus_extractions.values())
     assert total == 241, f"expected 181 + 60 corpus pages, found {total}"
     assert not errors, f"expected no exception from extract_article, found {len(errors)}: {errors}"
@@ -114,12 +129,12 @@ def test_no_corpus_page_raises_during_extraction(corpus_extractions) -> None:
 
 def test_article_extraction_benchmark_body_f1_stays_above_floor(corpus_extractions) -> None:
     pages, outcomes = corpus_extractions[EVAL.AEB]
-    metrics = EVAL.body_metrics([(page.truth.get("articleBody") or "", outcomes[page.key].text)
-                                 for page in pages])
+    metrics = EVAL.body_metrics([(page.truth.get("articleBody") or "", outcomes[page.key].text) for page in pages])
     assert metrics["f1"] >= AEB_BODY_F1_FLOOR, (
         f"expected body F1 >= {AEB_BODY_F1_FLOOR} on the article-extraction-benchmark, found "
         f"{metrics['f1']:.3f} (P {metrics['precision']:.3f}, R {metrics['recall']:.3f}, "
-        f"{metrics['pages']} pages)")
+        f"{metrics['pages']} pages)"
+    )
 
 
 @pytest.fixture(scope="module")
@@ -131,31 +146,37 @@ def fundus_pages(corpus_extractions) -> list[tuple[dict[str, Any], Any]]:
 
 def test_fundus_title_accuracy_stays_above_floor(fundus_pages) -> None:
     title = EVAL.share(EVAL.title_matches(truth["title"], ours) for truth, ours in fundus_pages)
-    misses = [(truth["title"], ours and ours.title) for truth, ours in fundus_pages
-              if not EVAL.title_matches(truth["title"], ours)]
+    misses = [
+        (truth["title"], ours and ours.title)
+        for truth, ours in fundus_pages
+        if not EVAL.title_matches(truth["title"], ours)
+    ]
     assert title["share"] >= FUNDUS_TITLE_FLOOR, (
         f"expected >= {FUNDUS_TITLE_FLOOR} of fundus titles to match (case/space-normalised), "
         f"found {title['share']:.3f} ({title['hits']}/{title['pages']}); "
-        f"misses (expected, found): {misses}")
+        f"misses (expected, found): {misses}"
+    )
 
 
 def test_fundus_publishing_date_accuracy_stays_above_floor(fundus_pages) -> None:
-    date = EVAL.share(EVAL.date_matches(truth["publishing_date"], ours)
-                      for truth, ours in fundus_pages)
-    misses = [(truth["publishing_date"], ours and ours.published_at)
-              for truth, ours in fundus_pages
-              if not EVAL.date_matches(truth["publishing_date"], ours)]
+    date = EVAL.share(EVAL.date_matches(truth["publishing_date"], ours) for truth, ours in fundus_pages)
+    misses = [
+        (truth["publishing_date"], ours and ours.published_at)
+        for truth, ours in fundus_pages
+        if not EVAL.date_matches(truth["publishing_date"], ours)
+    ]
     assert date["share"] >= FUNDUS_DATE_FLOOR, (
         f"expected >= {FUNDUS_DATE_FLOOR} of fundus publishing dates right to the day (to the "
         f"minute when timed), found {date['share']:.3f} ({date['hits']}/{date['pages']}); "
-        f"misses (expected, found): {misses}")
+        f"misses (expected, found): {misses}"
+    )
 
 
 # --- feeds -----------------------------------------------------------------------------------
 
+
 def _parse(path: Path, content_type: str | None = None) -> list[Any]:
-    return parse_feed(path.read_bytes(), url=f"https://feeds.example.org/{path.name}",
-                      content_type=content_type)
+    return parse_feed(path.read_bytes(), url=f"https://feeds.example.org/{path.name}", content_type=content_type)
 
 
 def _expected_items(path: Path) -> list[dict[str, Any]]:
@@ -174,9 +195,10 @@ def _raw_entries(path: Path) -> list[dict[str, str]]:
     root = lxml.etree.fromstring(path.read_bytes(), parser)
     entries = []
     for entry in root.xpath("//*[local-name()='item' or local-name()='entry']"):
-        link = (entry.xpath("string(*[local-name()='link'][not(@href)])").strip()
-                or entry.xpath("string(*[local-name()='link'][not(@rel) or @rel='alternate']"
-                               "/@href)").strip())
+        link = (
+            entry.xpath("string(*[local-name()='link'][not(@href)])").strip()
+            or entry.xpath("string(*[local-name()='link'][not(@rel) or @rel='alternate']/@href)").strip()
+        )
         orig = entry.xpath("string(*[local-name()='origLink'])").strip()
         entries.append({"link": link, "origLink": orig})
     return entries
@@ -198,20 +220,24 @@ def test_rss_parser_feed_yields_the_expected_items_and_links(path: Path) -> None
     ours = [candidate.url for candidate in _parse(path)]
     expected = [(item.get("link") or "").strip() for item in _expected_items(path)]
     assert len(ours) == len(expected), (
-        f"{path.name}: expected {len(expected)} items as rss-parser found, found {len(ours)}")
+        f"{path.name}: expected {len(expected)} items as rss-parser found, found {len(ours)}"
+    )
     if path.name in ORIGLINK_FEEDS:
         raw = _raw_entries(path)
         assert expected == [entry["link"] for entry in raw], (
-            f"{path.name}: rss-parser's links should be the feed's own <link>s (FeedBurner)")
+            f"{path.name}: rss-parser's links should be the feed's own <link>s (FeedBurner)"
+        )
         orig_links = [entry["origLink"] for entry in raw]
         assert all(orig_links), f"{path.name}: every entry should carry feedburner:origLink"
         assert ours == orig_links, (
             f"{path.name}: expected feedburner:origLink to replace the redirect link; "
-            f"first differences (expected, found): {_differences(orig_links, ours)}")
+            f"first differences (expected, found): {_differences(orig_links, ours)}"
+        )
     else:
         assert ours == expected, (
             f"{path.name}: expected rss-parser's links; first differences (expected, found): "
-            f"{_differences(expected, ours)}")
+            f"{_differences(expected, ours)}"
+        )
 
 
 @pytest.mark.parametrize("path", FEEDJIRA_FEEDS, ids=lambda path: path.name)
@@ -219,14 +245,15 @@ def test_feedjira_feed_yields_every_item_with_its_article_link(path: Path) -> No
     ours = [candidate.url for candidate in _parse(path)]
     raw = _raw_entries(path)
     assert len(raw) == FEEDJIRA_COUNTS[path.name], (
-        f"{path.name}: the corpus README gives {FEEDJIRA_COUNTS[path.name]} items, "
-        f"the XML has {len(raw)}")
+        f"{path.name}: the corpus README gives {FEEDJIRA_COUNTS[path.name]} items, the XML has {len(raw)}"
+    )
     assert len(ours) == len(raw), f"{path.name}: expected {len(raw)} items, found {len(ours)}"
     # The article URL: FeedBurner's origLink when present, Google's redirect unwrapped.
     expected = [entry["origLink"] or _unwrapped(entry["link"]) for entry in raw]
     assert ours == expected, (
         f"{path.name}: expected each item's article link; first differences (expected, found): "
-        f"{_differences(expected, ours)}")
+        f"{_differences(expected, ours)}"
+    )
 
 
 def test_google_alerts_redirect_links_are_unwrapped_to_the_publisher_url() -> None:
@@ -257,8 +284,7 @@ def test_json_feed_is_rejected_with_source_error(path: Path) -> None:
         _parse(path, "application/feed+json")
 
 
-@pytest.mark.parametrize("content_type", [
-    None, "application/rss+xml; charset=ISO-8859-1", "text/xml; charset=utf-8"])
+@pytest.mark.parametrize("content_type", [None, "application/rss+xml; charset=ISO-8859-1", "text/xml; charset=utf-8"])
 def test_uol_latin1_feed_titles_have_no_replacement_characters(content_type: str | None) -> None:
     # ISO-8859-1 bytes without an XML declaration; rss-parser's own output has U+FFFD here.
     # Checked with no header, the right header and a wrong (UTF-8) header.
@@ -266,8 +292,7 @@ def test_uol_latin1_feed_titles_have_no_replacement_characters(content_type: str
     broken = [c.title for c in candidates if "\ufffd" in (c.title or "")]
     assert len(candidates) == 15, f"expected 15 items, found {len(candidates)}"
     assert not broken, f"expected titles without U+FFFD, found {broken}"
-    assert candidates[0].title == UOL_FIRST_TITLE, (
-        f"expected {UOL_FIRST_TITLE!r}, found {candidates[0].title!r}")
+    assert candidates[0].title == UOL_FIRST_TITLE, f"expected {UOL_FIRST_TITLE!r}, found {candidates[0].title!r}"
 
 
 def test_feed_with_unparseable_dates_parses_without_deprecation_warning() -> None:
@@ -281,6 +306,7 @@ def test_feed_with_unparseable_dates_parses_without_deprecation_warning() -> Non
 
 
 # --- sitemaps --------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("name", ["sitemap.xml", "sitemap.xml.gz"])
 def test_sitemap_urlset_lists_its_84_urls(name: str) -> None:
@@ -302,17 +328,18 @@ def test_sitemap_index_lists_its_two_child_sitemaps_including_the_cdata_loc() ->
     ], f"expected both child sitemaps with their lastmod, found {found}"
 
 
-HREFLANG_PAGES = ["http://www.example.com/english/page.html",
-                  "http://www.example.com/deutsch/page.html",
-                  "http://www.example.com/schweiz-deutsch/page.html"]
+HREFLANG_PAGES = [
+    "http://www.example.com/english/page.html",
+    "http://www.example.com/deutsch/page.html",
+    "http://www.example.com/schweiz-deutsch/page.html",
+]
 
 
 def test_hreflang_sitemap_lists_exactly_its_three_page_urls() -> None:
     # Each <url> has xhtml:link hreflang alternates (the same three pages), and the file ends
     # with a stray <sitemap> element inside the <urlset>; scrapy's Sitemap yields every child,
     # so without a check on the element name that child sitemap became an "article" URL.
-    page = parse_sitemap((SITEMAPS / "sitemap-hreflang.xml").read_bytes(),
-                         max_bytes=MAX_SITEMAP_BYTES)
+    page = parse_sitemap((SITEMAPS / "sitemap-hreflang.xml").read_bytes(), max_bytes=MAX_SITEMAP_BYTES)
     urls = [article.url for article in page.articles]
     assert not page.is_index, "expected a urlset, found a sitemap index"
     assert urls == HREFLANG_PAGES, f"expected only the three <url><loc> pages, found {urls}"

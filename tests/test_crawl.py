@@ -32,10 +32,18 @@ DISCOVERY_PATHS = ("/robots.txt", "/rss.xml", "/sitemap", "/world/")
 
 
 def herald_outlet(site: NewsSite, **overrides: object) -> dict[str, object]:
-    return {"name": "Harbour Herald", "url": site.url("/"), "feeds": [site.feed_url],
-            "sitemaps": [site.sitemap_url], "listings": [site.listing_url],
-            "article_url_pattern": ARTICLE_PATH_PATTERN, "max_listing_pages": 3,
-            "language": "en", "country": "KE", **overrides}
+    return {
+        "name": "Harbour Herald",
+        "url": site.url("/"),
+        "feeds": [site.feed_url],
+        "sitemaps": [site.sitemap_url],
+        "listings": [site.listing_url],
+        "article_url_pattern": ARTICLE_PATH_PATTERN,
+        "max_listing_pages": 3,
+        "language": "en",
+        "country": "KE",
+        **overrides,
+    }
 
 
 @dataclass
@@ -50,8 +58,7 @@ class Crawled:
 
     def articles(self) -> dict[str, ArticleRow]:
         with self.sessions() as session:
-            return {a.url.removeprefix(self.site.server.base_url): a
-                    for a in session.scalars(select(ArticleRow))}
+            return {a.url.removeprefix(self.site.server.base_url): a for a in session.scalars(select(ArticleRow))}
 
     def seen(self, path: str) -> SeenUrlRow | None:
         url = canonical_url(self.site.url(path))
@@ -71,8 +78,7 @@ def crawled(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFac
             hits_after_first = Counter(site.server.requests)
             second = run_crawl(config, config.enabled_outlets)
             engine, sessions = open_database(url)
-            yield Crawled(site, config, sessions, first, second, hits_after_first,
-                          Counter(site.server.requests))
+            yield Crawled(site, config, sessions, first, second, hits_after_first, Counter(site.server.requests))
             engine.dispose()
     finally:
         site.server.stop()
@@ -82,7 +88,8 @@ def test_every_current_article_is_stored_once(crawled: Crawled) -> None:
     stored = crawled.articles()
     expected = {article.path for article in crawled.site.articles}
     assert set(stored) == expected, (
-        f"missing: {sorted(expected - set(stored))}; unexpected: {sorted(set(stored) - expected)}")
+        f"missing: {sorted(expected - set(stored))}; unexpected: {sorted(set(stored) - expected)}"
+    )
     assert crawled.first.status == "ok" and crawled.first.outlets["Harbour Herald"]["stored"] == len(expected)
 
 
@@ -134,22 +141,41 @@ def test_robots_txt_is_obeyed(crawled: Crawled) -> None:
 def test_redirect_and_tracking_variants_are_stored_once(crawled: Crawled) -> None:
     site = crawled.site
     with crawled.sessions() as session:
-        target = session.scalar(select(ArticleRow).where(ArticleRow.canonical_url == canonical_url(
-            site.url(site.server.routes[site.redirect_path].headers["Location"].split(":", 2)[-1]
-                     .split("/", 1)[-1].join(["/", ""])))))
+        target = session.scalar(
+            select(ArticleRow).where(
+                ArticleRow.canonical_url
+                == canonical_url(
+                    site.url(
+                        site.server.routes[site.redirect_path]
+                        .headers["Location"]
+                        .split(":", 2)[-1]
+                        .split("/", 1)[-1]
+                        .join(["/", ""])
+                    )
+                )
+            )
+        )
     redirect = crawled.seen(site.redirect_path)
     assert redirect is not None and redirect.status in ("duplicate", "stored"), redirect
     assert target is not None and redirect.article_id in (None, target.id)
-    assert not any("utm_" in path or "#" in path for path in site.server.requests), \
+    assert not any("utm_" in path or "#" in path for path in site.server.requests), (
         "tracking parameters and fragments must be stripped before fetching"
+    )
     with crawled.sessions() as session:
         count = session.scalar(select(func.count()).select_from(ArticleRow))
     assert count == len(site.articles)
 
 
-@pytest.mark.parametrize(("page", "status"), [
-    ("bomb", "too_large"), ("empty", "not_article"), ("junk", "not_article"),
-    ("error500", "failed"), ("notfound", "gone")])
+@pytest.mark.parametrize(
+    ("page", "status"),
+    [
+        ("bomb", "too_large"),
+        ("empty", "not_article"),
+        ("junk", "not_article"),
+        ("error500", "failed"),
+        ("notfound", "gone"),
+    ],
+)
 def test_bad_pages_are_skipped_with_a_reason(crawled: Crawled, page: str, status: str) -> None:
     record = crawled.seen(crawled.site.bad_paths[page])
     assert record is not None, f"{page} was not recorded"
@@ -166,8 +192,11 @@ def test_stale_articles_are_not_fetched(crawled: Crawled) -> None:
 
 def test_second_crawl_fetches_no_article_page_twice(crawled: Crawled) -> None:
     transient = crawled.site.bad_paths["error500"]
-    refetched = [path for path, count in crawled.hits_after_second.items()
-                 if count > 1 and not path.startswith(DISCOVERY_PATHS) and path != transient]
+    refetched = [
+        path
+        for path, count in crawled.hits_after_second.items()
+        if count > 1 and not path.startswith(DISCOVERY_PATHS) and path != transient
+    ]
     assert not refetched, f"fetched more than once across two crawls: {refetched}"
     assert crawled.second.outlets["Harbour Herald"]["stored"] == 0
     # A transient failure is retried by the next crawl, and its attempts are counted.
@@ -190,15 +219,19 @@ def two_sites() -> Iterator[tuple[NewsSite, NewsSite]]:
     wire.server.stop()
 
 
-def test_unreachable_outlet_is_reported_and_the_others_go_on(db_url: str, tmp_path: Path,
-                                                            two_sites: tuple[NewsSite, NewsSite],
-                                                            capfd: pytest.CaptureFixture[str]) -> None:
+def test_unreachable_outlet_is_reported_and_the_others_go_on(
+    db_url: str, tmp_path: Path, two_sites: tuple[NewsSite, NewsSite], capfd: pytest.CaptureFixture[str]
+) -> None:
     _herald, wire = two_sites
     dead = build_unreachable_url()
-    path = write_config(tmp_path, [
-        {"name": "Coast Daily Wire", "url": wire.url("/"), "feeds": [wire.feed_url]},
-        {"name": "Gone Gazette", "url": dead, "feeds": [dead + "rss.xml"]},
-    ], database=db_url)
+    path = write_config(
+        tmp_path,
+        [
+            {"name": "Coast Daily Wire", "url": wire.url("/"), "feeds": [wire.feed_url]},
+            {"name": "Gone Gazette", "url": dead, "feeds": [dead + "rss.xml"]},
+        ],
+        database=db_url,
+    )
     result = run_cli("--config", str(path), "crawl")
     assert result.exit_code == 1, result.output
     assert "Gone Gazette" in result.output and "failed" in result.output
@@ -206,8 +239,9 @@ def test_unreachable_outlet_is_reported_and_the_others_go_on(db_url: str, tmp_pa
     assert "connection refused" in log and "Traceback" not in log, "an unreachable site is one line, not a traceback"
     engine, sessions = open_database(db_url)
     with sessions() as session:
-        runs = {r.outlet.name if hasattr(r, "outlet") else r.outlet_id: r
-                for r in session.scalars(select(OutletRunRow))}
+        runs = {
+            r.outlet.name if hasattr(r, "outlet") else r.outlet_id: r for r in session.scalars(select(OutletRunRow))
+        }
         statuses = sorted((r.status, r.stored, bool(r.error)) for r in runs.values())
         stored = session.scalar(select(func.count()).select_from(ArticleRow))
     engine.dispose()
@@ -231,12 +265,14 @@ def test_listing_depth_and_article_cap(db_url: str, tmp_path: Path, two_sites: t
     assert tally["queued"] == 2, tally
 
 
-def test_undated_links_are_judged_by_age_after_extraction(db_url: str, tmp_path: Path,
-                                                        two_sites: tuple[NewsSite, NewsSite]) -> None:
+def test_undated_links_are_judged_by_age_after_extraction(
+    db_url: str, tmp_path: Path, two_sites: tuple[NewsSite, NewsSite]
+) -> None:
     herald, _wire = two_sites
     old_article = next(path for path in herald.old_paths if path.endswith(".html") and "2026/01" not in path)
     herald.server.routes["/archive/"] = Route(
-        f'<html><body><h1>Archive</h1><a href="{old_article}">An old story</a></body></html>'.encode())
+        f'<html><body><h1>Archive</h1><a href="{old_article}">An old story</a></body></html>'.encode()
+    )
     outlet = herald_outlet(herald, feeds=[], sitemaps=[], listings=[herald.url("/archive/")])
     config = make_config(tmp_path, [outlet], database=db_url)
     result = run_crawl(config, config.enabled_outlets)
@@ -248,19 +284,31 @@ def test_undated_links_are_judged_by_age_after_extraction(db_url: str, tmp_path:
 def test_outlets_check_counts_links_without_storing(tmp_path: Path, two_sites: tuple[NewsSite, NewsSite]) -> None:
     herald, wire = two_sites
     dead = build_unreachable_url()
-    path = write_config(tmp_path, [
-        herald_outlet(herald),
-        {"name": "Coast Daily Wire", "url": wire.url("/"), "feeds": [wire.feed_url]},
-        {"name": "Gone Gazette", "url": dead, "feeds": [dead + "rss.xml"]},
-        {"name": "Quiet Post", "url": wire.url("/"), "feeds": [wire.url("/quiet.xml")], "enabled": False,
-         "disabled_reason": "no public source confirms the feed"},
-    ], database=f"sqlite:///{tmp_path / 'check.db'}")
+    path = write_config(
+        tmp_path,
+        [
+            herald_outlet(herald),
+            {"name": "Coast Daily Wire", "url": wire.url("/"), "feeds": [wire.feed_url]},
+            {"name": "Gone Gazette", "url": dead, "feeds": [dead + "rss.xml"]},
+            {
+                "name": "Quiet Post",
+                "url": wire.url("/"),
+                "feeds": [wire.url("/quiet.xml")],
+                "enabled": False,
+                "disabled_reason": "no public source confirms the feed",
+            },
+        ],
+        database=f"sqlite:///{tmp_path / 'check.db'}",
+    )
     result = run_cli("--config", str(path), "outlets", "check")
     assert "Disabled: Quiet Post (no public source confirms the feed)" in result.output
     assert "/quiet.xml" not in wire.server.requests, "a disabled outlet is not fetched"
     assert result.exit_code == 1, result.output
-    rows = {line.split("│")[1].strip(): [c.strip() for c in line.split("│")[2:]]
-            for line in result.output.splitlines() if line.startswith("│")}
+    rows = {
+        line.split("│")[1].strip(): [c.strip() for c in line.split("│")[2:]]
+        for line in result.output.splitlines()
+        if line.startswith("│")
+    }
     assert rows["Coast Daily Wire"][:3] == ["1", "0", str(len(wire.articles))]
     assert rows["Gone Gazette"][:3] == ["0", "1", "0"] and "connection refused" in rows["Gone Gazette"][3]
     assert int(rows["Harbour Herald"][2]) >= len(herald.articles)

@@ -32,25 +32,49 @@ class Archive:
     outlet_ids: dict[str, int]
     count: int = 0
 
-    def add(self, title: str, *, outlet: str = "Lagos Ledger", relevance: float = 8.0, copy_of: int | None = None,
-            countries: tuple[str, ...] = ("NG",), theme: str = "trade", hours_ago: float = 1) -> int:
+    def add(
+        self,
+        title: str,
+        *,
+        outlet: str = "Lagos Ledger",
+        relevance: float = 8.0,
+        copy_of: int | None = None,
+        countries: tuple[str, ...] = ("NG",),
+        theme: str = "trade",
+        hours_ago: float = 1,
+    ) -> int:
         """Store an article as the crawl would; `copy_of` puts it in that article's story."""
         self.count += 1
-        text = f"{title}. " + " ".join(f"Sentence {self.count}-{n} about cooperation in story {self.count}."
-                                       for n in range(40))
+        text = f"{title}. " + " ".join(
+            f"Sentence {self.count}-{n} about cooperation in story {self.count}." for n in range(40)
+        )
         with self.sessions.begin() as session:
-            article_id = repository.insert_article(session, {
-                "outlet_id": self.outlet_ids[outlet], "canonical_url": f"https://news.example/{self.count}",
-                "url": f"https://news.example/{self.count}", "title": title, "text": text,
-                "content_hash": content_hash(text), "fetched_at": datetime.now(UTC) - timedelta(hours=hours_ago),
-                "published_at": datetime.now(UTC) - timedelta(hours=hours_ago + 1), "language": "en",
-                "relevance": relevance, "matched_terms": ["South-South cooperation"],
-                "minhash": fingerprint(text).signature})
-            cluster = (session.get(repository.ArticleRow, copy_of).cluster_id if copy_of
-                       else repository.new_cluster(session))
+            article_id = repository.insert_article(
+                session,
+                {
+                    "outlet_id": self.outlet_ids[outlet],
+                    "canonical_url": f"https://news.example/{self.count}",
+                    "url": f"https://news.example/{self.count}",
+                    "title": title,
+                    "text": text,
+                    "content_hash": content_hash(text),
+                    "fetched_at": datetime.now(UTC) - timedelta(hours=hours_ago),
+                    "published_at": datetime.now(UTC) - timedelta(hours=hours_ago + 1),
+                    "language": "en",
+                    "relevance": relevance,
+                    "matched_terms": ["South-South cooperation"],
+                    "minhash": fingerprint(text).signature,
+                },
+            )
+            cluster = (
+                session.get(repository.ArticleRow, copy_of).cluster_id if copy_of else repository.new_cluster(session)
+            )
             repository.set_cluster(session, article_id, cluster)
-            repository.add_tags(session, article_id, [Tag("country", c, c, 5.0) for c in countries]
-                                + [Tag("theme", theme, theme.capitalize(), 3.0)])
+            repository.add_tags(
+                session,
+                article_id,
+                [Tag("country", c, c, 5.0) for c in countries] + [Tag("theme", theme, theme.capitalize(), 3.0)],
+            )
         return article_id
 
     def digests(self) -> list[DigestRow]:
@@ -60,19 +84,27 @@ class Archive:
 
 def make_archive(tmp_path: Path, port: int, database: str | None = None, **digest: Any) -> Iterator[Archive]:
     database = database or f"sqlite:///{tmp_path / 'archive.db'}"
-    path = write_config(tmp_path, [{"name": "Lagos Ledger", "url": "https://ledger.example/",
-                                    "feeds": ["https://ledger.example/rss"]}], database=database)
+    path = write_config(
+        tmp_path,
+        [{"name": "Lagos Ledger", "url": "https://ledger.example/", "feeds": ["https://ledger.example/rss"]}],
+        database=database,
+    )
     sender = "'News Alert <alerts@news.example>'"
     extra = "".join(f", {key}: {value}" for key, value in digest.items())
     settings = path.read_text() + (
         f"smtp: {{host: 127.0.0.1, port: {port}, security: none, timeout: 5, from: {sender}}}\n"
-        f"digest: {{archive_dir: {tmp_path / 'digests'}, max_per_section: 3{extra}}}\n")
+        f"digest: {{archive_dir: {tmp_path / 'digests'}, max_per_section: 3{extra}}}\n"
+    )
     path.write_text(settings)
     engine, sessions = open_database(database)
     with sessions.begin() as session:
-        ids = repository.sync_outlets(session, [
-            Outlet(name=name, url=f"https://{slug}.example/", feeds=[f"https://{slug}.example/rss"])
-            for name, slug in (("Lagos Ledger", "ledger"), ("Mekong Monitor", "mekong"), ("Sahel Hebdo", "sahel"))])
+        ids = repository.sync_outlets(
+            session,
+            [
+                Outlet(name=name, url=f"https://{slug}.example/", feeds=[f"https://{slug}.example/rss"])
+                for name, slug in (("Lagos Ledger", "ledger"), ("Mekong Monitor", "mekong"), ("Sahel Hebdo", "sahel"))
+            ],
+        )
     yield Archive(path, database, sessions, ids)
     engine.dispose()
 
@@ -89,8 +121,10 @@ def cli(archive: Archive, *args: str) -> Any:
 
 def parts(message: Message) -> tuple[str, str]:
     """The text and HTML alternatives, with the line ends SMTP gave them turned back into \\n."""
-    text, html = (part.get_payload(decode=True).decode(part.get_content_charset()).replace("\r\n", "\n")
-                  for part in message.get_payload())
+    text, html = (
+        part.get_payload(decode=True).decode(part.get_content_charset()).replace("\r\n", "\n")
+        for part in message.get_payload()
+    )
     return text, html
 
 
@@ -107,16 +141,18 @@ def test_message_structure_and_headers(archive: Archive, smtp: tuple[Mailbox, in
     assert message["Subject"] == f"Daily News Alert — {datetime.now(UTC):%d %B %Y}"
     assert message["From"] == "News Alert <alerts@news.example>" and message["To"] == "analyst@example.org"
     assert message["Date"] and message["Message-ID"].endswith("@news.example>")
-    assert message["List-Unsubscribe"].strip() == ("<https://news.example/unsubscribe?email=analyst@example.org>, "
-                                           "<mailto:alerts@news.example?subject=unsubscribe>")
+    assert message["List-Unsubscribe"].strip() == (
+        "<https://news.example/unsubscribe?email=analyst@example.org>, <mailto:alerts@news.example?subject=unsubscribe>"
+    )
     assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     text, html = parts(message)
     assert "Nigeria and China open a rice training centre" in text and "https://news.example/1" in text
     assert '<table role="presentation" width="600"' in html and "<script" not in html
     (digest,) = archive.digests()
     assert digest.status == "sent" and digest.message_id == message["Message-ID"]
-    assert Path(digest.html_path).read_text(encoding="utf-8").strip() == html.strip(), \
+    assert Path(digest.html_path).read_text(encoding="utf-8").strip() == html.strip(), (
         "the archived HTML is what was sent"
+    )
 
 
 def test_sections_and_each_story_once(archive: Archive, smtp: tuple[Mailbox, int]) -> None:
@@ -125,8 +161,12 @@ def test_sections_and_each_story_once(archive: Archive, smtp: tuple[Mailbox, int
     archive.add("Hot copy at a second outlet", outlet="Mekong Monitor", copy_of=original, relevance=7)
     archive.add("Hot copy at a third outlet", outlet="Sahel Hebdo", copy_of=original, relevance=6)
     for number in range(8):
-        archive.add(f"Story number {number}", relevance=20 - number, hours_ago=number / 4,
-                    theme="health" if number % 2 else "energy")
+        archive.add(
+            f"Story number {number}",
+            relevance=20 - number,
+            hours_ago=number / 4,
+            theme="health" if number % 2 else "energy",
+        )
     cli(archive, "subscribers", "add", "reader@example.org")
     assert cli(archive, "digest", "--send").exit_code == 0
     text, html = parts(mailbox.messages[0])
@@ -157,8 +197,9 @@ def test_tag_filtered_subscriber(archive: Archive, smtp: tuple[Mailbox, int]) ->
     assert "Nigeria farming story" in by_recipient["all@example.org"]
 
 
-def test_second_send_sends_nothing_and_a_sent_story_is_never_mailed_again(archive: Archive,
-                                                                          smtp: tuple[Mailbox, int]) -> None:
+def test_second_send_sends_nothing_and_a_sent_story_is_never_mailed_again(
+    archive: Archive, smtp: tuple[Mailbox, int]
+) -> None:
     mailbox, _ = smtp
     first = archive.add("The story everyone carries")
     cli(archive, "subscribers", "add", "reader@example.org")
@@ -222,8 +263,9 @@ def test_hostile_titles_are_neutralized(archive: Archive, smtp: tuple[Mailbox, i
     assert "Innocent title Bcc: victim@example.org X-Injected: yes" in text, "scraped text stays on one line"
 
 
-def test_preview_builds_and_archives_but_sends_nothing(archive: Archive, smtp: tuple[Mailbox, int],
-                                                        tmp_path: Path) -> None:
+def test_preview_builds_and_archives_but_sends_nothing(
+    archive: Archive, smtp: tuple[Mailbox, int], tmp_path: Path
+) -> None:
     mailbox, _ = smtp
     archive.add("A story to preview")
     preview = tmp_path / "alert.html"

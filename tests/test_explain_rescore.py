@@ -88,11 +88,15 @@ def courier() -> Iterator[SiteServer]:
     for hours, story in enumerate((ON_TOPIC, MANGO, CASHEW), start=1):
         published = NOW - timedelta(hours=hours)
         server.routes[story["path"]] = Route(article_page(story, published))
-        items.append(f"<item><title>{escape(story['title'])}</title><link>{server.url(story['path'])}</link>"
-                     f"<pubDate>{format_datetime(published)}</pubDate></item>")
+        items.append(
+            f"<item><title>{escape(story['title'])}</title><link>{server.url(story['path'])}</link>"
+            f"<pubDate>{format_datetime(published)}</pubDate></item>"
+        )
     server.routes["/feed.xml"] = Route(
         f'<?xml version="1.0"?><rss version="2.0"><channel><title>Coast Courier</title>{"".join(items)}'
-        "</channel></rss>".encode(), content_type="application/rss+xml")
+        "</channel></rss>".encode(),
+        content_type="application/rss+xml",
+    )
     yield server
     server.stop()
 
@@ -101,8 +105,12 @@ def write_settings(folder: Path, database: str, outlets: list[dict[str, object]]
     """A settings file with its own copy of the shipped topics.yaml, for the test to edit."""
     shutil.copy(SHIPPED_TOPICS, folder / "topics.yaml")
     (folder / "outlets.yaml").write_text(yaml.safe_dump(outlets), encoding="utf-8")
-    settings = {"database": database, "outlets_file": "outlets.yaml", "topics_file": "topics.yaml",
-                "crawl": {**FAST_CRAWL, "extract_workers": 0}}
+    settings = {
+        "database": database,
+        "outlets_file": "outlets.yaml",
+        "topics_file": "topics.yaml",
+        "crawl": {**FAST_CRAWL, "extract_workers": 0},
+    }
     path = folder / "newsalert.yaml"
     path.write_text(yaml.safe_dump(settings), encoding="utf-8")
     return path
@@ -128,8 +136,17 @@ def test_explain_a_saved_page_in_text_and_json(tmp_path: Path) -> None:
     result = run_cli("--config", str(config), "explain", str(page), "--url", url, "--format", "json")
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
-    assert {"kept", "relevance", "threshold", "matched_terms", "contributions", "tags", "title", "published_at",
-            "language"} <= set(data)
+    assert {
+        "kept",
+        "relevance",
+        "threshold",
+        "matched_terms",
+        "contributions",
+        "tags",
+        "title",
+        "published_at",
+        "language",
+    } <= set(data)
     assert data["kept"] is True and data["relevance"] >= data["threshold"] == 6.0
     assert data["title"] == ON_TOPIC["title"] and data["language"] == "en" and data["url"] == url
     assert data["published_at"].startswith((NOW - timedelta(hours=2)).strftime("%Y-%m-%dT"))
@@ -144,8 +161,15 @@ def test_explain_a_saved_page_in_text_and_json(tmp_path: Path) -> None:
 
     text = run_cli("--config", str(config), "explain", str(page), "--url", url)
     assert text.exit_code == 0, text.output
-    for expected in (ON_TOPIC["title"], "threshold 6", "South-South cooperation", "partnership", "Kept: score",
-                     "country", "GH"):
+    for expected in (
+        ON_TOPIC["title"],
+        "threshold 6",
+        "South-South cooperation",
+        "partnership",
+        "Kept: score",
+        "country",
+        "GH",
+    ):
         assert expected in text.output, f"{expected!r} missing from:\n{text.output}"
     assert BOILERPLATE not in text.output
 
@@ -186,12 +210,19 @@ def test_rescore_and_refetch_follow_the_topic_profile(db_url: str, tmp_path: Pat
 
     def statuses() -> dict[str, str]:
         with sessions() as session:
-            return {url.rsplit("/", 1)[-1]: status for url, status in session.execute(
-                select(SeenUrlRow.url, SeenUrlRow.status).where(SeenUrlRow.url.like("%/2026/11/%")))}
+            return {
+                url.rsplit("/", 1)[-1]: status
+                for url, status in session.execute(
+                    select(SeenUrlRow.url, SeenUrlRow.status).where(SeenUrlRow.url.like("%/2026/11/%"))
+                )
+            }
 
     try:
-        assert statuses() == {"ghana-vietnam-rice.html": "stored", "mango-corridor.html": "stored",
-                              "cashew-compact.html": "off_topic"}
+        assert statuses() == {
+            "ghana-vietnam-rice.html": "stored",
+            "mango-corridor.html": "stored",
+            "cashew-compact.html": "off_topic",
+        }
         with sessions() as session:
             versions = set(session.scalars(select(SeenUrlRow.topic_version)))
             assert len(versions) == 1 and None not in versions, "every decision records the profile"
@@ -226,8 +257,9 @@ def test_a_saved_page_is_read_as_utf8_whatever_its_meta_charset_says(tmp_path: P
     valid UTF-8 is decoded as it declares."""
     config = write_settings(tmp_path, f"sqlite:///{tmp_path / 'a.db'}", [])
     title = "中拉航天合作论坛在福州开幕"
-    saved = article_page({**ON_TOPIC, "title": title}, NOW).replace(b'<meta charset="utf-8">',
-                                                                    b'<meta charset="gb2312">')
+    saved = article_page({**ON_TOPIC, "title": title}, NOW).replace(
+        b'<meta charset="utf-8">', b'<meta charset="gb2312">'
+    )
     (tmp_path / "saved.html").write_bytes(saved)
     in_gbk = saved.decode("utf-8").replace("gb2312", "gbk").replace("©", "(c)")
     (tmp_path / "gbk.html").write_bytes(in_gbk.encode("gbk"))

@@ -31,27 +31,37 @@ from newsalert.storage.models import ArticleRow, SeenUrlRow
 from tests.conftest import _postgres_schema, make_config
 
 NOW = datetime.now(UTC)
-PARAGRAPHS = ("The harbour authority opened a second container berth on Monday, doubling the space for ships "
-              "that carry grain and fertiliser along the coast. Officials said the berth would cut waiting "
-              "times by half before the harvest season.",
-              "Dock workers, who had complained about night shifts, welcomed a new rota agreed with the union. "
-              "The authority will also repave the access road used by trucks from the inland depots.")
+PARAGRAPHS = (
+    "The harbour authority opened a second container berth on Monday, doubling the space for ships "
+    "that carry grain and fertiliser along the coast. Officials said the berth would cut waiting "
+    "times by half before the harvest season.",
+    "Dock workers, who had complained about night shifts, welcomed a new rota agreed with the union. "
+    "The authority will also repave the access road used by trucks from the inland depots.",
+)
 
 
 def article(title: str, *, body: str = "") -> bytes:
     paragraphs = "".join(f"<p>{escape(p)}</p>" for p in PARAGRAPHS)
-    return (f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{escape(title)}</title>'
-            f'<meta property="article:published_time" content="{(NOW - timedelta(hours=2)).isoformat()}">'
-            f"</head><body><nav><a href='/'>Home</a></nav><article><h1>{escape(title)}</h1>{paragraphs}{body}"
-            "</article><footer>Coastal Times</footer></body></html>").encode()
+    return (
+        f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{escape(title)}</title>'
+        f'<meta property="article:published_time" content="{(NOW - timedelta(hours=2)).isoformat()}">'
+        f"</head><body><nav><a href='/'>Home</a></nav><article><h1>{escape(title)}</h1>{paragraphs}{body}"
+        "</article><footer>Coastal Times</footer></body></html>"
+    ).encode()
 
 
 def rss(items: list[tuple[str, str]], *, author: str | None = None) -> Route:
-    entries = "".join(f"<item><title>{title}</title><link>{escape(link)}</link>"
-                      f"<pubDate>{format_datetime(NOW - timedelta(hours=1))}</pubDate>"
-                      + (f"<author>{author}</author>" if author else "") + "</item>" for title, link in items)
-    return Route(f'<?xml version="1.0"?><rss version="2.0"><channel><title>Feed</title>{entries}</channel></rss>'
-                 .encode(), content_type="application/rss+xml")
+    entries = "".join(
+        f"<item><title>{title}</title><link>{escape(link)}</link>"
+        f"<pubDate>{format_datetime(NOW - timedelta(hours=1))}</pubDate>"
+        + (f"<author>{author}</author>" if author else "")
+        + "</item>"
+        for title, link in items
+    )
+    return Route(
+        f'<?xml version="1.0"?><rss version="2.0"><channel><title>Feed</title>{entries}</channel></rss>'.encode(),
+        content_type="application/rss+xml",
+    )
 
 
 def outlet(server: SiteServer, name: str = "Coastal Times") -> dict[str, object]:
@@ -61,18 +71,43 @@ def outlet(server: SiteServer, name: str = "Coastal Times") -> dict[str, object]
 def seen(db_url: str) -> dict[str, tuple[str, str | None]]:
     engine, sessions = open_database(db_url)
     with sessions() as session:
-        rows = {url: (status, reason) for url, status, reason in session.execute(
-            select(SeenUrlRow.url, SeenUrlRow.status, SeenUrlRow.reason))}
+        rows = {
+            url: (status, reason)
+            for url, status, reason in session.execute(select(SeenUrlRow.url, SeenUrlRow.status, SeenUrlRow.reason))
+        }
     engine.dispose()
     return rows
 
 
 # --- addresses ----------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("host", ["127.0.0.1", "127.1", "2130706433", "0x7f.1", "0177.0.0.1", "017700000001",
-                                  "::1", "::ffff:127.0.0.1", "::ffff:7f00:1", "10.0.0.1", "192.168.1.1",
-                                  "172.16.0.1", "169.254.169.254", "100.64.0.1", "0.0.0.0", "224.0.0.1",
-                                  "240.0.0.1", "fe80::1", "fc00::1", "64:ff9b::7f00:1", "2002:7f00:1::1"])
+
+@pytest.mark.parametrize(
+    "host",
+    [
+        "127.0.0.1",
+        "127.1",
+        "2130706433",
+        "0x7f.1",
+        "0177.0.0.1",
+        "017700000001",
+        "::1",
+        "::ffff:127.0.0.1",
+        "::ffff:7f00:1",
+        "10.0.0.1",
+        "192.168.1.1",
+        "172.16.0.1",
+        "169.254.169.254",
+        "100.64.0.1",
+        "0.0.0.0",
+        "224.0.0.1",
+        "240.0.0.1",
+        "fe80::1",
+        "fc00::1",
+        "64:ff9b::7f00:1",
+        "2002:7f00:1::1",
+    ],
+)
 def test_non_public_addresses_are_recognised_in_every_spelling(host: str) -> None:
     address = ip_literal(host)
     assert address is not None and not is_public(address), host
@@ -87,10 +122,17 @@ def test_public_addresses_are_public(host: str) -> None:
 def test_a_private_outlet_may_fetch_its_own_host_and_port_only() -> None:
     from newsalert.config.models import Outlet
 
-    policy = AddressPolicy.for_outlets([
-        Outlet(name="Intranet", url="http://127.0.0.1:8080/", feeds=["http://127.0.0.1:8080/f"],
-               allowed_domains=["cdn.intranet.example"]),
-        Outlet(name="Public", url="https://news.example.org/", feeds=["https://news.example.org/f"])])
+    policy = AddressPolicy.for_outlets(
+        [
+            Outlet(
+                name="Intranet",
+                url="http://127.0.0.1:8080/",
+                feeds=["http://127.0.0.1:8080/f"],
+                allowed_domains=["cdn.intranet.example"],
+            ),
+            Outlet(name="Public", url="https://news.example.org/", feeds=["https://news.example.org/f"]),
+        ]
+    )
     assert policy.permits("Intranet", "http://127.0.0.1:8080/a") is None
     assert policy.permits("Intranet", "http://127.1:8080/a") is None, "the same address, another spelling"
     assert policy.permits("Intranet", "http://127.0.0.1:8081/a") is not None
@@ -117,32 +159,50 @@ def canaries() -> Iterator[tuple[SiteServer, SiteServer]]:
 
 
 @pytest.mark.slow
-def test_no_page_feed_or_redirect_reaches_a_non_public_address(tmp_path: Path,
-                                                               canaries: tuple[SiteServer, SiteServer]) -> None:
+def test_no_page_feed_or_redirect_reaches_a_non_public_address(
+    tmp_path: Path, canaries: tuple[SiteServer, SiteServer]
+) -> None:
     same_host, other_host = canaries
     port, other = same_host.base_url.rsplit(":", 1)[1], other_host.base_url.rsplit(":", 1)[1]
-    spellings = [f"http://127.1:{port}/secret", f"http://2130706433:{port}/secret", f"http://0x7f.1:{port}/secret",
-                 f"http://0177.0.0.1:{port}/secret", f"http://017700000001:{port}/secret",
-                 f"http://localhost:{port}/secret", f"http://127.0.0.1:{port}/secret",
-                 f"http://127.0.0.2:{other}/secret", f"http://[::ffff:127.0.0.2]:{other}/secret",
-                 f"http://[::ffff:7f00:2]:{other}/admin", f"http://localhost:{other}/admin"]
+    spellings = [
+        f"http://127.1:{port}/secret",
+        f"http://2130706433:{port}/secret",
+        f"http://0x7f.1:{port}/secret",
+        f"http://0177.0.0.1:{port}/secret",
+        f"http://017700000001:{port}/secret",
+        f"http://localhost:{port}/secret",
+        f"http://127.0.0.1:{port}/secret",
+        f"http://127.0.0.2:{other}/secret",
+        f"http://[::ffff:127.0.0.2]:{other}/secret",
+        f"http://[::ffff:7f00:2]:{other}/admin",
+        f"http://localhost:{other}/admin",
+    ]
     site = SiteServer().start()
     try:
-        site.routes["/feed.xml"] = rss([("Berth opens", site.url("/2026/11/berth.html")),
-                                        ("Moved", site.url("/go/moved")), ("Refresh", site.url("/refresh.html")),
-                                        *[(f"Link {n}", url) for n, url in enumerate(spellings)]])
+        site.routes["/feed.xml"] = rss(
+            [
+                ("Berth opens", site.url("/2026/11/berth.html")),
+                ("Moved", site.url("/go/moved")),
+                ("Refresh", site.url("/refresh.html")),
+                *[(f"Link {n}", url) for n, url in enumerate(spellings)],
+            ]
+        )
         site.routes["/sitemap.xml"] = Route(
-            ('<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
-             + "".join(f"<url><loc>{escape(u.replace('/secret', '/admin'))}</loc></url>" for u in spellings)
-             + "</urlset>").encode(), content_type="application/xml")
+            (
+                '<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+                + "".join(f"<url><loc>{escape(u.replace('/secret', '/admin'))}</loc></url>" for u in spellings)
+                + "</urlset>"
+            ).encode(),
+            content_type="application/xml",
+        )
         site.routes["/2026/11/berth.html"] = Route(article("Second container berth opens"))
         site.routes["/go/moved"] = Route.redirect(f"http://127.0.0.2:{other}/secret", status=302)
         site.routes["/refresh.html"] = Route(
             f'<html><head><meta http-equiv="refresh" content="0;url=http://localhost:{port}/admin"></head>'
-            "<body>Moved</body></html>".encode())
+            "<body>Moved</body></html>".encode()
+        )
         db_url = f"sqlite:///{tmp_path / 'ssrf.db'}"
-        config = make_config(tmp_path, [{**outlet(site), "sitemaps": [site.url("/sitemap.xml")]}],
-                             database=db_url)
+        config = make_config(tmp_path, [{**outlet(site), "sitemaps": [site.url("/sitemap.xml")]}], database=db_url)
         result = run_crawl(config, config.enabled_outlets)
     finally:
         site.stop()
@@ -155,20 +215,24 @@ def test_no_page_feed_or_redirect_reaches_a_non_public_address(tmp_path: Path,
 
 # --- poison strings -------------------------------------------------------------------------------
 
+
 @pytest.mark.slow
 def test_a_nul_in_a_feed_title_costs_nobody_anything(db_url: str, tmp_path: Path) -> None:
     poisoned, clean = SiteServer().start(), SiteServer().start()
     try:
         poisoned.routes["/feed.xml"] = rss([("a\x00b \x1b[2J", poisoned.url("/2026/11/untitled.html"))])
         # The page has no title of its own, so the feed's title would be used.
-        poisoned.routes["/2026/11/untitled.html"] = Route(article("").replace(b"<h1></h1>", b"")
-                                                          .replace(b"<title></title>", b""))
+        poisoned.routes["/2026/11/untitled.html"] = Route(
+            article("").replace(b"<h1></h1>", b"").replace(b"<title></title>", b"")
+        )
         clean.routes["/feed.xml"] = rss([(f"Story {n}", clean.url(f"/2026/11/story-{n}.html")) for n in range(3)])
         for n in range(3):
-            clean.routes[f"/2026/11/story-{n}.html"] = Route(article(f"Harbour story number {n}",
-                                                                     body=f"<p>Detail {n} of the day.</p>"))
-        config = make_config(tmp_path, [outlet(poisoned, "Poisoned Post"), outlet(clean, "Clean Courier")],
-                             database=db_url)
+            clean.routes[f"/2026/11/story-{n}.html"] = Route(
+                article(f"Harbour story number {n}", body=f"<p>Detail {n} of the day.</p>")
+            )
+        config = make_config(
+            tmp_path, [outlet(poisoned, "Poisoned Post"), outlet(clean, "Clean Courier")], database=db_url
+        )
         result = run_crawl(config, config.enabled_outlets)
     finally:
         poisoned.stop()
@@ -187,12 +251,16 @@ def postgres_url(postgres_server: str) -> Iterator[str]:
 
 
 @pytest.mark.postgres
-def test_a_page_the_database_refuses_is_recorded_failed_and_the_batch_is_kept(postgres_url: str,
-                                                                              tmp_path: Path) -> None:
+def test_a_page_the_database_refuses_is_recorded_failed_and_the_batch_is_kept(
+    postgres_url: str, tmp_path: Path
+) -> None:
     """If a row still fails (here: a language code longer than its column, which PostgreSQL
     refuses), the batch is stored page by page: the others are kept, the bad one is failed."""
-    config = make_config(tmp_path, [{"name": "Coastal Times", "url": "http://127.0.0.1:9/",
-                                     "feeds": ["http://127.0.0.1:9/feed.xml"]}], database=postgres_url)
+    config = make_config(
+        tmp_path,
+        [{"name": "Coastal Times", "url": "http://127.0.0.1:9/", "feeds": ["http://127.0.0.1:9/feed.xml"]}],
+        database=postgres_url,
+    )
     engine, sessions = open_database(postgres_url)
     with sessions.begin() as session:
         ids = repository.sync_outlets(session, config.outlets)
@@ -200,8 +268,9 @@ def test_a_page_the_database_refuses_is_recorded_failed_and_the_batch_is_kept(po
 
     def item(n: int, language: str) -> PageItem:
         url = f"http://127.0.0.1:9/2026/11/story-{n}.html"
-        extracted = Extracted(f"Story {n}", f"Text of story {n}. " * 30, None, NOW, None, None, language, None,
-                              f"{n:064d}")
+        extracted = Extracted(
+            f"Story {n}", f"Text of story {n}. " * 30, None, NOW, None, None, language, None, f"{n:064d}"
+        )
         return PageItem(outlet="Coastal Times", url=url, aliases=[url], outcome=extracted)
 
     pipeline = StorePipeline(SimpleNamespace(spider=SimpleNamespace(frontier=frontier)))  # type: ignore[arg-type]
@@ -216,6 +285,7 @@ def test_a_page_the_database_refuses_is_recorded_failed_and_the_batch_is_kept(po
 
 # --- work that would stall the crawl ------------------------------------------------------------
 
+
 @pytest.mark.slow
 def test_a_feed_built_to_stall_feedparser_does_not_delay_other_outlets(tmp_path: Path) -> None:
     hostile, other = SiteServer().start(), SiteServer().start()
@@ -223,11 +293,16 @@ def test_a_feed_built_to_stall_feedparser_does_not_delay_other_outlets(tmp_path:
         author = "x" * 32_000 + "@" + "y." * 16_000  # 64 KB: feedparser alone takes 30 s or more
         hostile.routes["/feed.xml"] = rss([("Slow", hostile.url("/2026/11/slow.html"))], author=author)
         hostile.routes["/2026/11/slow.html"] = Route(article("A story behind a hostile feed"))
-        other.routes["/feed.xml"] = Route(rss([("Fine", other.url("/2026/11/fine.html"))]).body, delay=1.0,
-                                          content_type="application/rss+xml")
+        other.routes["/feed.xml"] = Route(
+            rss([("Fine", other.url("/2026/11/fine.html"))]).body, delay=1.0, content_type="application/rss+xml"
+        )
         other.routes["/2026/11/fine.html"] = Route(article("A story from a quiet outlet"))
-        config = make_config(tmp_path, [outlet(hostile, "Hostile Herald"), outlet(other, "Quiet Quarterly")],
-                             database=f"sqlite:///{tmp_path / 'stall.db'}", extract_workers=2)
+        config = make_config(
+            tmp_path,
+            [outlet(hostile, "Hostile Herald"), outlet(other, "Quiet Quarterly")],
+            database=f"sqlite:///{tmp_path / 'stall.db'}",
+            extract_workers=2,
+        )
         started = time.monotonic()
         result = run_crawl(config, config.enabled_outlets)
         elapsed = time.monotonic() - started
@@ -265,8 +340,9 @@ def test_a_page_of_200000_paragraphs_is_settled_fast_and_small(tmp_path: Path) -
 def test_the_crawl_records_the_huge_page_and_finishes(tmp_path: Path) -> None:
     site = SiteServer().start()
     try:
-        site.routes["/feed.xml"] = rss([("Huge", site.url("/2026/11/huge.html")),
-                                        ("Fine", site.url("/2026/11/fine.html"))])
+        site.routes["/feed.xml"] = rss(
+            [("Huge", site.url("/2026/11/huge.html")), ("Fine", site.url("/2026/11/fine.html"))]
+        )
         site.routes["/2026/11/huge.html"] = Route(huge_page().encode())
         site.routes["/2026/11/fine.html"] = Route(article("A story next to a huge page"))
         db_url = f"sqlite:///{tmp_path / 'huge.db'}"

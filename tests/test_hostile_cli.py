@@ -33,11 +33,14 @@ from tests.conftest import Mailbox, free_port, make_config, run_cli, write_confi
 from tests.test_digest import Archive, make_archive
 from tests.test_hostile import article, outlet, rss
 
-NASTY_TITLE = ("Evil \x1b[2J\x1b[H title \x1b]8;;http://evil.example/\x1b\\click me\x1b]8;;\x1b\\ "
-               "[/bold] [link=http://evil.example]x[/link] \x9b31m end")
+NASTY_TITLE = (
+    "Evil \x1b[2J\x1b[H title \x1b]8;;http://evil.example/\x1b\\click me\x1b]8;;\x1b\\ "
+    "[/bold] [link=http://evil.example]x[/link] \x9b31m end"
+)
 
 
 # --- the terminal ------------------------------------------------------------------------------
+
 
 @pytest.fixture
 def archive(tmp_path: Path) -> Iterator[Archive]:
@@ -47,16 +50,22 @@ def archive(tmp_path: Path) -> Iterator[Archive]:
 def in_a_terminal(*args: str) -> bytes:
     """Run the console script under a pseudo-terminal, as a person would, and return its bytes."""
     command = shlex.join([sys.executable, "-m", "newsalert", *args])
-    result = subprocess.run(["script", "-qec", command, "/dev/null"], capture_output=True, timeout=60,
-                            env={**os.environ, "COLUMNS": "200", "TERM": "xterm-256color"})
+    result = subprocess.run(
+        ["script", "-qec", command, "/dev/null"],
+        capture_output=True,
+        timeout=60,
+        env={**os.environ, "COLUMNS": "200", "TERM": "xterm-256color"},
+    )
     return result.stdout
 
 
 def test_titles_cannot_drive_the_terminal_or_be_read_as_markup(archive: Archive) -> None:
     # An archive from before the ingestion cleaning: the title is stored as a page gave it.
     article_id = archive.add(NASTY_TITLE)
-    for output in (in_a_terminal("--config", str(archive.config), "search"),
-                   in_a_terminal("--config", str(archive.config), "show", str(article_id))):
+    for output in (
+        in_a_terminal("--config", str(archive.config), "search"),
+        in_a_terminal("--config", str(archive.config), "show", str(article_id)),
+    ):
         assert b"Evil" in output, output
         for sequence in (b"\x1b[2J", b"\x1b[H", b"\x1b]8;;http://evil", b"\x1b]8;;\x1b\\", b"\x9b31m"):
             assert sequence not in output, (sequence, output)
@@ -76,6 +85,7 @@ def test_json_and_csv_carry_the_title_without_control_characters_once_ingested(a
 
 
 # --- at most once, never lost ---------------------------------------------------------------
+
 
 class KillerMailbox(Mailbox):
     """Accepts the message, but the client process dies before it reads the 250."""
@@ -117,8 +127,11 @@ def test_a_digest_whose_process_died_after_the_250_is_never_sent_again(db_url: s
         archive = next(archives)
         archive.add("Kenya and China open a joint research centre", countries=("KE", "CN"))
         assert run_cli("--config", str(archive.config), "subscribers", "add", "reader@example.org").exit_code == 0
-        process = subprocess.Popen([sys.executable, "-m", "newsalert", "--config", str(archive.config),
-                                    "digest", "--send"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        process = subprocess.Popen(
+            [sys.executable, "-m", "newsalert", "--config", str(archive.config), "digest", "--send"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
         mailbox.victim = process.pid
         process.communicate(timeout=60)
         assert process.returncode == -signal.SIGKILL
@@ -175,6 +188,7 @@ def test_a_password_is_never_sent_in_clear_text_unless_allowed(tmp_path: Path) -
 
 # --- one line and exit 2 for every bad input ---------------------------------------------------
 
+
 def bad_inputs(tmp_path: Path) -> list[list[str]]:
     db = f"sqlite:///{tmp_path / 'ok.db'}"
     a_file = tmp_path / "plain-file"
@@ -205,8 +219,9 @@ def bad_inputs(tmp_path: Path) -> list[list[str]]:
     ]
 
 
-def test_every_bad_input_is_one_line_and_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str],
-                                                monkeypatch: pytest.MonkeyPatch) -> None:
+def test_every_bad_input_is_one_line_and_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)
     for args in bad_inputs(tmp_path):
         monkeypatch.setattr(sys, "argv", ["newsalert", *args])
@@ -220,6 +235,7 @@ def test_every_bad_input_is_one_line_and_exit_2(tmp_path: Path, capsys: pytest.C
 
 # --- dead runs -------------------------------------------------------------------------------
 
+
 @pytest.mark.slow
 def test_a_run_killed_with_kill_9_is_closed_as_failed_by_the_next(db_url: str, tmp_path: Path) -> None:
     slow = SiteServer().start()
@@ -228,8 +244,12 @@ def test_a_run_killed_with_kill_9_is_closed_as_failed_by_the_next(db_url: str, t
         for n in range(5):
             slow.routes[f"/2026/11/s{n}.html"] = Route(article(f"Slow story {n}"), delay=10)
         path = write_config(tmp_path, [outlet(slow)], database=db_url)
-        process = subprocess.Popen([sys.executable, "-m", "newsalert", "--config", str(path), "crawl"],
-                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        process = subprocess.Popen(
+            [sys.executable, "-m", "newsalert", "--config", str(path), "crawl"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
         engine, sessions = open_database(db_url)
         deadline = time.monotonic() + 60
         while not any(p.startswith("/2026/11/") for p in slow.requests):  # the crawl is fetching articles
@@ -255,9 +275,12 @@ def test_a_run_killed_with_kill_9_is_closed_as_failed_by_the_next(db_url: str, t
 
 # --- dates -------------------------------------------------------------------------------------
 
+
 def feed_with_date(date: str) -> bytes:
-    return (f"<?xml version='1.0'?><rss version='2.0'><channel><title>t</title><item><title>x</title>"
-            f"<link>http://a.example/1</link><pubDate>{date}</pubDate></item></channel></rss>").encode()
+    return (
+        f"<?xml version='1.0'?><rss version='2.0'><channel><title>t</title><item><title>x</title>"
+        f"<link>http://a.example/1</link><pubDate>{date}</pubDate></item></channel></rss>"
+    ).encode()
 
 
 @pytest.mark.parametrize("date", ["2003-13-45", "2003-13-45T10:00:00Z", "2026-02-30T08:00:00+01:00"])
@@ -277,9 +300,13 @@ def test_a_future_dated_article_is_stored_at_its_fetch_time_and_says_so(tmp_path
     try:
         future = "Thu, 01 Jan 2099 00:00:00 GMT"
         site.routes["/feed.xml"] = Route(
-            (f'<?xml version="1.0"?><rss version="2.0"><channel><title>F</title>'
-             f"<item><title>From the future</title><link>{site.url('/2026/11/future.html')}</link>"
-             f"<pubDate>{future}</pubDate></item></channel></rss>").encode(), content_type="application/rss+xml")
+            (
+                f'<?xml version="1.0"?><rss version="2.0"><channel><title>F</title>'
+                f"<item><title>From the future</title><link>{site.url('/2026/11/future.html')}</link>"
+                f"<pubDate>{future}</pubDate></item></channel></rss>"
+            ).encode(),
+            content_type="application/rss+xml",
+        )
         page = article("A story dated in 2099").replace(b'<meta property="article:published_time"', b"<meta x")
         site.routes["/2026/11/future.html"] = Route(page)
         db_url = f"sqlite:///{tmp_path / 'f.db'}"

@@ -21,11 +21,16 @@ class BrokenSessions:
 
 
 def test_a_failed_batch_is_reported_not_raised() -> None:
-    frontier = SimpleNamespace(sessions=BrokenSessions(), outlet_ids={"O": 1}, cutoff=None,
-                               tallies={"O": OutletTally()}, storage_errors=[])
+    frontier = SimpleNamespace(
+        sessions=BrokenSessions(), outlet_ids={"O": 1}, cutoff=None, tallies={"O": OutletTally()}, storage_errors=[]
+    )
     pipeline = StorePipeline(SimpleNamespace(spider=SimpleNamespace(frontier=frontier)))
-    item = PageItem(outlet="O", url="https://o.example/a", aliases=["https://o.example/a"],
-                    outcome=Rejection("not_article", "empty page"))
+    item = PageItem(
+        outlet="O",
+        url="https://o.example/a",
+        aliases=["https://o.example/a"],
+        outcome=Rejection("not_article", "empty page"),
+    )
     assert pipeline.process_item(item) is item
     pipeline.flush()
     assert frontier.storage_errors and "disk I/O error" in frontier.storage_errors[0]
@@ -33,8 +38,9 @@ def test_a_failed_batch_is_reported_not_raised() -> None:
     assert pipeline.pending == []
 
 
-@pytest.mark.parametrize(("html", "status"), [("", "not_article"), ("<html><body><p>Subscribe now.</p></body></html>",
-                                                                       "too_short")])
+@pytest.mark.parametrize(
+    ("html", "status"), [("", "not_article"), ("<html><body><p>Subscribe now.</p></body></html>", "too_short")]
+)
 def test_extraction_rejections_carry_a_reason(html: str, status: str) -> None:
     from newsalert.pipelines.extract import extract_article
 

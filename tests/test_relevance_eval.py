@@ -46,8 +46,10 @@ def dev() -> dict[str, Any]:
 
 def _why(result: dict[str, Any]) -> str:
     errors = [f"{e['error']} {e['id']} {e.get('title', '')[:60]}" for e in result["errors"] if e["error"] != "tags"]
-    return ("run .venv/bin/python benchmarks/relevance_eval.py --split dev --show-errors to see why; errors:\n  "
-            + "\n  ".join(errors[:20]))
+    return (
+        "run .venv/bin/python benchmarks/relevance_eval.py --split dev --show-errors to see why; errors:\n  "
+        + "\n  ".join(errors[:20])
+    )
 
 
 def test_dev_split_precision_and_recall(dev: dict[str, Any]) -> None:
@@ -82,6 +84,5 @@ def test_general_news_pages_are_not_kept() -> None:
     result = EVAL.evaluate_corpus(load_topics(TOPICS))
     assert result["pages"] == 241
     false_positives = [f"{p['page']} ({p['score']}): {p['title']}" for p in result["false_positives"]]
-    assert len(false_positives) <= MAX_CORPUS_FALSE_POSITIVES, "kept general news pages:\n" + "\n".join(
-        false_positives)
+    assert len(false_positives) <= MAX_CORPUS_FALSE_POSITIVES, "kept general news pages:\n" + "\n".join(false_positives)
     assert result["on_topic_found"] == result["on_topic_known"], "the one on-topic corpus page is kept"

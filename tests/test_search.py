@@ -15,22 +15,32 @@ from tests.conftest import run_cli
 
 ARTICLES = {
     "title-hit": ("South-South cooperation reaches the Sahel", "A short report on training centres."),
-    "body-hit": ("Ministers meet in Dakar", "They discussed south-south cooperation once, among other things, "
-                 "such as budgets, roads and schools for the coming year."),
+    "body-hit": (
+        "Ministers meet in Dakar",
+        "They discussed south-south cooperation once, among other things, "
+        "such as budgets, roads and schools for the coming year.",
+    ),
     "french": ("La coopération Sud-Sud s'étend", "Des ingénieurs marocains forment des techniciens maliens."),
     "chinese": ("中国与肯尼亚深化南南合作", "双方在一带一路框架下签署了培训协议，推动南南合作。"),
     "cooperative": ("农民专业合作社分红", "合作社今年收成很好，社员获得分红。"),
-    "football": ("Harbour FC lift the south stand", "The south stand sang as cooperation between the lines "
-                 "improved; football fans were delighted."),
+    "football": (
+        "Harbour FC lift the south stand",
+        "The south stand sang as cooperation between the lines improved; football fans were delighted.",
+    ),
     "brics": ("BRICS bank funds a solar park", "The New Development Bank approved the loan."),
 }
 
 
 # Per article: outlet, language, days since publication, country tags (for the filter tests).
-DETAILS = {"title-hit": ("Wire", "en", 1, ["SN"]), "body-hit": ("Wire", "en", 3, ["SN"]),
-           "french": ("Courrier", "fr", 10, ["MA", "ML"]), "chinese": ("Courrier", "zh", 20, ["CN", "KE"]),
-           "cooperative": ("Courrier", "zh", 40, ["CN"]), "football": ("Wire", "en", 2, []),
-           "brics": ("Wire", "en", 5, ["ZA"])}
+DETAILS = {
+    "title-hit": ("Wire", "en", 1, ["SN"]),
+    "body-hit": ("Wire", "en", 3, ["SN"]),
+    "french": ("Courrier", "fr", 10, ["MA", "ML"]),
+    "chinese": ("Courrier", "zh", 20, ["CN", "KE"]),
+    "cooperative": ("Courrier", "zh", 40, ["CN"]),
+    "football": ("Wire", "en", 2, []),
+    "brics": ("Wire", "en", 5, ["ZA"]),
+}
 REGIONS = {"SN": "africa", "MA": "africa", "ML": "africa", "KE": "africa", "ZA": "africa", "CN": "asia"}
 
 
@@ -44,18 +54,36 @@ def archive(db_url: str) -> Iterator[tuple[str, dict[str, int]]]:
     ids = {}
     now = datetime.now(UTC)
     with sessions.begin() as session:
-        outlets = repository.sync_outlets(session, [
-            Outlet(name=name, url=f"https://{name.lower()}.example/", feeds=[f"https://{name.lower()}.example/rss"])
-            for name in ("Wire", "Courrier")])
+        outlets = repository.sync_outlets(
+            session,
+            [
+                Outlet(name=name, url=f"https://{name.lower()}.example/", feeds=[f"https://{name.lower()}.example/rss"])
+                for name in ("Wire", "Courrier")
+            ],
+        )
         for key, (title, text) in ARTICLES.items():
             outlet, language, days, countries = DETAILS[key]
-            ids[key] = repository.insert_article(session, {
-                "outlet_id": outlets[outlet], "canonical_url": f"https://wire.example/{key}",
-                "url": f"https://wire.example/{key}", "title": title, "text": text, "content_hash": key,
-                "fetched_at": now, "published_at": now - timedelta(days=days), "language": language})
-            repository.add_tags(session, ids[key], [Tag("country", c, c, 5.0) for c in countries]
-                                + [Tag("region", r, r, 5.0) for r in sorted({REGIONS[c] for c in countries})]
-                                + ([Tag("initiative", "BRI", "Belt and Road", 3.0)] if key == "chinese" else []))
+            ids[key] = repository.insert_article(
+                session,
+                {
+                    "outlet_id": outlets[outlet],
+                    "canonical_url": f"https://wire.example/{key}",
+                    "url": f"https://wire.example/{key}",
+                    "title": title,
+                    "text": text,
+                    "content_hash": key,
+                    "fetched_at": now,
+                    "published_at": now - timedelta(days=days),
+                    "language": language,
+                },
+            )
+            repository.add_tags(
+                session,
+                ids[key],
+                [Tag("country", c, c, 5.0) for c in countries]
+                + [Tag("region", r, r, 5.0) for r in sorted({REGIONS[c] for c in countries})]
+                + ([Tag("initiative", "BRI", "Belt and Road", 3.0)] if key == "chinese" else []),
+            )
     engine.dispose()
     yield db_url, ids
 
@@ -82,7 +110,8 @@ def test_phrases_or_and_exclusion(archive: tuple[str, dict[str, int]]) -> None:
     assert "football" in found(archive, "south cooperation")
     assert set(found(archive, "BRICS OR Sahel")) == {"brics", "title-hit"}
     assert found(archive, "cooperation -football -sahel") == ["body-hit"] or set(
-        found(archive, "cooperation -football -sahel")) == {"body-hit", "french"}
+        found(archive, "cooperation -football -sahel")
+    ) == {"body-hit", "french"}
 
 
 def test_chinese_is_searchable(archive: tuple[str, dict[str, int]]) -> None:
@@ -91,8 +120,9 @@ def test_chinese_is_searchable(archive: tuple[str, dict[str, int]]) -> None:
     assert set(found(archive, "合作")) == {"chinese", "cooperative"}
 
 
-@pytest.mark.parametrize(("query", "code"), [("'; DROP TABLE articles; --", 0), ('"unbalanced', 2),
-                                             ("NEAR(", 0), ("*", 2), ("-football", 2)])
+@pytest.mark.parametrize(
+    ("query", "code"), [("'; DROP TABLE articles; --", 0), ('"unbalanced', 2), ("NEAR(", 0), ("*", 2), ("-football", 2)]
+)
 def test_hostile_queries_are_harmless(archive: tuple[str, dict[str, int]], query: str, code: int) -> None:
     db_url, ids = archive
     result = run_cli("--db", db_url, "search", "--format", "json", "--", query)  # -- : a query may start with -
@@ -121,7 +151,7 @@ def test_snippets_highlight_the_matched_words() -> None:
     text = "Budgets came first. " * 10 + "Then the Coopération Sud-Sud programme was discussed at length."
     snippet = highlighted_snippet(text, [("cooperation", "sud", "sud")])
     assert snippet.plain.startswith("…") and "Coopération Sud-Sud" in snippet.plain
-    bold = [snippet.plain[span.start:span.end] for span in snippet.spans if "bold" in str(span.style)]
+    bold = [snippet.plain[span.start : span.end] for span in snippet.spans if "bold" in str(span.style)]
     assert bold == ["Coopération Sud-Sud"]
 
 
@@ -133,20 +163,43 @@ def test_stats_per_day_tag_and_yield_drop(db_url: str) -> None:
     engine, sessions = open_database(db_url)
     now = datetime.now(UTC)
     with sessions.begin() as session:
-        ids = repository.sync_outlets(session, [
-            Outlet(name=name, url=f"https://{name}.example/", feeds=[f"https://{name}.example/rss"])
-            for name in ("steady", "fading")])
+        ids = repository.sync_outlets(
+            session,
+            [
+                Outlet(name=name, url=f"https://{name}.example/", feeds=[f"https://{name}.example/rss"])
+                for name in ("steady", "fading")
+            ],
+        )
         tags = [Tag("country", "KE", "Kenya", 5), Tag("theme", "trade", "Trade", 3)]
         for number in range(12):  # "fading": three articles a week for four weeks, then none
             when = now - timedelta(days=8 + number * 2)
-            article_id = repository.insert_article(session, {
-                "outlet_id": ids["fading"], "canonical_url": f"https://x.example/{number}",
-                "url": f"https://x.example/{number}", "title": f"Story {number}", "text": "cooperation " * 60,
-                "content_hash": str(number), "fetched_at": when, "published_at": when})
+            article_id = repository.insert_article(
+                session,
+                {
+                    "outlet_id": ids["fading"],
+                    "canonical_url": f"https://x.example/{number}",
+                    "url": f"https://x.example/{number}",
+                    "title": f"Story {number}",
+                    "text": "cooperation " * 60,
+                    "content_hash": str(number),
+                    "fetched_at": when,
+                    "published_at": when,
+                },
+            )
             repository.add_tags(session, article_id, tags)
-        repository.insert_article(session, {
-            "outlet_id": ids["steady"], "canonical_url": "https://x.example/s", "url": "https://x.example/s",
-            "title": "Today", "text": "cooperation " * 60, "content_hash": "s", "fetched_at": now, "published_at": now})
+        repository.insert_article(
+            session,
+            {
+                "outlet_id": ids["steady"],
+                "canonical_url": "https://x.example/s",
+                "url": "https://x.example/s",
+                "title": "Today",
+                "text": "cooperation " * 60,
+                "content_hash": "s",
+                "fetched_at": now,
+                "published_at": now,
+            },
+        )
     engine.dispose()
     stats = json.loads(run_cli("--db", db_url, "stats", "--since", "60d", "--format", "json").output)
     assert sum(day["articles"] for day in stats["per_day"]) == 13
@@ -189,5 +242,7 @@ def test_limit_offset_and_every_format(archive: tuple[str, dict[str, int]]) -> N
     assert csv_lines[0].startswith("id,url,title,outlet") and len(csv_lines) == 1 + len(found(archive, "cooperation"))
     table = run_cli("--db", db_url, "search", "cooperation")
     assert table.exit_code == 0 and "South-South cooperation reaches the Sahel" in table.output
-    assert all(json.loads(line)["outlet"] in ("Wire", "Courrier") for line in
-               run_cli("--db", db_url, "search", "--format", "ndjson").output.splitlines())
+    assert all(
+        json.loads(line)["outlet"] in ("Wire", "Courrier")
+        for line in run_cli("--db", db_url, "search", "--format", "ndjson").output.splitlines()
+    )

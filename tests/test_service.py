@@ -31,33 +31,49 @@ def slow_site(articles: int = 30, delay: float = 1.0) -> SiteServer:
     """An outlet whose article pages take `delay` seconds each: a crawl that lasts."""
     site = SiteServer().start()
     now = format_datetime(datetime.now(UTC))
-    items = "".join(f"<item><title>Story {n}</title><link>{site.url(f'/slow/{n}.html')}</link>"
-                    f"<pubDate>{now}</pubDate></item>" for n in range(articles))
-    site.routes["/feed.xml"] = Route(f'<?xml version="1.0"?><rss version="2.0"><channel><title>Slow</title>'
-                                     f"{items}</channel></rss>".encode(), content_type="application/rss+xml")
+    items = "".join(
+        f"<item><title>Story {n}</title><link>{site.url(f'/slow/{n}.html')}</link><pubDate>{now}</pubDate></item>"
+        for n in range(articles)
+    )
+    site.routes["/feed.xml"] = Route(
+        f'<?xml version="1.0"?><rss version="2.0"><channel><title>Slow</title>{items}</channel></rss>'.encode(),
+        content_type="application/rss+xml",
+    )
     body = "<p>" + " ".join(f"Sentence {n} of a long and slow article about cooperation." for n in range(40))
     for n in range(articles):
-        site.routes[f"/slow/{n}.html"] = Route(f"<html><body><article><h1>Story {n}</h1>{body} {n}</p>"
-                                               f"</article></body></html>".encode(), delay=delay)
+        site.routes[f"/slow/{n}.html"] = Route(
+            f"<html><body><article><h1>Story {n}</h1>{body} {n}</p></article></body></html>".encode(), delay=delay
+        )
     return site
 
 
-def service_config(tmp_path: Path, site_url: str, feed: str, smtp_port: int, cron: str,
-                   grace_hours: float = 1.0) -> Path:
-    path = write_config(tmp_path, [{"name": "Coast Daily Wire", "url": site_url, "feeds": [feed]}],
-                        database=f"sqlite:///{tmp_path / 'service.db'}")
-    path.write_text(path.read_text() + (
-        f"schedule: {{cron: '{cron}', timezone: UTC, misfire_grace_hours: {grace_hours}}}\n"
-        f"smtp: {{host: 127.0.0.1, port: {smtp_port}, security: none, timeout: 5}}\n"
-        f"digest: {{archive_dir: {tmp_path / 'digests'}}}\n"))
+def service_config(
+    tmp_path: Path, site_url: str, feed: str, smtp_port: int, cron: str, grace_hours: float = 1.0
+) -> Path:
+    path = write_config(
+        tmp_path,
+        [{"name": "Coast Daily Wire", "url": site_url, "feeds": [feed]}],
+        database=f"sqlite:///{tmp_path / 'service.db'}",
+    )
+    path.write_text(
+        path.read_text()
+        + (
+            f"schedule: {{cron: '{cron}', timezone: UTC, misfire_grace_hours: {grace_hours}}}\n"
+            f"smtp: {{host: 127.0.0.1, port: {smtp_port}, security: none, timeout: 5}}\n"
+            f"digest: {{archive_dir: {tmp_path / 'digests'}}}\n"
+        )
+    )
     assert run_cli("--config", str(path), "subscribers", "add", "reader@example.org").exit_code == 0
     return path
 
 
 def start_serve(config: Path, log: Path) -> subprocess.Popen[bytes]:
     with log.open("wb") as stderr:  # the child keeps its own descriptor
-        return subprocess.Popen([sys.executable, "-m", "newsalert", "--config", str(config), "serve"],
-                                stdout=subprocess.DEVNULL, stderr=stderr)
+        return subprocess.Popen(
+            [sys.executable, "-m", "newsalert", "--config", str(config), "serve"],
+            stdout=subprocess.DEVNULL,
+            stderr=stderr,
+        )
 
 
 def stop(process: subprocess.Popen[bytes], sig: int = signal.SIGTERM) -> tuple[int, float]:
@@ -186,8 +202,11 @@ def test_a_crashed_crawl_is_recorded_and_the_service_goes_on(tmp_path: Path, smt
         wait_for(lambda: any(p.startswith("/slow/") for p in site.requests), what="a crawl under way")
         child = wait_for(lambda: crawl_child(process.pid), what="the crawl process")
         os.kill(child, signal.SIGKILL)  # as the OOM killer would
-        wait_for(lambda: len([r for r in runs(config) if r.status == "ok"]) >= 1, timeout=90,
-                 what="a later run that succeeds")
+        wait_for(
+            lambda: len([r for r in runs(config) if r.status == "ok"]) >= 1,
+            timeout=90,
+            what="a later run that succeeds",
+        )
         assert process.poll() is None, "the service must survive a crashed crawl"
     finally:
         assert stop(process)[0] == 0
@@ -209,5 +228,3 @@ def crawl_child(parent: int) -> int | None:
         if int(stat.rsplit(")", 1)[1].split()[1]) == parent and "spawn_main" in command:
             return int(entry.name)
     return None
-
-

@@ -28,15 +28,24 @@ def test_migrations_create_exactly_the_models(db_url: str) -> None:
 
 
 def _article(canonical: str, outlet_id: int) -> dict[str, object]:
-    return {"outlet_id": outlet_id, "canonical_url": canonical, "url": canonical, "title": "T", "text": "x" * 300,
-            "content_hash": "h", "fetched_at": datetime.now(UTC), "published_at": datetime(2026, 11, 1, tzinfo=UTC)}
+    return {
+        "outlet_id": outlet_id,
+        "canonical_url": canonical,
+        "url": canonical,
+        "title": "T",
+        "text": "x" * 300,
+        "content_hash": "h",
+        "fetched_at": datetime.now(UTC),
+        "published_at": datetime(2026, 11, 1, tzinfo=UTC),
+    }
 
 
 def test_two_writers_never_store_an_article_twice(db_url: str) -> None:
     engine, sessions = open_database(db_url)
     with sessions.begin() as session:
-        outlet_id = repository.sync_outlets(session, [Outlet(name="O", url="https://o.example/", feeds=[
-            "https://o.example/rss"])])["O"]
+        outlet_id = repository.sync_outlets(
+            session, [Outlet(name="O", url="https://o.example/", feeds=["https://o.example/rss"])]
+        )["O"]
     ids: list[int | None] = []
     start = threading.Barrier(4)
 
@@ -61,8 +70,9 @@ def test_two_writers_never_store_an_article_twice(db_url: str) -> None:
 def test_seen_url_ledger_counts_attempts_and_keeps_stored(db_url: str) -> None:
     engine, sessions = open_database(db_url)
     with sessions.begin() as session:
-        outlet_id = repository.sync_outlets(session, [Outlet(name="O", url="https://o.example/", feeds=[
-            "https://o.example/rss"])])["O"]
+        outlet_id = repository.sync_outlets(
+            session, [Outlet(name="O", url="https://o.example/", feeds=["https://o.example/rss"])]
+        )["O"]
         for _ in range(2):
             repository.record_urls(session, [UrlRecord("https://o.example/flaky", outlet_id, "failed", "HTTP 503")])
         article_id = repository.insert_article(session, _article("https://o.example/ok", outlet_id))
@@ -71,6 +81,8 @@ def test_seen_url_ledger_counts_attempts_and_keeps_stored(db_url: str) -> None:
     with sessions() as session:
         urls = ["https://o.example/flaky", "https://o.example/ok", "https://o.example/new"]
         assert repository.settled_urls(session, urls, max_attempts=3) == {"https://o.example/ok"}
-        assert repository.settled_urls(session, urls, max_attempts=2) == {"https://o.example/ok",
-                                                                           "https://o.example/flaky"}
+        assert repository.settled_urls(session, urls, max_attempts=2) == {
+            "https://o.example/ok",
+            "https://o.example/flaky",
+        }
     engine.dispose()

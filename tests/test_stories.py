@@ -31,10 +31,14 @@ def syndicate(herald: NewsSite, path: str) -> SiteServer:
     copy_path = "/wire/2026/shared-story.html"
     wire = SiteServer().start()
     wire.routes[copy_path] = Route(html.encode("utf-8"))
-    item = (f"<item><title>Coast wire copy</title><link>{wire.url(copy_path)}</link>"
-            f"<pubDate>{format_datetime(datetime.now(UTC))}</pubDate></item>")
-    wire.routes["/feed.xml"] = Route(f'<?xml version="1.0"?><rss version="2.0"><channel><title>Wire</title>'
-                                     f"{item}</channel></rss>".encode(), content_type="application/rss+xml")
+    item = (
+        f"<item><title>Coast wire copy</title><link>{wire.url(copy_path)}</link>"
+        f"<pubDate>{format_datetime(datetime.now(UTC))}</pubDate></item>"
+    )
+    wire.routes["/feed.xml"] = Route(
+        f'<?xml version="1.0"?><rss version="2.0"><channel><title>Wire</title>{item}</channel></rss>'.encode(),
+        content_type="application/rss+xml",
+    )
     return wire
 
 
@@ -49,14 +53,21 @@ def outlets() -> Iterator[tuple[NewsSite, SiteServer, str]]:
 
 
 def _outlets(herald: NewsSite, wire: SiteServer) -> list[dict[str, object]]:
-    return [{"name": "Harbour Herald", "url": herald.url("/"), "feeds": [herald.feed_url],
-             "article_url_pattern": ARTICLE_PATH_PATTERN},
-            {"name": "Coast Wire", "url": wire.url("/"), "feeds": [wire.url("/feed.xml")]}]
+    return [
+        {
+            "name": "Harbour Herald",
+            "url": herald.url("/"),
+            "feeds": [herald.feed_url],
+            "article_url_pattern": ARTICLE_PATH_PATTERN,
+        },
+        {"name": "Coast Wire", "url": wire.url("/"), "feeds": [wire.url("/feed.xml")]},
+    ]
 
 
 @pytest.mark.parametrize("separate_runs", [False, True], ids=["one-run", "separate-runs"])
-def test_syndicated_copy_joins_the_original_story(db_url: str, tmp_path: Path, separate_runs: bool,
-                                                  outlets: tuple[NewsSite, SiteServer, str]) -> None:
+def test_syndicated_copy_joins_the_original_story(
+    db_url: str, tmp_path: Path, separate_runs: bool, outlets: tuple[NewsSite, SiteServer, str]
+) -> None:
     herald, wire, original_path = outlets
     config = make_config(tmp_path, _outlets(herald, wire), database=db_url)
     if separate_runs:
@@ -72,8 +83,9 @@ def test_syndicated_copy_joins_the_original_story(db_url: str, tmp_path: Path, s
     engine.dispose()
     assert original is not None and copy is not None
     assert copy.cluster_id == original.cluster_id
-    assert all(other.cluster_id not in (None, original.cluster_id) for other in others), \
+    assert all(other.cluster_id not in (None, original.cluster_id) for other in others), (
         "different stories must not join the syndicated story"
+    )
 
     shown = run_cli("--db", db_url, "show", str(original.id), "--format", "json")
     assert shown.exit_code == 0, shown.output
@@ -81,8 +93,9 @@ def test_syndicated_copy_joins_the_original_story(db_url: str, tmp_path: Path, s
     assert data["cluster_size"] == 2 and data["duplicates"] == [copy.url]
 
 
-def test_off_topic_pages_are_remembered_and_never_fetched_again(tmp_path: Path,
-                                                               outlets: tuple[NewsSite, SiteServer, str]) -> None:
+def test_off_topic_pages_are_remembered_and_never_fetched_again(
+    tmp_path: Path, outlets: tuple[NewsSite, SiteServer, str]
+) -> None:
     herald, wire, _ = outlets
     database = f"sqlite:///{tmp_path / 'topic.db'}"
     config = make_config(tmp_path, _outlets(herald, wire)[:1], database=database, topics=True)
@@ -98,5 +111,6 @@ def test_off_topic_pages_are_remembered_and_never_fetched_again(tmp_path: Path,
     assert kept and all(a.relevance is not None and a.relevance >= 6 and a.matched_terms for a in kept)
     assert all(r.relevance is not None and r.relevance < 6 and r.reason.startswith("relevance") for r in off_topic)
     refetched = {url.split("/", 3)[-1] for url in (r.url for r in off_topic)} & {
-        p.lstrip("/") for p in herald.server.requests}
+        p.lstrip("/") for p in herald.server.requests
+    }
     assert not refetched, f"off-topic pages fetched again: {refetched}"

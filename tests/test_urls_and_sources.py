@@ -18,14 +18,20 @@ from newsalert.crawler.sources import (
 from newsalert.pipelines.urls import canonical_url
 
 
-@pytest.mark.parametrize(("variant", "canonical"), [
-    ("https://www.example.org/2026/11/story.html?utm_source=rss&utm_medium=feed", "https://example.org/2026/11/story.html"),
-    ("HTTPS://Example.org:443/2026/11/story.html#comments", "https://example.org/2026/11/story.html"),
-    ("https://example.org/news.php?nid=77&fbclid=abc&gclid=x", "https://example.org/news.php?nid=77"),
-    ("https://example.org/a?b=2&a=1&ref=rss", "https://example.org/a?a=1&b=2"),
-    ("https://example.org", "https://example.org/"),
-    ("http://127.0.0.1:8080/x.html?spm=a2c.1", "http://127.0.0.1:8080/x.html"),
-])
+@pytest.mark.parametrize(
+    ("variant", "canonical"),
+    [
+        (
+            "https://www.example.org/2026/11/story.html?utm_source=rss&utm_medium=feed",
+            "https://example.org/2026/11/story.html",
+        ),
+        ("HTTPS://Example.org:443/2026/11/story.html#comments", "https://example.org/2026/11/story.html"),
+        ("https://example.org/news.php?nid=77&fbclid=abc&gclid=x", "https://example.org/news.php?nid=77"),
+        ("https://example.org/a?b=2&a=1&ref=rss", "https://example.org/a?a=1&b=2"),
+        ("https://example.org", "https://example.org/"),
+        ("http://127.0.0.1:8080/x.html?spm=a2c.1", "http://127.0.0.1:8080/x.html"),
+    ],
+)
 def test_canonical_url_folds_variants(variant: str, canonical: str) -> None:
     assert canonical_url(variant) == canonical
 
@@ -73,14 +79,18 @@ def test_feed_items_are_cleaned() -> None:
     items = parse_feed(feed, url="https://example.org/rss.xml")
     assert [(i.url, i.title) for i in items] == [
         ("https://example.org/real.html", "A bold claim"),
-        ("https://example.org/2026/11/rel.html", "Relative")]
+        ("https://example.org/2026/11/rel.html", "Relative"),
+    ]
     assert items[0].published_at.isoformat() == "2026-11-20T09:00:00+00:00"
 
 
 def test_a_page_that_is_not_a_feed_is_an_error() -> None:
     with pytest.raises(SourceError):
-        parse_feed(b"<html><head><title>Home</title></head><body><p>Welcome</p></body></html>",
-                   url="https://example.org/", content_type="text/html")
+        parse_feed(
+            b"<html><head><title>Home</title></head><body><p>Welcome</p></body></html>",
+            url="https://example.org/",
+            content_type="text/html",
+        )
 
 
 LISTING = """<html><body><nav><a href="/about">About</a><a href="/section/world/">World</a></nav>
@@ -94,14 +104,23 @@ def test_listing_links_use_the_pattern_or_the_heuristic() -> None:
     with_pattern = listing_links(response, domain="example.org", pattern=r"/\d{4}/\d{2}/")
     assert [c.url for c in with_pattern] == ["https://www.example.org/2026/11/port-deal-signed.html"]
     heuristic = listing_links(response, domain="example.org", pattern=None)
-    assert [c.url for c in heuristic] == ["https://www.example.org/2026/11/port-deal-signed.html",
-                                          "https://www.example.org/news/kenya-and-china-sign-a-rail-training-pact"]
+    assert [c.url for c in heuristic] == [
+        "https://www.example.org/2026/11/port-deal-signed.html",
+        "https://www.example.org/news/kenya-and-china-sign-a-rail-training-pact",
+    ]
     assert next_page(response) == "https://www.example.org/section/world/?page=2"
 
 
-@pytest.mark.parametrize(("url", "article"), [
-    ("https://e.org/2026/11/03/budget.html", True), ("https://e.org/world/china-africa-summit-ends-in-beijing", True),
-    ("https://e.org/article/123456", True), ("https://e.org/tag/brics", False), ("https://e.org/about", False),
-    ("https://e.org/world/", False)])
+@pytest.mark.parametrize(
+    ("url", "article"),
+    [
+        ("https://e.org/2026/11/03/budget.html", True),
+        ("https://e.org/world/china-africa-summit-ends-in-beijing", True),
+        ("https://e.org/article/123456", True),
+        ("https://e.org/tag/brics", False),
+        ("https://e.org/about", False),
+        ("https://e.org/world/", False),
+    ],
+)
 def test_article_url_heuristic(url: str, article: bool) -> None:
     assert looks_like_article_url(url) is article

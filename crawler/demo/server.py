@@ -36,8 +36,7 @@ class SiteServer:
     it arrived, to `times`), so a test can tell which pages a crawl fetched, how often and when.
     """
 
-    def __init__(self, routes: Mapping[str, Route] | None = None, *, host: str = "127.0.0.1",
-                 port: int = 0) -> None:
+    def __init__(self, routes: Mapping[str, Route] | None = None, *, host: str = "127.0.0.1", port: int = 0) -> None:
         self.routes: dict[str, Route] = dict(routes or {})
         self.requests: list[str] = []
         self.times: list[tuple[float, str]] = []  # (time.monotonic(), path) of every request
@@ -60,8 +59,7 @@ class SiteServer:
             return self.requests.count(path)
 
     def start(self) -> Self:
-        self._thread = threading.Thread(target=self._httpd.serve_forever, name="site-server",
-                                        daemon=True)
+        self._thread = threading.Thread(target=self._httpd.serve_forever, name="site-server", daemon=True)
         self._thread.start()
         return self
 

@@ -95,8 +95,9 @@ def upgrade() -> None:
         sa.Column("last_seen", TZ, nullable=False),
         sa.PrimaryKeyConstraint("id", name="pk_seen_urls"),
         sa.ForeignKeyConstraint(["outlet_id"], ["outlets.id"], name="fk_seen_urls_outlet_id_outlets"),
-        sa.ForeignKeyConstraint(["article_id"], ["articles.id"], ondelete="SET NULL",
-                                name="fk_seen_urls_article_id_articles"),
+        sa.ForeignKeyConstraint(
+            ["article_id"], ["articles.id"], ondelete="SET NULL", name="fk_seen_urls_article_id_articles"
+        ),
         sa.UniqueConstraint("url", name="uq_seen_urls_url"),
     )
     op.create_index("ix_seen_urls_outlet_status", "seen_urls", ["outlet_id", "status"])
@@ -120,12 +121,15 @@ def upgrade() -> None:
         sa.Column("run_id", sa.Integer(), nullable=False),
         sa.Column("outlet_id", sa.Integer(), nullable=False),
         sa.Column("status", sa.String(20), nullable=False),
-        *(sa.Column(name, sa.Integer(), nullable=False) for name in
-          ("discovered", "pages", "stored", "duplicates", "too_old", "rejected", "failed")),
+        *(
+            sa.Column(name, sa.Integer(), nullable=False)
+            for name in ("discovered", "pages", "stored", "duplicates", "too_old", "rejected", "failed")
+        ),
         sa.Column("error", sa.Text()),
         sa.PrimaryKeyConstraint("id", name="pk_outlet_runs"),
-        sa.ForeignKeyConstraint(["run_id"], ["crawl_runs.id"], ondelete="CASCADE",
-                                name="fk_outlet_runs_run_id_crawl_runs"),
+        sa.ForeignKeyConstraint(
+            ["run_id"], ["crawl_runs.id"], ondelete="CASCADE", name="fk_outlet_runs_run_id_crawl_runs"
+        ),
         sa.ForeignKeyConstraint(["outlet_id"], ["outlets.id"], name="fk_outlet_runs_outlet_id_outlets"),
     )
     op.create_index("ix_outlet_runs_outlet_run", "outlet_runs", ["outlet_id", "run_id"])

@@ -42,8 +42,10 @@ def upgrade() -> None:
     op.add_column("articles", sa.Column("minhash", sa.LargeBinary()))
     if op.get_bind().dialect.name == "sqlite":
         # Not batch mode: recreating `articles` would drop the full-text triggers on it.
-        op.execute("ALTER TABLE articles ADD COLUMN cluster_id INTEGER "
-                   "CONSTRAINT fk_articles_cluster_id_clusters REFERENCES clusters (id)")
+        op.execute(
+            "ALTER TABLE articles ADD COLUMN cluster_id INTEGER "
+            "CONSTRAINT fk_articles_cluster_id_clusters REFERENCES clusters (id)"
+        )
     else:
         op.add_column("articles", sa.Column("cluster_id", sa.Integer()))
         op.create_foreign_key("fk_articles_cluster_id_clusters", "articles", "clusters", ["cluster_id"], ["id"])
@@ -56,8 +58,9 @@ def upgrade() -> None:
         sa.Column("tag_id", sa.Integer(), nullable=False),
         sa.Column("salience", sa.Float(), nullable=False),
         sa.PrimaryKeyConstraint("article_id", "tag_id", name="pk_article_tags"),
-        sa.ForeignKeyConstraint(["article_id"], ["articles.id"], ondelete="CASCADE",
-                                name="fk_article_tags_article_id_articles"),
+        sa.ForeignKeyConstraint(
+            ["article_id"], ["articles.id"], ondelete="CASCADE", name="fk_article_tags_article_id_articles"
+        ),
         sa.ForeignKeyConstraint(["tag_id"], ["tags.id"], name="fk_article_tags_tag_id_tags"),
     )
     op.create_index("ix_article_tags_tag_id", "article_tags", ["tag_id"])
@@ -67,8 +70,9 @@ def upgrade() -> None:
         sa.Column("bucket", sa.BigInteger(), nullable=False),
         sa.Column("article_id", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("band", "bucket", "article_id", name="pk_lsh_buckets"),
-        sa.ForeignKeyConstraint(["article_id"], ["articles.id"], ondelete="CASCADE",
-                                name="fk_lsh_buckets_article_id_articles"),
+        sa.ForeignKeyConstraint(
+            ["article_id"], ["articles.id"], ondelete="CASCADE", name="fk_lsh_buckets_article_id_articles"
+        ),
     )
     op.create_index("ix_lsh_buckets_article_id", "lsh_buckets", ["article_id"])
     _backfill_stories()
@@ -78,26 +82,45 @@ def _backfill_stories() -> None:
     from newsalert.pipelines.dedup import fingerprint
 
     connection = op.get_bind()
-    articles = sa.table("articles", sa.column("id", sa.Integer), sa.column("text", sa.Text),
-                        sa.column("fetched_at", sa.DateTime(timezone=True)),
-                        sa.column("cluster_id", sa.Integer), sa.column("minhash", sa.LargeBinary))
+    articles = sa.table(
+        "articles",
+        sa.column("id", sa.Integer),
+        sa.column("text", sa.Text),
+        sa.column("fetched_at", sa.DateTime(timezone=True)),
+        sa.column("cluster_id", sa.Integer),
+        sa.column("minhash", sa.LargeBinary),
+    )
     clusters = sa.table("clusters", sa.column("id", sa.Integer), sa.column("created_at", sa.DateTime(timezone=True)))
-    buckets = sa.table("lsh_buckets", sa.column("band", sa.SmallInteger), sa.column("bucket", sa.BigInteger),
-                       sa.column("article_id", sa.Integer))
+    buckets = sa.table(
+        "lsh_buckets",
+        sa.column("band", sa.SmallInteger),
+        sa.column("bucket", sa.BigInteger),
+        sa.column("article_id", sa.Integer),
+    )
     last_id = 0
     while True:
-        rows = connection.execute(sa.select(articles.c.id, articles.c.text, articles.c.fetched_at)
-                                  .where(articles.c.id > last_id).order_by(articles.c.id).limit(BACKFILL_BATCH)).all()
+        rows = connection.execute(
+            sa.select(articles.c.id, articles.c.text, articles.c.fetched_at)
+            .where(articles.c.id > last_id)
+            .order_by(articles.c.id)
+            .limit(BACKFILL_BATCH)
+        ).all()
         if not rows:
             break
         for article_id, text, fetched_at in rows:
             cluster_id = connection.execute(
-                sa.insert(clusters).values(created_at=fetched_at).returning(clusters.c.id)).scalar_one()
+                sa.insert(clusters).values(created_at=fetched_at).returning(clusters.c.id)
+            ).scalar_one()
             fingerprinted = fingerprint(text)
-            connection.execute(sa.update(articles).where(articles.c.id == article_id)
-                               .values(cluster_id=cluster_id, minhash=fingerprinted.signature))
-            connection.execute(sa.insert(buckets), [{"band": band, "bucket": key, "article_id": article_id}
-                                                    for band, key in fingerprinted.bands])
+            connection.execute(
+                sa.update(articles)
+                .where(articles.c.id == article_id)
+                .values(cluster_id=cluster_id, minhash=fingerprinted.signature)
+            )
+            connection.execute(
+                sa.insert(buckets),
+                [{"band": band, "bucket": key, "article_id": article_id} for band, key in fingerprinted.bands],
+            )
         last_id = rows[-1][0]
 
 

@@ -42,8 +42,9 @@ def upgrade() -> None:
         sa.Column("error", sa.Text()),
         sa.Column("html_path", sa.Text()),
         sa.PrimaryKeyConstraint("id", name="pk_digests"),
-        sa.ForeignKeyConstraint(["subscriber_id"], ["subscribers.id"], ondelete="SET NULL",
-                                name="fk_digests_subscriber_id_subscribers"),
+        sa.ForeignKeyConstraint(
+            ["subscriber_id"], ["subscribers.id"], ondelete="SET NULL", name="fk_digests_subscriber_id_subscribers"
+        ),
     )
     op.create_index("ix_digests_subscriber_status", "digests", ["subscriber_id", "status"])
     op.create_table(
@@ -56,8 +57,9 @@ def upgrade() -> None:
         sa.Column("position", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("id", name="pk_digest_items"),
         sa.UniqueConstraint("digest_id", "cluster_id", name="uq_digest_items_digest_id"),
-        sa.ForeignKeyConstraint(["digest_id"], ["digests.id"], ondelete="CASCADE",
-                                name="fk_digest_items_digest_id_digests"),
+        sa.ForeignKeyConstraint(
+            ["digest_id"], ["digests.id"], ondelete="CASCADE", name="fk_digest_items_digest_id_digests"
+        ),
         sa.ForeignKeyConstraint(["article_id"], ["articles.id"], name="fk_digest_items_article_id_articles"),
         sa.ForeignKeyConstraint(["cluster_id"], ["clusters.id"], name="fk_digest_items_cluster_id_clusters"),
     )

@@ -45,11 +45,16 @@ def upgrade() -> None:
     connection = op.get_bind()
     for statement in POSTGRES if connection.dialect.name == "postgresql" else SQLITE:
         op.execute(statement)
-    articles = sa.table("articles", sa.column("id", sa.Integer), sa.column("title", sa.Text),
-                        sa.column("text", sa.Text))
+    articles = sa.table(
+        "articles", sa.column("id", sa.Integer), sa.column("title", sa.Text), sa.column("text", sa.Text)
+    )
     last_id = 0
-    while rows := connection.execute(sa.select(articles.c.id, articles.c.title, articles.c.text)
-                                     .where(articles.c.id > last_id).order_by(articles.c.id).limit(BATCH)).all():
+    while rows := connection.execute(
+        sa.select(articles.c.id, articles.c.title, articles.c.text)
+        .where(articles.c.id > last_id)
+        .order_by(articles.c.id)
+        .limit(BATCH)
+    ).all():
         for article_id, title, body in rows:
             index_article(connection, article_id, title, body)
         last_id = rows[-1][0]
