@@ -44,7 +44,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from newsalert.pipelines.extract import Extracted, Rejection, extract_article
+from newsalert.domain import Extracted, Rejection
+from newsalert.pipelines.extract import extract_article
 
 DEFAULT_CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 AEB = "article-extraction-benchmark"

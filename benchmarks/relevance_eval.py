@@ -35,8 +35,8 @@ import yaml
 
 from newsalert.config.loader import load_topics
 from newsalert.config.models import CrawlSettings, TopicsFile
+from newsalert.domain import Hints, Rejection
 from newsalert.pipelines.analyze import Analysis, Analyzer, analyze_in_worker, init_worker
-from newsalert.pipelines.extract import Hints, Rejection
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "benchmarks" / "data" / "relevance"

@@ -108,7 +108,7 @@ class ScheduleSettings(StrictModel):
     def _cron_fields(cls, value: str) -> str:
         if len(value.split()) not in (5, 6):
             raise ValueError(f"expected a crontab line of 5 fields (or 6 with seconds), got {value!r}")
-        from newsalert.service.scheduler import cron_trigger
+        from newsalert.config.schedule import cron_trigger
 
         try:
             cron_trigger(value, "UTC")

@@ -6,59 +6,18 @@ earlier run; the database is the authority, so several crawl processes can share
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from newsalert.config.models import CrawlSettings, Outlet
 from newsalert.crawler.sources import Candidate
+from newsalert.domain import OutletTally, UrlStatus
 from newsalert.pipelines.extract import FUTURE_TOLERANCE
 from newsalert.pipelines.urls import MAX_URL_LENGTH, canonical_url, is_http_url
 from newsalert.storage import repository
-from newsalert.storage.repository import TOO_OLD, UrlRecord
-
-
-@dataclass
-class OutletTally:
-    """Figures of one outlet in one run; `status` and the columns of outlet_runs derive from it."""
-
-    discovered: int = 0  # article links found in feeds, sitemaps and listings
-    known: int = 0  # skipped: settled by an earlier crawl
-    queued: int = 0  # article pages requested
-    pages: int = 0  # article pages that answered
-    stored: int = 0
-    duplicates: int = 0
-    too_old: int = 0
-    rejected: int = 0  # not an article, too short, too large, robots.txt, gone
-    irrelevant: int = 0  # off topic
-    failed: int = 0  # transient fetch failures, retried by later crawls
-    sources_ok: int = 0
-    sources_failed: int = 0
-    errors: list[str] = field(default_factory=list)
-
-    @property
-    def status(self) -> str:
-        if self.sources_failed and not self.sources_ok:
-            return "failed"
-        return "partial" if self.sources_failed else "ok"
-
-    def figures(self) -> dict[str, object]:
-        return {
-            "status": self.status,
-            "discovered": self.discovered,
-            "pages": self.pages,
-            "stored": self.stored,
-            "duplicates": self.duplicates,
-            "too_old": self.too_old,
-            "rejected": self.rejected,
-            "irrelevant": self.irrelevant,
-            "failed": self.failed,
-            "error": "; ".join(self.errors[:3]) or None,
-        }
-
-    def snapshot(self) -> dict[str, object]:
-        return {**asdict(self), "status": self.status}
+from newsalert.storage.repository import UrlRecord
 
 
 @dataclass(frozen=True)
@@ -113,7 +72,7 @@ class Frontier:
                     UrlRecord(
                         canonical,
                         self.outlet_ids[outlet],
-                        TOO_OLD,
+                        UrlStatus.TOO_OLD,
                         f"published {candidate.published_at:%Y-%m-%d}, before the "
                         f"{self.settings.max_age_days}-day window",
                     )

@@ -20,6 +20,7 @@ from typing import Any
 
 from newsalert.config.loader import Config
 from newsalert.config.models import Outlet
+from newsalert.domain import RunStatus
 from newsalert.storage import repository
 from newsalert.storage.db import open_database
 
@@ -58,7 +59,7 @@ class CrawlResult:
 
     @property
     def failed_outlets(self) -> list[str]:
-        return [name for name, tally in self.outlets.items() if tally["status"] == "failed"]
+        return [name for name, tally in self.outlets.items() if tally["status"] == RunStatus.FAILED]
 
 
 ProgressCallback = Callable[[dict[str, dict[str, Any]]], None]
@@ -124,7 +125,7 @@ def run_crawl(
     if final is None:
         error = f"the crawl process ended without finishing (exit code {child.exitcode})"
         interrupted = interrupted or child.pid in _asked_to_stop  # stopped on purpose, not crashed
-        status = "interrupted" if interrupted else "failed"
+        status = RunStatus.INTERRUPTED if interrupted else RunStatus.FAILED
         _close_run(config, run_id, status, error)
         return CrawlResult(run_id, status, error=error)
     if on_progress:
@@ -275,15 +276,15 @@ def _crawl_in_child(
 
     reason = close_reason[0] if close_reason else None
     if shutdown_requested and not error:
-        status, error = "interrupted", "the crawl was asked to stop"
+        status, error = RunStatus.INTERRUPTED, "the crawl was asked to stop"
     elif error or reason is None or frontier.storage_errors:
-        status, error = "failed", error or "the crawl did not start (see the log above)"
+        status, error = RunStatus.FAILED, error or "the crawl did not start (see the log above)"
     elif reason != "finished":
-        status, error = "interrupted", f"the crawl stopped early ({reason})"
-    elif any(t.status == "failed" for t in frontier.tallies.values()):
-        status = "partial"
+        status, error = RunStatus.INTERRUPTED, f"the crawl stopped early ({reason})"
+    elif any(t.status == RunStatus.FAILED for t in frontier.tallies.values()):
+        status = RunStatus.PARTIAL
     else:
-        status = "ok"
+        status = RunStatus.OK
     if run_id is not None:
         with sessions.begin() as session:
             for name, tally in frontier.tallies.items():

@@ -44,8 +44,8 @@ def scrapy_settings(
             "newsalert.crawler.middlewares.SeenUrlMiddleware": 60,
         },
         "ITEM_PIPELINES": {
-            "newsalert.pipelines.stages.AnalyzePipeline": 100,
-            "newsalert.pipelines.stages.StorePipeline": 900,
+            "newsalert.crawler.pipelines.AnalyzePipeline": 100,
+            "newsalert.crawler.pipelines.StorePipeline": 900,
         },
         "LOG_LEVEL": log_level,
         "LOG_FORMAT": "%(asctime)s %(levelname)s %(name)s: %(message)s",

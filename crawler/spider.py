@@ -30,13 +30,11 @@ from twisted.python.failure import Failure
 from newsalert.config.models import Outlet
 from newsalert.crawler.addresses import REFUSED_HOSTS
 from newsalert.crawler.frontier import Frontier
-from newsalert.crawler.items import PageItem
 from newsalert.crawler.middlewares import AlreadySeen
 from newsalert.crawler.sources import SourceError
 from newsalert.crawler.workers import WorkerPool, WorkFailed, feed_task, listing_task, sitemap_task
-from newsalert.pipelines.extract import Hints, Rejection
+from newsalert.domain import Hints, PageItem, Rejection, UrlStatus
 from newsalert.pipelines.urls import canonical_url
-from newsalert.storage.repository import BLOCKED, FAILED, GONE, NOT_ARTICLE, TOO_LARGE
 
 log = logging.getLogger(__name__)
 
@@ -157,7 +155,7 @@ class OutletsSpider(scrapy.Spider):
         self.frontier.tallies[item.outlet].pages += 1
         if not isinstance(response, TextResponse):
             content_type = response.headers.get("Content-Type", b"unknown").decode("latin-1")
-            item.outcome = Rejection(NOT_ARTICLE, f"not a text page ({content_type})")
+            item.outcome = Rejection(UrlStatus.NOT_ARTICLE, f"not a text page ({content_type})")
         else:
             item.html = response.text
             language = response.headers.get("Content-Language")
@@ -168,7 +166,7 @@ class OutletsSpider(scrapy.Spider):
         request = failure.request  # type: ignore[attr-defined]
         item = self._page_item(request, request.url)
         if failure.check(AlreadySeen):
-            item.outcome = Rejection("duplicate", str(failure.value))
+            item.outcome = Rejection(UrlStatus.DUPLICATE, str(failure.value))
         else:
             status, reason = describe_failure(failure)
             item.outcome = Rejection(status, reason)
@@ -192,27 +190,27 @@ def describe_failure(failure: Failure) -> tuple[str, str]:
     if failure.check(HttpError):
         status = failure.value.response.status
         if status in (404, 410):
-            return GONE, f"HTTP {status}"
-        return FAILED, f"HTTP {status}"
+            return UrlStatus.GONE, f"HTTP {status}"
+        return UrlStatus.FAILED, f"HTTP {status}"
     if failure.check(IgnoreRequest):
         message = str(failure.value)
         if "robots.txt" in message:
-            return BLOCKED, "forbidden by robots.txt"
+            return UrlStatus.BLOCKED, "forbidden by robots.txt"
         if "DOWNLOAD_MAXSIZE" in message or "max size" in message or "larger than" in message:
-            return TOO_LARGE, message
-        return BLOCKED, message or "request ignored"
+            return UrlStatus.TOO_LARGE, message
+        return UrlStatus.BLOCKED, message or "request ignored"
     # Scrapy 2.13+ raises its own exceptions; older ones let Twisted's through.
     if failure.check(CancelledError, DownloadCancelledError):
-        return TOO_LARGE, "cancelled: larger than max_page_bytes"
+        return UrlStatus.TOO_LARGE, "cancelled: larger than max_page_bytes"
     if failure.check(DNSLookupError, CannotResolveHostError):
         host = (urlsplit(failure.request.url).hostname or "").lower() if hasattr(failure, "request") else ""
         if host in REFUSED_HOSTS:
-            return BLOCKED, f"refused: {REFUSED_HOSTS[host]}"
-        return FAILED, "DNS lookup failed"
+            return UrlStatus.BLOCKED, f"refused: {REFUSED_HOSTS[host]}"
+        return UrlStatus.FAILED, "DNS lookup failed"
     if failure.check(ConnectionRefusedError, DownloadConnectionRefusedError):
-        return FAILED, "connection refused"
+        return UrlStatus.FAILED, "connection refused"
     if failure.check(TimeoutError, TCPTimedOutError, DownloadTimeoutError):
-        return FAILED, "timed out"
+        return UrlStatus.FAILED, "timed out"
     if failure.check(ResponseDataLossError):
-        return FAILED, "the connection closed before the whole page arrived"
-    return FAILED, f"{type(failure.value).__name__}: {failure.getErrorMessage()}"
+        return UrlStatus.FAILED, "the connection closed before the whole page arrived"
+    return UrlStatus.FAILED, f"{type(failure.value).__name__}: {failure.getErrorMessage()}"

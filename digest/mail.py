@@ -21,6 +21,7 @@ from email.policy import SMTP as SMTP_POLICY
 from email.utils import format_datetime, make_msgid, parseaddr
 
 from newsalert.config.models import SmtpSettings
+from newsalert.domain import DigestStatus
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +35,7 @@ class Outcome:
     recipient: str
     # sent, refused (permanent), failed (temporary: retried next run), unknown (the session
     # broke during DATA: it may have been delivered, so it is never sent again automatically)
-    status: str
+    status: DigestStatus
     error: str | None = None
 
 
@@ -120,7 +121,7 @@ class SmtpSender:
         delay = self.settings.retry_delay
         for attempt in range(self.settings.retries + 1):
             outcome = self._transaction(message, before_data)
-            if outcome.status != "failed" or attempt == self.settings.retries:
+            if outcome.status != DigestStatus.FAILED or attempt == self.settings.retries:
                 return outcome
             log.warning("temporary refusal for %s (%s); trying again in %g s", recipient, outcome.error, delay)
             self.sleep(delay)
@@ -150,9 +151,9 @@ class SmtpSender:
             code, reply = exc.smtp_code, exc.smtp_error
         except (OSError, smtplib.SMTPException) as exc:
             # DATA may have completed without its reply reaching us: it may have been delivered.
-            return Outcome(recipient, "unknown", f"the SMTP session broke during DATA: {_describe(exc)}")
+            return Outcome(recipient, DigestStatus.UNKNOWN, f"the SMTP session broke during DATA: {_describe(exc)}")
         if code == 250:
-            return Outcome(recipient, "sent")
+            return Outcome(recipient, DigestStatus.SENT)
         with contextlib.suppress(OSError, smtplib.SMTPException):  # the server answered: nothing was delivered
             connection.rset()
         return _refusal(recipient, code, reply)
@@ -168,7 +169,7 @@ class SmtpSender:
 
 def _refusal(recipient: str, code: int, reply: bytes | str) -> Outcome:
     text = reply.decode("utf-8", "replace") if isinstance(reply, bytes) else reply
-    return Outcome(recipient, "failed" if 400 <= code < 500 else "refused", f"{code} {text}")
+    return Outcome(recipient, DigestStatus.FAILED if 400 <= code < 500 else DigestStatus.REFUSED, f"{code} {text}")
 
 
 def _describe(exc: BaseException) -> str:

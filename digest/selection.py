@@ -19,6 +19,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
+from newsalert.domain import DigestStatus
 from newsalert.storage import repository
 from newsalert.storage.models import ArticleRow, DigestItemRow, DigestRow
 from newsalert.storage.repository import StoryCopy
@@ -145,7 +146,7 @@ def arrange(stories: list[Story], sections: list[str], max_per_section: int) -> 
 
 # Digests that reached the subscriber, or may have: an `unknown` one (the SMTP transaction
 # may have completed) counts as delivered, so that nothing is ever mailed twice.
-DELIVERED = ("sent", "unknown")
+DELIVERED = (DigestStatus.SENT, DigestStatus.UNKNOWN)
 
 
 def sent_clusters(session: Session, subscriber_id: int) -> set[int]:

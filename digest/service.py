@@ -28,14 +28,21 @@ from newsalert.config.loader import Config
 from newsalert.digest import selection
 from newsalert.digest.mail import DeliveryError, Outcome, SmtpSender, build_message, unsubscribe_link
 from newsalert.digest.render import DigestView, oneline, render_html, render_text
+from newsalert.domain import DigestStatus
 from newsalert.storage.models import DigestItemRow, DigestRow, SubscriberRow, utcnow
 
 log = logging.getLogger(__name__)
 
-PREVIEW, PENDING, SENT, FAILED, REFUSED, SUPERSEDED = "preview", "pending", "sent", "failed", "refused", "superseded"
-# SENDING: DATA is under way (recorded just before it); UNKNOWN: a digest left SENDING, or whose
-# session broke during DATA, that may have reached the reader: never sent again automatically.
-SENDING, UNKNOWN = "sending", "unknown"
+PREVIEW, PENDING, SENT, FAILED, REFUSED, SUPERSEDED, SENDING, UNKNOWN = (
+    DigestStatus.PREVIEW,
+    DigestStatus.PENDING,
+    DigestStatus.SENT,
+    DigestStatus.FAILED,
+    DigestStatus.REFUSED,
+    DigestStatus.SUPERSEDED,
+    DigestStatus.SENDING,
+    DigestStatus.UNKNOWN,
+)
 
 
 @dataclass

@@ -16,7 +16,8 @@ from importlib import resources
 
 import yaml
 
-from newsalert.pipelines.matching import ANY_LANGUAGE, PhraseMatcher, Tokenized
+from newsalert.domain import Tokenized
+from newsalert.pipelines.matching import ANY_LANGUAGE, PhraseMatcher
 from newsalert.pipelines.tagging import BODY_WEIGHT, LEAD_WEIGHT, LEAD_WORDS, TITLE_WEIGHT, Salience
 
 SIDES = ("south", "north", "multilateral", "other")

@@ -1,7 +1,7 @@
 """Everything CPU-heavy about one page, composed from the pure stages:
 extract → relevance → tags → fingerprint.
 
-It runs in the crawl's worker processes (see pipelines/stages.py), so the reactor thread
+It runs in the crawl's worker processes (see crawler/workers.py), so the reactor thread
 only downloads and stores. The text is tokenized once and the places found once, for
 relevance and tags alike.
 """
@@ -11,11 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from newsalert.config.models import TopicsFile
-from newsalert.pipelines.dedup import Fingerprint, fingerprint
-from newsalert.pipelines.extract import DEFAULT_LIMITS, Extracted, Hints, PageLimits, Rejection, extract_article
-from newsalert.pipelines.matching import Tokenized
-from newsalert.pipelines.relevance import Relevance, RelevanceModel
-from newsalert.pipelines.tagging import Tag, Tagger, place_salience
+from newsalert.domain import Extracted, Fingerprint, Hints, Rejection, Relevance, Tag, Tokenized
+from newsalert.pipelines.dedup import fingerprint
+from newsalert.pipelines.extract import DEFAULT_LIMITS, PageLimits, extract_article
+from newsalert.pipelines.relevance import RelevanceModel
+from newsalert.pipelines.tagging import Tagger, place_salience
 
 
 @dataclass(frozen=True)

@@ -9,13 +9,12 @@ the band keys are stored as 64-bit integers.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
 from functools import cache
 
 import numpy as np
 from datasketch import MinHash, MinHashLSH
 
-from newsalert.pipelines.matching import Tokenized
+from newsalert.domain import Fingerprint, Tokenized
 
 NUM_PERM = 128
 # Estimated Jaccard similarity of word 3-gram sets above which two texts are one story told
@@ -28,12 +27,6 @@ SIMILARITY_THRESHOLD = 0.5
 LSH_THRESHOLD = 0.3
 SHINGLE_SIZE = 3
 SEED = 1
-
-
-@dataclass(frozen=True)
-class Fingerprint:
-    signature: bytes  # NUM_PERM uint64 hash values
-    bands: tuple[tuple[int, int], ...]  # (band number, key) for the LSH index
 
 
 @cache

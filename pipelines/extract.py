@@ -18,6 +18,7 @@ from lxml.html import HtmlElement
 from trafilatura import bare_extraction
 from trafilatura.utils import load_html
 
+from newsalert.domain import Extracted, Hints, Rejection, UrlStatus
 from newsalert.pipelines.clean import clean_line, clean_text
 from newsalert.pipelines.urls import canonical_url, site_of
 
@@ -49,52 +50,24 @@ class PageLimits:
 DEFAULT_LIMITS = PageLimits()
 
 
-@dataclass(frozen=True)
-class Hints:
-    """What a feed or sitemap said about the article before it was fetched."""
-
-    title: str | None = None
-    author: str | None = None
-    published_at: datetime | None = None
-
-
-@dataclass(frozen=True)
-class Extracted:
-    title: str
-    text: str
-    author: str | None
-    published_at: datetime | None
-    description: str | None
-    site_name: str | None
-    language: str | None
-    declared_canonical: str | None  # <link rel=canonical> when it is on the page's own site
-    content_hash: str
-    date_note: str | None = None  # why published_at is not the date the page gave
-
-
-@dataclass(frozen=True)
-class Rejection:
-    status: str  # not_article, too_short
-    reason: str
-
-
 def extract_article(
     html: str,
     url: str,
     *,
     min_text_chars: int = 250,
-    hints: Hints = Hints(),
+    hints: Hints | None = None,
     declared_language: str | None = None,
     limits: PageLimits = DEFAULT_LIMITS,
 ) -> Extracted | Rejection:
     """Extract the article in `html` (already decoded with the page's charset)."""
+    hints = hints or Hints()
     if not html.strip():
-        return Rejection("not_article", "empty page")
+        return Rejection(UrlStatus.NOT_ARTICLE, "empty page")
     if _junk_share(html[:4000]) > MAX_JUNK_SHARE:
-        return Rejection("not_article", "binary content, not an HTML page")
+        return Rejection(UrlStatus.NOT_ARTICLE, "binary content, not an HTML page")
     tree = load_html(html)
     if tree is None:
-        return Rejection("not_article", "not parseable as HTML")
+        return Rejection(UrlStatus.NOT_ARTICLE, "not parseable as HTML")
     if (too_big := _too_big(tree, limits)) is not None:
         return too_big
     page_language = _page_language(tree) or _normalize_language(declared_language)
@@ -111,12 +84,12 @@ def extract_article(
     )
     text = clean_text(document.text or "").strip() if document is not None else ""
     if not text:
-        return Rejection("not_article", "no article text found")
+        return Rejection(UrlStatus.NOT_ARTICLE, "no article text found")
     if len(text) > limits.max_text:
-        return Rejection("too_large", f"{len(text)} characters of article text (more than {limits.max_text})")
+        return Rejection(UrlStatus.TOO_LARGE, f"{len(text)} characters of article text (more than {limits.max_text})")
     if (length := text_length(text)) < min_text_chars:
         return Rejection(
-            "too_short",
+            UrlStatus.TOO_SHORT,
             f"{length} characters of text (minimum {min_text_chars}; "
             f"a Chinese, Japanese or Korean character counts {CJK_CHAR_WEIGHT})",
         )
@@ -142,9 +115,11 @@ def extract_article(
 def _too_big(tree: HtmlElement, limits: PageLimits) -> Rejection | None:
     for elements, _element in enumerate(tree.iter(), start=1):
         if elements > limits.max_elements:
-            return Rejection("too_large", f"more than {limits.max_elements} HTML elements")
+            return Rejection(UrlStatus.TOO_LARGE, f"more than {limits.max_elements} HTML elements")
     if len(text := tree.text_content()) > limits.max_page_text:
-        return Rejection("too_large", f"{len(text)} characters of text on the page (more than {limits.max_page_text})")
+        return Rejection(
+            UrlStatus.TOO_LARGE, f"{len(text)} characters of text on the page (more than {limits.max_page_text})"
+        )
     return None
 
 

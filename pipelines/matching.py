@@ -23,119 +23,14 @@ pronoun "us" is not the United States.
 
 from __future__ import annotations
 
-import logging
-import re
-import unicodedata
 from collections.abc import Hashable, Iterable, Mapping
-from dataclasses import dataclass, field
-from functools import cache, cached_property
+from dataclasses import dataclass
 from typing import Literal
 
-CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
-TOKEN = re.compile(rf"[{CJK}]|[^\W{CJK}]+")
-CJK_RUN = re.compile(rf"[{CJK}]+")
+from newsalert.domain import Tokenized, base_language, fold, is_cjk, tokens
+
 ACRONYM_MAX_LENGTH = 5
 ANY_LANGUAGE = "any"
-
-
-def fold(text: str) -> str:
-    """Lower case without accents (NFKD also turns full-width forms into plain ones)."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
-
-
-def tokens(text: str) -> list[str]:
-    return TOKEN.findall(unicodedata.normalize("NFKC", text))
-
-
-def is_cjk(token: str) -> bool:
-    return bool(CJK_RUN.fullmatch(token))
-
-
-def base_language(code: str | None) -> str | None:
-    """'zh-CN', 'pt_BR' and 'EN' become 'zh', 'pt' and 'en'."""
-    if not code:
-        return None
-    return re.split(r"[-_]", code.strip().lower(), maxsplit=1)[0] or None
-
-
-@dataclass(frozen=True)
-class Tokenized:
-    """A text cut into tokens once, with their folded forms and its language, for every
-    matcher to share."""
-
-    original: list[str]
-    folded: list[str]
-    language: str | None = None
-    text: str = field(default="", repr=False)
-
-    @classmethod
-    def of(cls, text: str, language: str | None = None) -> Tokenized:
-        original = tokens(text)
-        return cls(original, [fold(token) for token in original], base_language(language), text)
-
-    def in_language(self, language: str | None) -> Tokenized:
-        """The same tokens, read as `language`."""
-        return Tokenized(self.original, self.folded, base_language(language), self.text)
-
-    @cached_property
-    def words_per_token(self) -> float:
-        """About how many words one token stands for: 1, or 0.5 in Chinese text, whose tokens
-        are single characters (a Chinese word is one or two of them)."""
-        cjk = sum(1 for token in self.original if is_cjk(token))
-        return 0.5 if cjk * 2 > len(self.original) else 1.0
-
-    def within(self, position: int, words: int) -> bool:
-        """Whether the token at `position` lies within the first `words` words of the text."""
-        return position * self.words_per_token < words
-
-    @cached_property
-    def word_starts(self) -> list[bool]:
-        """Whether each token begins a word: always outside Chinese, from jieba inside it."""
-        starts = [True] * len(self.original)
-        index = 0
-        while index < len(self.original):
-            if not is_cjk(self.original[index]):
-                index += 1
-                continue
-            end = index
-            while end < len(self.original) and is_cjk(self.original[end]):
-                end += 1
-            run = "".join(self.original[index:end])
-            for offset, is_start in enumerate(chinese_word_starts(run)):
-                starts[index + offset] = is_start
-            index = end
-        return starts
-
-
-@cache
-def _jieba():  # type: ignore[no-untyped-def]
-    import jieba
-
-    jieba.setLogLevel(logging.WARNING)
-    jieba.initialize()
-    return jieba
-
-
-def chinese_word_starts(run: str) -> list[bool]:
-    """For each character of a run of Chinese text, whether a word starts there."""
-    jieba = _jieba()
-    starts = [False] * len(run)
-    position = 0
-    for word in jieba.cut(run, HMM=False):
-        starts[position] = True
-        for cut in _compound_cuts(word):
-            starts[position + cut] = True
-        position += len(word)
-    return starts
-
-
-def _compound_cuts(word: str) -> list[int]:
-    """Where a word splits into two dictionary words of two or more characters each."""
-    if len(word) < 4:
-        return []
-    frequencies = _jieba().dt.FREQ
-    return [cut for cut in range(2, len(word) - 1) if frequencies.get(word[:cut]) and frequencies.get(word[cut:])]
 
 
 @dataclass(frozen=True)

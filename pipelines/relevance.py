@@ -30,9 +30,10 @@ from dataclasses import dataclass
 from importlib import resources
 
 from newsalert.config.models import Partnership, PhraseSpec, TopicProfile, TopicsFile
+from newsalert.domain import Contribution, Relevance, Tokenized, fold
 from newsalert.pipelines.actors import Actors, load_actors
 from newsalert.pipelines.extract import detect_language
-from newsalert.pipelines.matching import ANY_LANGUAGE, Match, PhraseMatcher, Tokenized, fold
+from newsalert.pipelines.matching import ANY_LANGUAGE, Match, PhraseMatcher
 from newsalert.pipelines.tagging import LEAD_WORDS, MIN_SALIENCE, Gazetteer, Salience, load_gazetteer, place_salience
 
 # What the decision depends on besides topics.yaml: the built-in gazetteer and organizations.
@@ -41,39 +42,6 @@ SALIENT = MIN_SALIENCE["country"]  # named in the title or the lead, or twice
 # How many words may stand between a country and a provider word ("experts from Brazil",
 # "ingénieurs marocains", "Japan-backed"); Chinese counts characters.
 PROVIDER_WINDOW, PROVIDER_WINDOW_CJK = 3, 4
-
-
-@dataclass(frozen=True)
-class Contribution:
-    rule: str  # phrase, exclusion, cross-border phrase, partnership
-    label: str
-    weight: float  # what it adds to the score: negative for exclusions, 0 when it did not count
-    terms: tuple[str, ...] = ()
-    partners: tuple[str, ...] = ()
-    note: str | None = None
-
-
-@dataclass(frozen=True)
-class Relevance:
-    topic: str
-    score: float
-    threshold: float
-    matched_terms: tuple[str, ...]  # what counted, strongest first
-    contributions: tuple[Contribution, ...] = ()
-    version: str = ""  # the topic profile's version (profile_version)
-
-    @property
-    def kept(self) -> bool:
-        return self.score >= self.threshold
-
-    @property
-    def reason(self) -> str:
-        counted = [c for c in self.contributions if c.weight]
-        if self.kept:
-            return f"kept: score {self.score:g} reaches the threshold {self.threshold:g}"
-        if not counted:
-            return f"not kept: nothing about {self.topic} was found (threshold {self.threshold:g})"
-        return f"not kept: score {self.score:g} is below the threshold {self.threshold:g}"
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,8 @@ import pycountry
 import yaml
 
 from newsalert.config.models import Taxonomy
-from newsalert.pipelines.matching import ANY_LANGUAGE, Match, PhraseMatcher, Tokenized, base_language
+from newsalert.domain import Tag, Tokenized, base_language
+from newsalert.pipelines.matching import ANY_LANGUAGE, Match, PhraseMatcher
 
 TITLE_WEIGHT, LEAD_WEIGHT, BODY_WEIGHT = 3.0, 2.0, 1.0
 LEAD_WORDS = 60  # about the first two sentences
@@ -70,14 +71,6 @@ LIST_JOINERS = frozenset(
         "以",
     }
 )
-
-
-@dataclass(frozen=True)
-class Tag:
-    kind: str  # country, region, theme, initiative (topic tags are added by relevance)
-    code: str  # ISO alpha-2, region key, theme key, initiative key
-    label: str
-    salience: float
 
 
 @dataclass(frozen=True)

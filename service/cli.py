@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from newsalert import __version__
 from newsalert.config import Config, ConfigError, load_config
+from newsalert.domain import DigestStatus, RunStatus
 from newsalert.service import output
 from newsalert.storage import repository
 from newsalert.storage.db import DatabaseError, open_database
@@ -175,7 +176,7 @@ def _crawl(app: App, outlet_names: tuple[str, ...], **kwargs: Any) -> Any:
 
 
 def _crawl_exit_status(result: Any) -> int:
-    if result.status in ("failed", "interrupted") or result.failed_outlets:
+    if result.status in (RunStatus.FAILED, RunStatus.INTERRUPTED) or result.failed_outlets:
         if result.failed_outlets:
             err_console.print(f"[red]Outlets that failed:[/] {output.safe(', '.join(result.failed_outlets))}")
         return EXIT_ATTENTION
@@ -225,7 +226,7 @@ def crawl_table(tallies: dict[str, dict[str, Any]], *, title: str) -> Table:
     for name in columns:
         table.add_column(name, justify="right")
     table.add_column("error", style="red", max_width=50, overflow="fold")
-    styles = {"ok": "green", "partial": "yellow", "failed": "bold red"}
+    styles = {RunStatus.OK: "green", RunStatus.PARTIAL: "yellow", RunStatus.FAILED: "bold red"}
     totals = [0] * len(columns)
     for name, t in sorted(tallies.items()):
         figures = [t[field] for field in columns.values()]
@@ -521,7 +522,7 @@ def stats(app: App, since: str, fmt: str) -> None:
             soft_wrap=True,
         )
     for run in runs[1:]:
-        if run.status in ("failed", "interrupted"):
+        if run.status in (RunStatus.FAILED, RunStatus.INTERRUPTED):
             console.print(
                 f"Earlier run {run.id} ({run.trigger}, {run.started_at:%Y-%m-%d %H:%M} UTC): "
                 f"[red]{run.status}[/]" + (f" — {output.safe(run.error)}" if run.error else ""),
@@ -662,7 +663,7 @@ def run(app: App) -> None:
     assert result.crawl is not None
     console.print(crawl_table(result.crawl.outlets, title=f"Crawl run {result.crawl.run_id}"))
     if result.digests is not None:
-        sent = sum(1 for d in result.digests.digests if d.status == "sent")
+        sent = sum(1 for d in result.digests.digests if d.status == DigestStatus.SENT)
         console.print(
             f"Digests: {sent} sent, {len(result.digests.problems)} not delivered"
             + (f" ({output.safe(result.digests.error)})" if result.digests.error else "")
@@ -733,7 +734,13 @@ def digest(app: App, send: bool, preview_file: str | None, subscriber: str | Non
     table = Table(header_style="bold")
     for name in ("digest", "recipient", "stories", "status", "file"):
         table.add_column(name)
-    styles = {"sent": "green", "preview": "cyan", "failed": "red", "refused": "red", "unknown": "yellow"}
+    styles = {
+        DigestStatus.SENT: "green",
+        DigestStatus.PREVIEW: "cyan",
+        DigestStatus.FAILED: "red",
+        DigestStatus.REFUSED: "red",
+        DigestStatus.UNKNOWN: "yellow",
+    }
     for built in run.digests:
         status = built.status + (f": {built.error}" if built.error else "")
         table.add_row(
@@ -897,7 +904,7 @@ def outlets_check(app: App, outlet_names: tuple[str, ...]) -> None:
     bad = []
     for name, t in sorted(result.outlets.items()):
         problem = "; ".join(t["errors"][:2]) or ("no article links found" if not t["discovered"] else "")
-        if problem and (t["status"] == "failed" or not t["discovered"]):
+        if problem and (t["status"] == RunStatus.FAILED or not t["discovered"]):
             bad.append(name)
         table.add_row(
             output.plain(name),

@@ -16,10 +16,8 @@ from typing import Any
 from w3lib.encoding import html_to_unicode
 
 from newsalert.config import Config
+from newsalert.domain import Rejection, Relevance, Tag
 from newsalert.pipelines.analyze import Analysis, Analyzer
-from newsalert.pipelines.extract import Rejection
-from newsalert.pipelines.relevance import Relevance
-from newsalert.pipelines.tagging import Tag
 from newsalert.pipelines.urls import is_http_url
 
 

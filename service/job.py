@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from newsalert.config.loader import Config
 from newsalert.crawler.runner import CrawlResult, run_crawl
 from newsalert.digest.service import DigestRun, run_digests
+from newsalert.domain import DigestStatus, RunStatus
 from newsalert.storage.locks import DatabaseLock
 from newsalert.storage.models import CrawlRunRow
 
@@ -35,7 +36,7 @@ class JobResult:
     @property
     def needs_attention(self) -> bool:
         crawl_bad = self.crawl is not None and (
-            self.crawl.status in ("failed", "interrupted") or bool(self.crawl.failed_outlets)
+            self.crawl.status in (RunStatus.FAILED, RunStatus.INTERRUPTED) or bool(self.crawl.failed_outlets)
         )
         digests_bad = self.digests is not None and bool(self.digests.error or self.digests.problems)
         return crawl_bad or digests_bad
@@ -64,12 +65,12 @@ def daily_job(
             sum(t["stored"] for t in crawl.outlets.values()),
         )
         result = JobResult(crawl=crawl)
-        if crawl.status == "interrupted" or (stopping is not None and stopping.is_set()):
+        if crawl.status == RunStatus.INTERRUPTED or (stopping is not None and stopping.is_set()):
             log.warning("the run was interrupted: no digest sent")
             return result
         # A failed crawl still stored what it could: deliver it.
         result.digests = run_digests(config, sessions, send=True)
-        sent = sum(1 for d in result.digests.digests if d.status == "sent")
+        sent = sum(1 for d in result.digests.digests if d.status == DigestStatus.SENT)
         failed = len(result.digests.problems)
         log.info(
             "digests: %d sent, %d not delivered%s",

@@ -15,8 +15,8 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
+from newsalert.domain import TOKEN, fold
 from newsalert.pipelines.clean import terminal_safe
-from newsalert.pipelines.matching import TOKEN, fold
 from newsalert.storage.models import ArticleRow
 from newsalert.storage.repository import StoryCopy
 

@@ -22,6 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from newsalert.config.loader import Config
+from newsalert.config.schedule import cron_trigger
 from newsalert.crawler.runner import STOP_GRACE_SECONDS, stop_running_crawls
 from newsalert.service.job import daily_job
 from newsalert.storage.models import CrawlRunRow
@@ -29,23 +30,6 @@ from newsalert.storage.models import CrawlRunRow
 log = logging.getLogger(__name__)
 
 SCHEDULED_TRIGGERS = ("schedule", "catch-up")
-
-
-def cron_trigger(cron: str, timezone: str) -> CronTrigger:
-    """A 5-field crontab line, or 6 fields with seconds first."""
-    fields = cron.split()
-    if len(fields) == 5:
-        return CronTrigger.from_crontab(cron, timezone=ZoneInfo(timezone))
-    second, minute, hour, day, month, day_of_week = fields
-    return CronTrigger(
-        second=second,
-        minute=minute,
-        hour=hour,
-        day=day,
-        month=month,
-        day_of_week=day_of_week,
-        timezone=ZoneInfo(timezone),
-    )
 
 
 def last_fire_time(trigger: CronTrigger, now: datetime, window: timedelta) -> datetime | None:

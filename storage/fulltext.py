@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import Connection, Subquery, bindparam, func, literal_column, select, text
 from sqlalchemy.orm import Session
 
-from newsalert.pipelines.matching import Tokenized
+from newsalert.domain import Tokenized
 from newsalert.storage.models import ArticleRow
 
 QUERY_PART = re.compile(r'-?"[^"]*"|\S+')

@@ -29,6 +29,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from newsalert.domain import RunStatus
+
 
 class UTCDateTime(TypeDecorator[datetime]):
     """Timezone-aware UTC datetimes on every backend (SQLite keeps no offset itself)."""
@@ -194,7 +196,7 @@ class CrawlRunRow(Base):
     started_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     finished_at: Mapped[datetime | None]
     # running, ok, partial (some outlets failed), failed, interrupted
-    status: Mapped[str] = mapped_column(String(20), default="running")
+    status: Mapped[str] = mapped_column(String(20), default=RunStatus.RUNNING)
     trigger: Mapped[str] = mapped_column(String(20), default="manual")
     pid: Mapped[int | None]
     host: Mapped[str | None] = mapped_column(String(255))  # the machine the run's process is on

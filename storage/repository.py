@@ -17,6 +17,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, contains_eager, joinedload, selectinload
 
 from newsalert.config.models import Outlet
+from newsalert.domain import RunStatus, UrlStatus
 from newsalert.storage.fulltext import fulltext_matches, index_article
 from newsalert.storage.models import (
     ArticleRow,
@@ -31,17 +32,6 @@ from newsalert.storage.models import (
     utcnow,
 )
 
-# Statuses of seen_urls. FAILED is transient: such a URL is tried again by later crawls
-# until it has failed max_attempts times. Every other status is final.
-STORED, DUPLICATE, TOO_OLD, NOT_ARTICLE, TOO_SHORT, TOO_LARGE = (
-    "stored",
-    "duplicate",
-    "too_old",
-    "not_article",
-    "too_short",
-    "too_large",
-)
-BLOCKED, GONE, FAILED, OFF_TOPIC = "blocked", "gone", "failed", "off_topic"
 IN_CLAUSE_CHUNK = 500
 MAX_NEAR_DUPLICATE_CANDIDATES = 200
 
@@ -107,11 +97,11 @@ def settled_urls(
     while it is recent: the changed profile may keep it now.
     """
     settled: set[str] = set()
-    final = or_(SeenUrlRow.status != FAILED, SeenUrlRow.attempts >= max_attempts)
+    final = or_(SeenUrlRow.status != UrlStatus.FAILED, SeenUrlRow.attempts >= max_attempts)
     if reconsider is not None:
         when = func.coalesce(SeenUrlRow.published_at, SeenUrlRow.first_seen)
         judged_before = and_(
-            SeenUrlRow.status == OFF_TOPIC,
+            SeenUrlRow.status == UrlStatus.OFF_TOPIC,
             or_(SeenUrlRow.topic_version.is_(None), SeenUrlRow.topic_version != reconsider.topic_version),
             *([when >= reconsider.since] if reconsider.since else []),
         )
@@ -143,7 +133,7 @@ def record_urls(session: Session, records: Iterable[UrlRecord]) -> None:
         statement = statement.on_conflict_do_update(
             index_elements=["url"],
             set_={**values, "attempts": table.c.attempts + 1},
-            where=table.c.status != STORED,
+            where=table.c.status != UrlStatus.STORED,
         )
         session.execute(statement)
 
@@ -294,7 +284,7 @@ def article_id_for(session: Session, canonical_url: str) -> int | None:
 
 
 def start_run(session: Session, *, trigger: str, pid: int | None, host: str | None = None) -> int:
-    run = CrawlRunRow(trigger=trigger, pid=pid, host=host, status="running", started_at=utcnow())
+    run = CrawlRunRow(trigger=trigger, pid=pid, host=host, status=RunStatus.RUNNING, started_at=utcnow())
     session.add(run)
     session.flush()
     return run.id
@@ -309,11 +299,13 @@ def close_dead_runs(session: Session, host: str, is_alive: Callable[[int], bool]
     the machine rebooted) are failed runs: close them, and say which."""
     dead = [
         run
-        for run in session.scalars(select(CrawlRunRow).where(CrawlRunRow.status == "running", CrawlRunRow.host == host))
+        for run in session.scalars(
+            select(CrawlRunRow).where(CrawlRunRow.status == RunStatus.RUNNING, CrawlRunRow.host == host)
+        )
         if run.pid is None or not is_alive(run.pid)
     ]
     for run in dead:
-        run.status, run.error, run.finished_at = "failed", f"process died (pid {run.pid})", utcnow()
+        run.status, run.error, run.finished_at = RunStatus.FAILED, f"process died (pid {run.pid})", utcnow()
     return [run.id for run in dead]
 
 
@@ -378,7 +370,7 @@ def outlet_health(session: Session) -> list[OutletHealth]:
         ).all()
         failed_in_a_row = 0
         for status, _error in runs:
-            if status != "failed":
+            if status != RunStatus.FAILED:
                 break
             failed_in_a_row += 1
         last_error = next((error for _status, error in runs if error), None)

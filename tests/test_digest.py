@@ -15,9 +15,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from newsalert.config.models import Outlet
+from newsalert.domain import Tag
 from newsalert.pipelines.dedup import fingerprint
 from newsalert.pipelines.extract import content_hash
-from newsalert.pipelines.tagging import Tag
 from newsalert.storage import repository
 from newsalert.storage.db import open_database
 from newsalert.storage.models import DigestItemRow, DigestRow

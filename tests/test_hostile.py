@@ -20,11 +20,11 @@ from sqlalchemy import select
 from newsalert.crawler.addresses import AddressPolicy, ip_literal, is_public
 from newsalert.crawler.demo.server import Route, SiteServer
 from newsalert.crawler.frontier import Frontier
-from newsalert.crawler.items import PageItem
+from newsalert.crawler.pipelines import StorePipeline
 from newsalert.crawler.runner import run_crawl
 from newsalert.crawler.workers import WorkerPool, WorkerSettings, WorkFailed, article_task
-from newsalert.pipelines.extract import Extracted, Hints, PageLimits, Rejection
-from newsalert.pipelines.stages import StorePipeline
+from newsalert.domain import Extracted, Hints, PageItem, Rejection
+from newsalert.pipelines.extract import PageLimits
 from newsalert.storage import repository
 from newsalert.storage.db import open_database
 from newsalert.storage.models import ArticleRow, SeenUrlRow

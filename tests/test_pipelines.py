@@ -7,10 +7,8 @@ from types import SimpleNamespace
 import pytest
 from sqlalchemy.exc import OperationalError
 
-from newsalert.crawler.frontier import OutletTally
-from newsalert.crawler.items import PageItem
-from newsalert.pipelines.extract import Rejection
-from newsalert.pipelines.stages import StorePipeline
+from newsalert.crawler.pipelines import StorePipeline
+from newsalert.domain import OutletTally, PageItem, Rejection
 
 
 class BrokenSessions:

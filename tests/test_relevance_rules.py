@@ -13,9 +13,10 @@ from pathlib import Path
 import pytest
 
 from newsalert.config.loader import load_topics
-from newsalert.pipelines.extract import Extracted, extract_article
-from newsalert.pipelines.matching import PhraseMatcher, Tokenized
-from newsalert.pipelines.relevance import Relevance, RelevanceModel
+from newsalert.domain import Extracted, Relevance, Tokenized
+from newsalert.pipelines.extract import extract_article
+from newsalert.pipelines.matching import PhraseMatcher
+from newsalert.pipelines.relevance import RelevanceModel
 
 TOPICS = load_topics(Path(__file__).parents[1] / "config" / "topics.yaml")
 

@@ -48,7 +48,7 @@ REGIONS = {"SN": "africa", "MA": "africa", "ML": "africa", "KE": "africa", "ZA":
 def archive(db_url: str) -> Iterator[tuple[str, dict[str, int]]]:
     from datetime import timedelta
 
-    from newsalert.pipelines.tagging import Tag
+    from newsalert.domain import Tag
 
     engine, sessions = open_database(db_url)
     ids = {}
@@ -158,7 +158,7 @@ def test_snippets_highlight_the_matched_words() -> None:
 def test_stats_per_day_tag_and_yield_drop(db_url: str) -> None:
     from datetime import timedelta
 
-    from newsalert.pipelines.tagging import Tag
+    from newsalert.domain import Tag
 
     engine, sessions = open_database(db_url)
     now = datetime.now(UTC)

@@ -6,12 +6,11 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from newsalert.crawler.items import PageItem
+from newsalert.domain import Extracted, PageItem, UrlStatus
 from newsalert.pipelines.dedup import SIMILARITY_THRESHOLD
-from newsalert.pipelines.extract import Extracted
 from newsalert.storage import repository
 from newsalert.storage.models import utcnow
-from newsalert.storage.repository import DUPLICATE, FAILED, STORED, TOO_OLD, UrlRecord
+from newsalert.storage.repository import UrlRecord
 
 
 def save_page(session: Session, item: PageItem, outlet_id: int, *, cutoff: datetime | None = None) -> str:
@@ -22,10 +21,16 @@ def save_page(session: Session, item: PageItem, outlet_id: int, *, cutoff: datet
     """
     outcome = item.outcome
     if isinstance(outcome, Extracted) and cutoff and outcome.published_at and outcome.published_at < cutoff:
-        _record(session, item, outlet_id, TOO_OLD, f"published {outcome.published_at:%Y-%m-%d}, before the age limit")
-        return TOO_OLD
+        _record(
+            session,
+            item,
+            outlet_id,
+            UrlStatus.TOO_OLD,
+            f"published {outcome.published_at:%Y-%m-%d}, before the age limit",
+        )
+        return UrlStatus.TOO_OLD
     if not isinstance(outcome, Extracted):
-        status, reason = (outcome.status, outcome.reason) if outcome else ("not_article", "not extracted")
+        status, reason = (outcome.status, outcome.reason) if outcome else (UrlStatus.NOT_ARTICLE, "not extracted")
         _record(session, item, outlet_id, status, reason)
         return status
 
@@ -38,12 +43,12 @@ def save_page(session: Session, item: PageItem, outlet_id: int, *, cutoff: datet
             session,
             item,
             outlet_id,
-            DUPLICATE,
+            UrlStatus.DUPLICATE,
             f"same text as article {exact.article_id}",
             article_id=exact.article_id,
             aliases=aliases,
         )
-        return DUPLICATE
+        return UrlStatus.DUPLICATE
 
     fingerprint = item.fingerprint
     article_id = repository.insert_article(
@@ -74,12 +79,12 @@ def save_page(session: Session, item: PageItem, outlet_id: int, *, cutoff: datet
             session,
             item,
             outlet_id,
-            DUPLICATE,
+            UrlStatus.DUPLICATE,
             f"already archived as article {existing}",
             article_id=existing,
             aliases=aliases,
         )
-        return DUPLICATE
+        return UrlStatus.DUPLICATE
 
     # A copy at another outlet (syndication, republication) joins the original's story.
     copy = exact
@@ -92,14 +97,14 @@ def save_page(session: Session, item: PageItem, outlet_id: int, *, cutoff: datet
     if fingerprint is not None:
         repository.add_lsh_bands(session, article_id, fingerprint.bands)
     repository.add_tags(session, article_id, item.tags)
-    _record(session, item, outlet_id, STORED, None, article_id=article_id, aliases=aliases)
-    return STORED
+    _record(session, item, outlet_id, UrlStatus.STORED, None, article_id=article_id, aliases=aliases)
+    return UrlStatus.STORED
 
 
 def record_failure(session: Session, item: PageItem, outlet_id: int, reason: str) -> None:
     """Record that the page could not be stored: failed, so a later crawl tries it again."""
     repository.record_urls(
-        session, [UrlRecord(url, outlet_id, FAILED, reason, item.http_status) for url in item.aliases]
+        session, [UrlRecord(url, outlet_id, UrlStatus.FAILED, reason, item.http_status) for url in item.aliases]
     )
 
 

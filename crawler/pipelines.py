@@ -8,20 +8,18 @@ from typing import Self
 from scrapy.crawler import Crawler
 from twisted.internet import task
 
-from newsalert.crawler.items import PageItem
 from newsalert.crawler.workers import WorkFailed, article_task
-from newsalert.pipelines.extract import Rejection
-from newsalert.pipelines.store import record_failure, save_page
-from newsalert.storage.repository import DUPLICATE, FAILED, OFF_TOPIC, STORED, TOO_OLD
+from newsalert.domain import PageItem, Rejection, UrlStatus
+from newsalert.storage.ingest import record_failure, save_page
 
 log = logging.getLogger(__name__)
 
 REJECTED_TALLY = {
-    STORED: "stored",
-    DUPLICATE: "duplicates",
-    FAILED: "failed",
-    TOO_OLD: "too_old",
-    OFF_TOPIC: "irrelevant",
+    UrlStatus.STORED: "stored",
+    UrlStatus.DUPLICATE: "duplicates",
+    UrlStatus.FAILED: "failed",
+    UrlStatus.TOO_OLD: "too_old",
+    UrlStatus.OFF_TOPIC: "irrelevant",
 }
 
 
@@ -45,10 +43,10 @@ class AnalyzePipeline:
             result = await workers.run(article_task, item.html, item.url, item.hints, item.declared_language)
         except WorkFailed as exc:
             log.warning("%s: extraction of %s %s", item.outlet, item.url, exc)
-            result = Rejection(FAILED, f"extraction {exc}")
+            result = Rejection(UrlStatus.FAILED, f"extraction {exc}")
         except Exception as exc:  # a page that crashes the extractor is skipped, not the crawl
             log.warning("analysis failed for %s: %s", item.url, exc)
-            result = Rejection("not_article", f"extraction failed: {type(exc).__name__}: {exc}")
+            result = Rejection(UrlStatus.NOT_ARTICLE, f"extraction failed: {type(exc).__name__}: {exc}")
         item.html = None  # the text is extracted; do not keep the page in memory
         if isinstance(result, Rejection):
             item.outcome = result
@@ -60,7 +58,7 @@ class AnalyzePipeline:
             assert relevance is not None
             terms = ", ".join(relevance.matched_terms[:5]) or "no topic phrase"
             item.outcome = Rejection(
-                OFF_TOPIC, f"relevance {relevance.score:g} below {relevance.threshold:g} ({terms})"
+                UrlStatus.OFF_TOPIC, f"relevance {relevance.score:g} below {relevance.threshold:g} ({terms})"
             )
         return item
 
@@ -127,13 +125,13 @@ class StorePipeline:
             reason = f"could not be stored: {_one_line(exc)}"
             log.error("%s: %s %s", item.outlet, item.url, reason)
             frontier.storage_errors.append(f"{item.url}: {reason}")
-            item.outcome = Rejection(FAILED, reason)
+            item.outcome = Rejection(UrlStatus.FAILED, reason)
             try:
                 with frontier.sessions.begin() as session:
                     record_failure(session, item, frontier.outlet_ids[item.outlet], reason)
             except Exception as again:  # the database itself is gone: the next crawl fetches the page again
                 log.error("%s: cannot record the failure of %s either: %s", item.outlet, item.url, _one_line(again))
-            return FAILED
+            return UrlStatus.FAILED
 
     def _count(self, batch: list[PageItem], statuses: list[str]) -> None:
         frontier = self.crawler.spider.frontier
@@ -141,7 +139,7 @@ class StorePipeline:
             tally = frontier.tallies[item.outlet]
             field = REJECTED_TALLY.get(status, "rejected")
             setattr(tally, field, getattr(tally, field) + 1)
-            if status == STORED:
+            if status == UrlStatus.STORED:
                 log.info("%s: stored %s", item.outlet, item.url)
             else:
                 reason = item.outcome.reason if isinstance(item.outcome, Rejection) else status
