@@ -1,7 +1,7 @@
 """Search latency on a synthetic archive of 100,000 articles (SQLite, and PostgreSQL if reachable).
 
 Builds the archive with the project's schema and search form, then times typical queries
-through the same function the command line uses (repository.search_articles): median and
+through the same function the command line uses (search.search_articles): median and
 p95 over repeated runs. Target on SQLite: median <= 50 ms, p95 <= 200 ms for a two-word
 query with a date filter.
 
@@ -23,7 +23,7 @@ from sqlalchemy import create_engine, insert, text
 from sqlalchemy.exc import OperationalError
 
 from newsalert.config.models import Outlet
-from newsalert.storage import repository
+from newsalert.storage import ledger, search
 from newsalert.storage.db import open_database
 from newsalert.storage.fulltext import INDEX_STATEMENTS, search_form
 from newsalert.storage.models import ArticleRow
@@ -57,7 +57,7 @@ def build(url: str, count: int, seed: int = 7) -> None:
     now = datetime.now(UTC)
     with sessions.begin() as session:
         outlet_ids = list(
-            repository.sync_outlets(
+            ledger.sync_outlets(
                 session,
                 [
                     Outlet(name=f"Outlet {n}", url=f"https://o{n}.example/", feeds=[f"https://o{n}.example/rss"])
@@ -104,14 +104,14 @@ def measure(url: str, repeat: int) -> dict[str, tuple[float, float, int]]:
     engine, sessions = open_database(url)
     results = {}
     for name, (query, days) in QUERIES.items():
-        filters = repository.SearchFilters(
+        filters = search.SearchFilters(
             query=query, since=datetime.now(UTC) - timedelta(days=days) if days else None, limit=20
         )
         timings, found = [], 0
         for _ in range(repeat):
             with sessions() as session:
                 started = time.perf_counter()
-                found = len(repository.search_articles(session, filters))
+                found = len(search.search_articles(session, filters))
                 timings.append((time.perf_counter() - started) * 1000)
         timings.sort()
         results[name] = (statistics.median(timings), timings[int(len(timings) * 0.95) - 1], found)

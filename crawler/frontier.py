@@ -16,8 +16,8 @@ from newsalert.crawler.sources import Candidate
 from newsalert.domain import OutletTally, UrlStatus
 from newsalert.pipelines.extract import FUTURE_TOLERANCE
 from newsalert.pipelines.urls import MAX_URL_LENGTH, canonical_url, is_http_url
-from newsalert.storage import repository
-from newsalert.storage.repository import UrlRecord
+from newsalert.storage import ledger
+from newsalert.storage.ledger import UrlRecord
 
 
 @dataclass(frozen=True)
@@ -48,7 +48,7 @@ class Frontier:
         self.cutoff = now - timedelta(days=settings.max_age_days) if settings.max_age_days else None
         self.latest_believable = now + FUTURE_TOLERANCE
         # Off-topic pages judged under an older topic profile are fetched again while recent.
-        self.reconsider = repository.Reconsider(topic_version, self.cutoff) if topic_version else None
+        self.reconsider = ledger.Reconsider(topic_version, self.cutoff) if topic_version else None
         self.tallies = {outlet.name: OutletTally() for outlet in outlets}
         self.storage_errors: list[str] = []
         self._claimed: set[str] = set()
@@ -84,8 +84,8 @@ class Frontier:
 
         with self.sessions.begin() as session:
             if too_old:
-                repository.record_new_urls(session, too_old)
-            settled = repository.settled_urls(
+                ledger.record_new_urls(session, too_old)
+            settled = ledger.settled_urls(
                 session, fresh.keys(), max_attempts=self.settings.max_attempts, reconsider=self.reconsider
             )
         tally.known += len(settled)
@@ -114,7 +114,7 @@ class Frontier:
         if canonical in self._claimed:
             return False
         with self.sessions() as session:
-            if repository.settled_urls(
+            if ledger.settled_urls(
                 session, [canonical], max_attempts=self.settings.max_attempts, reconsider=self.reconsider
             ):
                 return False

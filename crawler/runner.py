@@ -21,7 +21,7 @@ from typing import Any
 from newsalert.config.loader import Config
 from newsalert.config.models import Outlet
 from newsalert.domain import RunStatus
-from newsalert.storage import repository
+from newsalert.storage import ledger
 from newsalert.storage.db import open_database
 
 log = logging.getLogger(__name__)
@@ -78,12 +78,10 @@ def run_crawl(
     engine, sessions = open_database(config.database_url)
     try:
         with sessions.begin() as session:
-            for dead in repository.close_dead_runs(session, HOST, process_alive):
+            for dead in ledger.close_dead_runs(session, HOST, process_alive):
                 log.warning("crawl run %d was left running by a process that died; recorded as failed", dead)
-            repository.sync_outlets(session, outlets)
-            run_id = (
-                None if discover_only else repository.start_run(session, trigger=trigger, pid=os.getpid(), host=HOST)
-            )
+            ledger.sync_outlets(session, outlets)
+            run_id = None if discover_only else ledger.start_run(session, trigger=trigger, pid=os.getpid(), host=HOST)
     finally:
         engine.dispose()
 
@@ -158,7 +156,7 @@ def _set_pid(config: Config, run_id: int, pid: int | None) -> None:
     engine, sessions = open_database(config.database_url)
     try:
         with sessions.begin() as session:
-            repository.set_run_pid(session, run_id, pid)
+            ledger.set_run_pid(session, run_id, pid)
     finally:
         engine.dispose()
 
@@ -169,7 +167,7 @@ def _close_run(config: Config, run_id: int | None, status: str, error: str | Non
     engine, sessions = open_database(config.database_url)
     try:
         with sessions.begin() as session:
-            repository.finish_run(session, run_id, status=status, error=error)
+            ledger.finish_run(session, run_id, status=status, error=error)
     finally:
         engine.dispose()
 
@@ -199,7 +197,7 @@ def _crawl_in_child(
     outlets = config.select_outlets(outlet_names)
     engine, sessions = open_database(config.database_url)
     with sessions.begin() as session:
-        outlet_ids = repository.sync_outlets(session, outlets)
+        outlet_ids = ledger.sync_outlets(session, outlets)
     frontier = Frontier(
         sessions,
         outlets,
@@ -288,8 +286,8 @@ def _crawl_in_child(
     if run_id is not None:
         with sessions.begin() as session:
             for name, tally in frontier.tallies.items():
-                repository.record_outlet_run(session, run_id, outlet_ids[name], tally.figures())
-            repository.finish_run(session, run_id, status=status, error=error)
+                ledger.record_outlet_run(session, run_id, outlet_ids[name], tally.figures())
+            ledger.finish_run(session, run_id, status=status, error=error)
     engine.dispose()
     messages.put(
         {

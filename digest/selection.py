@@ -20,9 +20,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from newsalert.domain import DigestStatus
-from newsalert.storage import repository
+from newsalert.storage import articles as article_store
+from newsalert.storage import search
+from newsalert.storage.articles import StoryCopy
 from newsalert.storage.models import ArticleRow, DigestItemRow, DigestRow
-from newsalert.storage.repository import StoryCopy
 
 SECTION_TITLES = {
     "hot": "Hot Stories",
@@ -104,14 +105,14 @@ def candidate_stories(
         .options(joinedload(ArticleRow.outlet), selectinload(ArticleRow.tags))
     )
     if tags:
-        statement = statement.where(repository.tagged_any(tags))
-    articles = [a for a in session.scalars(statement) if a.cluster_id not in exclude_clusters]
+        statement = statement.where(search.tagged_any(tags))
+    candidates = [a for a in session.scalars(statement) if a.cluster_id not in exclude_clusters]
     best: dict[int, ArticleRow] = {}
-    for article in articles:  # the most relevant, then the earliest, stands for the story
+    for article in candidates:  # the most relevant, then the earliest, stands for the story
         current = best.get(article.cluster_id)
         if current is None or (article.relevance or 0, -article.id) > (current.relevance or 0, -current.id):
             best[article.cluster_id] = article
-    copies = repository.story_copies(session, list(best.values()))
+    copies = article_store.story_copies(session, list(best.values()))
     return [Story(cluster_id, article, copies.get(article.id, [])) for cluster_id, article in best.items()]
 
 

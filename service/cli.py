@@ -26,7 +26,10 @@ from newsalert import __version__
 from newsalert.config import Config, ConfigError, load_config
 from newsalert.domain import DigestStatus, RunStatus
 from newsalert.service import output
-from newsalert.storage import repository
+from newsalert.storage import articles as article_store
+from newsalert.storage import ledger
+from newsalert.storage import search as search_store
+from newsalert.storage import stats as archive_stats
 from newsalert.storage.db import DatabaseError, open_database
 from newsalert.storage.fulltext import QueryError, parse_query
 from newsalert.storage.models import SubscriberRow
@@ -322,7 +325,7 @@ def search(
       newsalert search "belt road" --since 30d --lang en --format json
       newsalert search --country KE --tag BRI --tag infrastructure
     """
-    filters = repository.SearchFilters(
+    filters = search_store.SearchFilters(
         query=query,
         since=parse_when(since, "--since"),
         until=parse_when(until, "--until"),
@@ -339,10 +342,10 @@ def search(
     )
     with app.sessions() as session:
         try:
-            articles = repository.search_articles(session, filters)
+            articles = search_store.search_articles(session, filters)
         except QueryError as exc:
             raise UsageError(str(exc)) from None
-        copies = repository.story_copies(session, articles)
+        copies = article_store.story_copies(session, articles)
         if fmt == "json":
             click.echo(output.to_json([output.article_json(a, copies.get(a.id)) for a in articles]))
         elif fmt == "ndjson":
@@ -369,13 +372,13 @@ def show(app: App, article_id: int, fmt: str) -> None:
       newsalert show 42 --format json
     """
     with app.sessions() as session:
-        article = repository.get_article(session, article_id)
+        article = article_store.get_article(session, article_id)
         if article is None:
             raise click.ClickException(f"no article with id {article_id}")
-        copies = repository.story_copies(session, [article]).get(article.id, [])
+        copies = article_store.story_copies(session, [article]).get(article.id, [])
         data = output.article_json(article, copies, with_text=True)
         data["also_reached_as"] = [
-            url for url in repository.article_urls(session, article.id) if url != article.canonical_url
+            url for url in article_store.article_urls(session, article.id) if url != article.canonical_url
         ]
         if fmt == "json":
             click.echo(output.to_json(data))
@@ -439,16 +442,16 @@ def stats(app: App, since: str, fmt: str) -> None:
     window = parse_when(since, "--since", now=now)
     assert window is not None
     with app.sessions() as session:
-        totals = repository.archive_totals(session)
-        health = repository.outlet_health(session)
-        yields = {y.name: y for y in repository.outlet_yields(session, now)}
-        last_run = repository.latest_run(session)
-        runs = repository.recent_runs(session)
-        seen = repository.seen_status_counts(session)
-        per_day = repository.articles_per_day(session, window)
-        per_outlet = repository.articles_per_outlet(session, window)
-        per_country = repository.articles_per_tag(session, "country", window)
-        per_theme = repository.articles_per_tag(session, "theme", window)
+        totals = archive_stats.archive_totals(session)
+        health = archive_stats.outlet_health(session)
+        yields = {y.name: y for y in archive_stats.outlet_yields(session, now)}
+        last_run = ledger.latest_run(session)
+        runs = ledger.recent_runs(session)
+        seen = archive_stats.seen_status_counts(session)
+        per_day = archive_stats.articles_per_day(session, window)
+        per_outlet = archive_stats.articles_per_outlet(session, window)
+        per_country = archive_stats.articles_per_tag(session, "country", window)
+        per_theme = archive_stats.articles_per_tag(session, "theme", window)
         from newsalert.digest.service import unknown_digests
 
         unknown = unknown_digests(session)
@@ -946,12 +949,12 @@ def demo(app: App, keep_serving: bool) -> None:
         )
         result = _crawl(app, (), trigger="demo")
         with app.sessions() as session:
-            latest = repository.search_articles(session, repository.SearchFilters(limit=10))
-            totals = repository.archive_totals(session)
+            latest = search_store.search_articles(session, search_store.SearchFilters(limit=10))
+            totals = archive_stats.archive_totals(session)
             console.print(
                 output.articles_table(
                     latest,
-                    repository.story_copies(session, latest),
+                    article_store.story_copies(session, latest),
                     title=f"Newest of the {totals['articles']} articles archived",
                 )
             )

@@ -17,8 +17,8 @@ from rich.text import Text
 
 from newsalert.domain import TOKEN, fold
 from newsalert.pipelines.clean import terminal_safe
+from newsalert.storage.articles import StoryCopy
 from newsalert.storage.models import ArticleRow
-from newsalert.storage.repository import StoryCopy
 
 TAG_GROUPS = {"country": "countries", "region": "regions", "theme": "themes", "initiative": "initiatives"}
 

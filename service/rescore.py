@@ -17,7 +17,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from newsalert.config import Config
 from newsalert.pipelines.analyze import Analyzer
 from newsalert.pipelines.relevance import profile_version
-from newsalert.storage import repository
+from newsalert.storage import articles as article_store
+from newsalert.storage import models
 
 BATCH = 200
 
@@ -74,7 +75,7 @@ def rescore(
     last_id = 0
     while True:
         with sessions.begin() as session:
-            batch = repository.articles_to_rescore(session, since, after_id=last_id, limit=BATCH)
+            batch = article_store.articles_to_rescore(session, since, after_id=last_id, limit=BATCH)
             for article in batch:
                 change = _rescore_one(session, analyzer, article, result.version)
                 result.examined += 1
@@ -88,7 +89,7 @@ def rescore(
 
 
 def _rescore_one(
-    session: Session, analyzer: Analyzer, article: repository.ArticleRow, version: str | None
+    session: Session, analyzer: Analyzer, article: models.ArticleRow, version: str | None
 ) -> Change | None:
     relevance, tags, _body = analyzer.judge(article.title, article.text, article.language)
     on_topic = relevance is None or relevance.kept
@@ -109,7 +110,7 @@ def _rescore_one(
     article.matched_terms = list(relevance.matched_terms) if relevance else None
     article.topic_version = version
     article.on_topic = on_topic
-    repository.replace_tags(session, article.id, tags)
+    article_store.replace_tags(session, article.id, tags)
     if change.verdict or change.tags_added or change.tags_removed or change.old_relevance != change.new_relevance:
         return change
     return None

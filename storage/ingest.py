@@ -8,9 +8,10 @@ from sqlalchemy.orm import Session
 
 from newsalert.domain import Extracted, PageItem, UrlStatus
 from newsalert.pipelines.dedup import SIMILARITY_THRESHOLD
-from newsalert.storage import repository
+from newsalert.storage import articles as article_store
+from newsalert.storage import ledger
+from newsalert.storage.ledger import UrlRecord
 from newsalert.storage.models import utcnow
-from newsalert.storage.repository import UrlRecord
 
 
 def save_page(session: Session, item: PageItem, outlet_id: int, *, cutoff: datetime | None = None) -> str:
@@ -36,7 +37,7 @@ def save_page(session: Session, item: PageItem, outlet_id: int, *, cutoff: datet
 
     canonical = outcome.declared_canonical or item.aliases[-1]
     aliases = list(dict.fromkeys([*item.aliases, canonical]))
-    exact = repository.find_exact_copy(session, outcome.content_hash)
+    exact = article_store.find_exact_copy(session, outcome.content_hash)
     if exact is not None and exact.outlet_id == outlet_id:
         # The same text under another address of the same outlet: one article, not two.
         _record(
@@ -51,7 +52,7 @@ def save_page(session: Session, item: PageItem, outlet_id: int, *, cutoff: datet
         return UrlStatus.DUPLICATE
 
     fingerprint = item.fingerprint
-    article_id = repository.insert_article(
+    article_id = article_store.insert_article(
         session,
         {
             "outlet_id": outlet_id,
@@ -74,7 +75,7 @@ def save_page(session: Session, item: PageItem, outlet_id: int, *, cutoff: datet
         },
     )
     if article_id is None:
-        existing = repository.article_id_for(session, canonical)
+        existing = article_store.article_id_for(session, canonical)
         _record(
             session,
             item,
@@ -89,21 +90,21 @@ def save_page(session: Session, item: PageItem, outlet_id: int, *, cutoff: datet
     # A copy at another outlet (syndication, republication) joins the original's story.
     copy = exact
     if copy is None and fingerprint is not None:
-        copy = repository.find_near_copy(
+        copy = article_store.find_near_copy(
             session, fingerprint.signature, fingerprint.bands, threshold=SIMILARITY_THRESHOLD
         )
-    cluster_id = copy.cluster_id if copy and copy.cluster_id else repository.new_cluster(session)
-    repository.set_cluster(session, article_id, cluster_id)
+    cluster_id = copy.cluster_id if copy and copy.cluster_id else article_store.new_cluster(session)
+    article_store.set_cluster(session, article_id, cluster_id)
     if fingerprint is not None:
-        repository.add_lsh_bands(session, article_id, fingerprint.bands)
-    repository.add_tags(session, article_id, item.tags)
+        article_store.add_lsh_bands(session, article_id, fingerprint.bands)
+    article_store.add_tags(session, article_id, item.tags)
     _record(session, item, outlet_id, UrlStatus.STORED, None, article_id=article_id, aliases=aliases)
     return UrlStatus.STORED
 
 
 def record_failure(session: Session, item: PageItem, outlet_id: int, reason: str) -> None:
     """Record that the page could not be stored: failed, so a later crawl tries it again."""
-    repository.record_urls(
+    ledger.record_urls(
         session, [UrlRecord(url, outlet_id, UrlStatus.FAILED, reason, item.http_status) for url in item.aliases]
     )
 
@@ -121,7 +122,7 @@ def _record(
     relevance = item.relevance.score if item.relevance else None
     version = item.relevance.version if item.relevance else None
     published = item.outcome.published_at if isinstance(item.outcome, Extracted) else item.published_at
-    repository.record_urls(
+    ledger.record_urls(
         session,
         [
             UrlRecord(url, outlet_id, status, reason, item.http_status, article_id, relevance, version, published)

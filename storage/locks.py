@@ -16,8 +16,8 @@ from types import TracebackType
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from newsalert.storage.db import dialect_insert
 from newsalert.storage.models import LockRow, utcnow
-from newsalert.storage.repository import dialect_insert
 
 TTL = timedelta(minutes=5)
 HEARTBEAT_SECONDS = 60.0

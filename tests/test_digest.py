@@ -18,7 +18,8 @@ from newsalert.config.models import Outlet
 from newsalert.domain import Tag
 from newsalert.pipelines.dedup import fingerprint
 from newsalert.pipelines.extract import content_hash
-from newsalert.storage import repository
+from newsalert.storage import articles as article_store
+from newsalert.storage import ledger, models
 from newsalert.storage.db import open_database
 from newsalert.storage.models import DigestItemRow, DigestRow
 from tests.conftest import REFUSED, Mailbox, free_port, run_cli, write_config
@@ -49,7 +50,7 @@ class Archive:
             f"Sentence {self.count}-{n} about cooperation in story {self.count}." for n in range(40)
         )
         with self.sessions.begin() as session:
-            article_id = repository.insert_article(
+            article_id = article_store.insert_article(
                 session,
                 {
                     "outlet_id": self.outlet_ids[outlet],
@@ -67,10 +68,10 @@ class Archive:
                 },
             )
             cluster = (
-                session.get(repository.ArticleRow, copy_of).cluster_id if copy_of else repository.new_cluster(session)
+                session.get(models.ArticleRow, copy_of).cluster_id if copy_of else article_store.new_cluster(session)
             )
-            repository.set_cluster(session, article_id, cluster)
-            repository.add_tags(
+            article_store.set_cluster(session, article_id, cluster)
+            article_store.add_tags(
                 session,
                 article_id,
                 [Tag("country", c, c, 5.0) for c in countries] + [Tag("theme", theme, theme.capitalize(), 3.0)],
@@ -98,7 +99,7 @@ def make_archive(tmp_path: Path, port: int, database: str | None = None, **diges
     path.write_text(settings)
     engine, sessions = open_database(database)
     with sessions.begin() as session:
-        ids = repository.sync_outlets(
+        ids = ledger.sync_outlets(
             session,
             [
                 Outlet(name=name, url=f"https://{slug}.example/", feeds=[f"https://{slug}.example/rss"])

@@ -25,7 +25,7 @@ from newsalert.crawler.runner import run_crawl
 from newsalert.crawler.workers import WorkerPool, WorkerSettings, WorkFailed, article_task
 from newsalert.domain import Extracted, Hints, PageItem, Rejection
 from newsalert.pipelines.extract import PageLimits
-from newsalert.storage import repository
+from newsalert.storage import ledger
 from newsalert.storage.db import open_database
 from newsalert.storage.models import ArticleRow, SeenUrlRow
 from tests.conftest import _postgres_schema, make_config
@@ -263,7 +263,7 @@ def test_a_page_the_database_refuses_is_recorded_failed_and_the_batch_is_kept(
     )
     engine, sessions = open_database(postgres_url)
     with sessions.begin() as session:
-        ids = repository.sync_outlets(session, config.outlets)
+        ids = ledger.sync_outlets(session, config.outlets)
     frontier = Frontier(sessions, list(config.outlets), ids, config.settings.crawl)
 
     def item(n: int, language: str) -> PageItem:

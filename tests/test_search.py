@@ -9,7 +9,8 @@ from datetime import UTC, datetime
 import pytest
 
 from newsalert.config.models import Outlet
-from newsalert.storage import repository
+from newsalert.storage import articles as article_store
+from newsalert.storage import ledger
 from newsalert.storage.db import open_database
 from tests.conftest import run_cli
 
@@ -54,7 +55,7 @@ def archive(db_url: str) -> Iterator[tuple[str, dict[str, int]]]:
     ids = {}
     now = datetime.now(UTC)
     with sessions.begin() as session:
-        outlets = repository.sync_outlets(
+        outlets = ledger.sync_outlets(
             session,
             [
                 Outlet(name=name, url=f"https://{name.lower()}.example/", feeds=[f"https://{name.lower()}.example/rss"])
@@ -63,7 +64,7 @@ def archive(db_url: str) -> Iterator[tuple[str, dict[str, int]]]:
         )
         for key, (title, text) in ARTICLES.items():
             outlet, language, days, countries = DETAILS[key]
-            ids[key] = repository.insert_article(
+            ids[key] = article_store.insert_article(
                 session,
                 {
                     "outlet_id": outlets[outlet],
@@ -77,7 +78,7 @@ def archive(db_url: str) -> Iterator[tuple[str, dict[str, int]]]:
                     "language": language,
                 },
             )
-            repository.add_tags(
+            article_store.add_tags(
                 session,
                 ids[key],
                 [Tag("country", c, c, 5.0) for c in countries]
@@ -163,7 +164,7 @@ def test_stats_per_day_tag_and_yield_drop(db_url: str) -> None:
     engine, sessions = open_database(db_url)
     now = datetime.now(UTC)
     with sessions.begin() as session:
-        ids = repository.sync_outlets(
+        ids = ledger.sync_outlets(
             session,
             [
                 Outlet(name=name, url=f"https://{name}.example/", feeds=[f"https://{name}.example/rss"])
@@ -173,7 +174,7 @@ def test_stats_per_day_tag_and_yield_drop(db_url: str) -> None:
         tags = [Tag("country", "KE", "Kenya", 5), Tag("theme", "trade", "Trade", 3)]
         for number in range(12):  # "fading": three articles a week for four weeks, then none
             when = now - timedelta(days=8 + number * 2)
-            article_id = repository.insert_article(
+            article_id = article_store.insert_article(
                 session,
                 {
                     "outlet_id": ids["fading"],
@@ -186,8 +187,8 @@ def test_stats_per_day_tag_and_yield_drop(db_url: str) -> None:
                     "published_at": when,
                 },
             )
-            repository.add_tags(session, article_id, tags)
-        repository.insert_article(
+            article_store.add_tags(session, article_id, tags)
+        article_store.insert_article(
             session,
             {
                 "outlet_id": ids["steady"],

@@ -10,10 +10,11 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import func, select
 
 from newsalert.config.models import Outlet
-from newsalert.storage import repository
+from newsalert.storage import articles as article_store
+from newsalert.storage import ledger
 from newsalert.storage.db import current_revision, head_revision, managed_by_models, migrate, open_database
+from newsalert.storage.ledger import UrlRecord
 from newsalert.storage.models import ArticleRow, Base
-from newsalert.storage.repository import UrlRecord
 
 
 def test_migrations_create_exactly_the_models(db_url: str) -> None:
@@ -43,7 +44,7 @@ def _article(canonical: str, outlet_id: int) -> dict[str, object]:
 def test_two_writers_never_store_an_article_twice(db_url: str) -> None:
     engine, sessions = open_database(db_url)
     with sessions.begin() as session:
-        outlet_id = repository.sync_outlets(
+        outlet_id = ledger.sync_outlets(
             session, [Outlet(name="O", url="https://o.example/", feeds=["https://o.example/rss"])]
         )["O"]
     ids: list[int | None] = []
@@ -53,7 +54,7 @@ def test_two_writers_never_store_an_article_twice(db_url: str) -> None:
         start.wait()
         for number in range(20):
             with sessions.begin() as session:
-                ids.append(repository.insert_article(session, _article(f"https://o.example/{number}", outlet_id)))
+                ids.append(article_store.insert_article(session, _article(f"https://o.example/{number}", outlet_id)))
 
     threads = [threading.Thread(target=writer) for _ in range(4)]
     for thread in threads:
@@ -70,18 +71,18 @@ def test_two_writers_never_store_an_article_twice(db_url: str) -> None:
 def test_seen_url_ledger_counts_attempts_and_keeps_stored(db_url: str) -> None:
     engine, sessions = open_database(db_url)
     with sessions.begin() as session:
-        outlet_id = repository.sync_outlets(
+        outlet_id = ledger.sync_outlets(
             session, [Outlet(name="O", url="https://o.example/", feeds=["https://o.example/rss"])]
         )["O"]
         for _ in range(2):
-            repository.record_urls(session, [UrlRecord("https://o.example/flaky", outlet_id, "failed", "HTTP 503")])
-        article_id = repository.insert_article(session, _article("https://o.example/ok", outlet_id))
-        repository.record_urls(session, [UrlRecord("https://o.example/ok", outlet_id, "stored", None, 200, article_id)])
-        repository.record_urls(session, [UrlRecord("https://o.example/ok", outlet_id, "duplicate", "again")])
+            ledger.record_urls(session, [UrlRecord("https://o.example/flaky", outlet_id, "failed", "HTTP 503")])
+        article_id = article_store.insert_article(session, _article("https://o.example/ok", outlet_id))
+        ledger.record_urls(session, [UrlRecord("https://o.example/ok", outlet_id, "stored", None, 200, article_id)])
+        ledger.record_urls(session, [UrlRecord("https://o.example/ok", outlet_id, "duplicate", "again")])
     with sessions() as session:
         urls = ["https://o.example/flaky", "https://o.example/ok", "https://o.example/new"]
-        assert repository.settled_urls(session, urls, max_attempts=3) == {"https://o.example/ok"}
-        assert repository.settled_urls(session, urls, max_attempts=2) == {
+        assert ledger.settled_urls(session, urls, max_attempts=3) == {"https://o.example/ok"}
+        assert ledger.settled_urls(session, urls, max_attempts=2) == {
             "https://o.example/ok",
             "https://o.example/flaky",
         }

@@ -1,0 +1,207 @@
+"""Articles and stories: storing an article, finding its copies, its tags, and reading it back.
+
+Deduplication is the database's job: an article is inserted with ON CONFLICT on its
+unique canonical URL, so it is stored once even with several writers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, func, select, tuple_, update
+from sqlalchemy.orm import Session, joinedload, selectinload
+
+from newsalert.storage.db import dialect_insert
+from newsalert.storage.fulltext import index_article
+from newsalert.storage.models import (
+    ArticleRow,
+    ArticleTagRow,
+    ClusterRow,
+    LshBucketRow,
+    OutletRow,
+    SeenUrlRow,
+    TagRow,
+    utcnow,
+)
+
+MAX_NEAR_DUPLICATE_CANDIDATES = 200
+
+
+def insert_article(session: Session, values: dict[str, Any]) -> int | None:
+    """Store an article; None when its canonical URL is already in the archive."""
+    statement = (
+        dialect_insert(session, ArticleRow)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=["canonical_url"])
+        .returning(ArticleRow.id)
+    )
+    article_id = session.scalar(statement)
+    if article_id is not None:
+        index_article(session, article_id, values["title"], values["text"])
+    return article_id
+
+
+@dataclass(frozen=True)
+class Copy:
+    article_id: int
+    outlet_id: int
+    cluster_id: int | None
+    similarity: float
+
+
+def find_exact_copy(session: Session, content_hash: str) -> Copy | None:
+    row = session.execute(
+        select(ArticleRow.id, ArticleRow.outlet_id, ArticleRow.cluster_id)
+        .where(ArticleRow.content_hash == content_hash)
+        .order_by(ArticleRow.id)
+        .limit(1)
+    ).first()
+    return Copy(row[0], row[1], row[2], 1.0) if row else None
+
+
+def find_near_copy(
+    session: Session, signature: bytes, bands: tuple[tuple[int, int], ...], *, threshold: float
+) -> Copy | None:
+    """The most similar archived article sharing an LSH band, if similar enough."""
+    from newsalert.pipelines.dedup import similarity
+
+    # A true copy shares many bands; unrelated texts share one by chance: verify the best first.
+    candidates = (
+        select(LshBucketRow.article_id)
+        .where(tuple_(LshBucketRow.band, LshBucketRow.bucket).in_(list(bands)))
+        .group_by(LshBucketRow.article_id)
+        .order_by(func.count().desc())
+        .limit(MAX_NEAR_DUPLICATE_CANDIDATES)
+        .subquery()
+    )
+    rows = session.execute(
+        select(ArticleRow.id, ArticleRow.outlet_id, ArticleRow.cluster_id, ArticleRow.minhash).where(
+            ArticleRow.id.in_(select(candidates.c.article_id))
+        )
+    ).all()
+    scored = [
+        Copy(id_, outlet_id, cluster_id, similarity(signature, minhash))
+        for id_, outlet_id, cluster_id, minhash in rows
+        if minhash
+    ]
+    best = max(scored, key=lambda copy: (copy.similarity, -copy.article_id), default=None)
+    return best if best and best.similarity >= threshold else None
+
+
+def new_cluster(session: Session) -> int:
+    cluster = ClusterRow(created_at=utcnow())
+    session.add(cluster)
+    session.flush()
+    return cluster.id
+
+
+def set_cluster(session: Session, article_id: int, cluster_id: int) -> None:
+    session.execute(update(ArticleRow).where(ArticleRow.id == article_id).values(cluster_id=cluster_id))
+
+
+def add_lsh_bands(session: Session, article_id: int, bands: tuple[tuple[int, int], ...]) -> None:
+    session.execute(
+        dialect_insert(session, LshBucketRow)
+        .values([{"band": band, "bucket": key, "article_id": article_id} for band, key in bands])
+        .on_conflict_do_nothing()
+    )
+
+
+def add_tags(session: Session, article_id: int, tags: Iterable[Any]) -> None:
+    """Attach tags (objects with kind, code, label, salience), creating the tags that are new."""
+    tags = list(tags)
+    if not tags:
+        return
+    session.execute(
+        dialect_insert(session, TagRow)
+        .values([{"kind": t.kind, "code": t.code, "label": t.label} for t in tags])
+        .on_conflict_do_nothing()
+    )
+    ids = {
+        (kind, code): id_
+        for id_, kind, code in session.execute(
+            select(TagRow.id, TagRow.kind, TagRow.code).where(
+                tuple_(TagRow.kind, TagRow.code).in_([(t.kind, t.code) for t in tags])
+            )
+        )
+    }
+    session.execute(
+        dialect_insert(session, ArticleTagRow)
+        .values([{"article_id": article_id, "tag_id": ids[(t.kind, t.code)], "salience": t.salience} for t in tags])
+        .on_conflict_do_nothing()
+    )
+
+
+def replace_tags(session: Session, article_id: int, tags: Iterable[Any]) -> None:
+    """Give the article exactly these tags (after a rescore)."""
+    session.execute(delete(ArticleTagRow).where(ArticleTagRow.article_id == article_id))
+    add_tags(session, article_id, tags)
+
+
+def articles_to_rescore(
+    session: Session, since: datetime | None, *, after_id: int = 0, limit: int = 200
+) -> list[ArticleRow]:
+    """A batch of stored articles published (or fetched) since `since`, in id order."""
+    when = func.coalesce(ArticleRow.published_at, ArticleRow.fetched_at)
+    statement = select(ArticleRow).where(ArticleRow.id > after_id)
+    if since is not None:
+        statement = statement.where(when >= since)
+    return list(session.scalars(statement.order_by(ArticleRow.id).limit(limit).options(selectinload(ArticleRow.tags))))
+
+
+def article_id_for(session: Session, canonical_url: str) -> int | None:
+    return session.scalar(select(ArticleRow.id).where(ArticleRow.canonical_url == canonical_url))
+
+
+def get_article(session: Session, article_id: int) -> ArticleRow | None:
+    return session.scalar(
+        select(ArticleRow)
+        .where(ArticleRow.id == article_id)
+        .options(joinedload(ArticleRow.outlet), selectinload(ArticleRow.tags))
+    )
+
+
+@dataclass(frozen=True)
+class StoryCopy:
+    article_id: int
+    url: str
+    outlet: str
+    title: str
+    published_at: datetime | None
+
+
+def story_copies(session: Session, articles: Iterable[ArticleRow]) -> dict[int, list[StoryCopy]]:
+    """For each article, the other articles of its story (cluster), oldest first."""
+    by_cluster: dict[int, list[StoryCopy]] = {}
+    cluster_ids = {a.cluster_id for a in articles if a.cluster_id is not None}
+    if cluster_ids:
+        rows = session.execute(
+            select(
+                ArticleRow.cluster_id,
+                ArticleRow.id,
+                ArticleRow.url,
+                OutletRow.name,
+                ArticleRow.title,
+                ArticleRow.published_at,
+            )
+            .join(OutletRow, OutletRow.id == ArticleRow.outlet_id)
+            .where(ArticleRow.cluster_id.in_(cluster_ids))
+            .order_by(ArticleRow.id)
+        )
+        for cluster_id, *copy in rows:
+            by_cluster.setdefault(cluster_id, []).append(StoryCopy(*copy))
+    return {
+        a.id: [c for c in by_cluster.get(a.cluster_id, []) if c.article_id != a.id]
+        for a in articles
+        if a.cluster_id is not None
+    }
+
+
+def article_urls(session: Session, article_id: int) -> list[str]:
+    """Every URL recorded as leading to the article (redirects, tracking variants)."""
+    return list(
+        session.scalars(select(SeenUrlRow.url).where(SeenUrlRow.article_id == article_id).order_by(SeenUrlRow.id))
+    )

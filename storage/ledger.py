@@ -1,0 +1,197 @@
+"""The crawl ledger: the outlets, every URL met and what became of it, and the runs.
+
+Recording goes through ON CONFLICT clauses on natural keys, so concurrent writers (several
+crawl processes, later several machines) agree without locks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.orm import Session
+
+from newsalert.config.models import Outlet
+from newsalert.domain import RunStatus, UrlStatus
+from newsalert.storage.db import dialect_insert
+from newsalert.storage.models import (
+    CrawlRunRow,
+    OutletRow,
+    OutletRunRow,
+    SeenUrlRow,
+    utcnow,
+)
+
+IN_CLAUSE_CHUNK = 500
+
+
+@dataclass(frozen=True)
+class UrlRecord:
+    url: str  # canonical
+    outlet_id: int | None
+    status: str
+    reason: str | None = None
+    http_status: int | None = None
+    article_id: int | None = None
+    relevance: float | None = None
+    topic_version: str | None = None  # the topic profile that judged the page
+    published_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Reconsider:
+    """Off-topic pages that may be fetched again: judged under another topic profile than
+    `topic_version`, and published (or first met) since `since` (None: whenever)."""
+
+    topic_version: str
+    since: datetime | None
+
+
+def _chunks(items: Collection[str]) -> Iterator[list[str]]:
+    items = list(items)
+    for start in range(0, len(items), IN_CLAUSE_CHUNK):
+        yield items[start : start + IN_CLAUSE_CHUNK]
+
+
+def sync_outlets(session: Session, outlets: Iterable[Outlet]) -> dict[str, int]:
+    """Insert or update the configured outlets; returns their ids by name."""
+    ids: dict[str, int] = {}
+    for outlet in outlets:
+        values = {
+            "domain": outlet.domain,
+            "url": outlet.url,
+            "language": outlet.language,
+            "country": outlet.country,
+            "enabled": outlet.enabled,
+        }
+        statement = dialect_insert(session, OutletRow).values(name=outlet.name, created_at=utcnow(), **values)
+        statement = statement.on_conflict_do_update(index_elements=["name"], set_=values)
+        session.execute(statement)
+        ids[outlet.name] = session.scalar(select(OutletRow.id).where(OutletRow.name == outlet.name))
+    return ids
+
+
+def settled_urls(
+    session: Session, urls: Collection[str], *, max_attempts: int, reconsider: Reconsider | None = None
+) -> set[str]:
+    """The URLs among `urls` that must not be fetched again: final, or failed too often.
+
+    With `reconsider`, an off-topic page judged under another topic profile is not settled
+    while it is recent: the changed profile may keep it now.
+    """
+    settled: set[str] = set()
+    final = or_(SeenUrlRow.status != UrlStatus.FAILED, SeenUrlRow.attempts >= max_attempts)
+    if reconsider is not None:
+        when = func.coalesce(SeenUrlRow.published_at, SeenUrlRow.first_seen)
+        judged_before = and_(
+            SeenUrlRow.status == UrlStatus.OFF_TOPIC,
+            or_(SeenUrlRow.topic_version.is_(None), SeenUrlRow.topic_version != reconsider.topic_version),
+            *([when >= reconsider.since] if reconsider.since else []),
+        )
+        final = and_(final, ~judged_before)
+    for chunk in _chunks(urls):
+        rows = session.execute(select(SeenUrlRow.url).where(SeenUrlRow.url.in_(chunk), final))
+        settled.update(rows.scalars())
+    return settled
+
+
+def record_urls(session: Session, records: Iterable[UrlRecord]) -> None:
+    """Record what became of each URL. A stored URL stays stored; a failure counts an attempt."""
+    now = utcnow()
+    for record in records:
+        values = {
+            "status": record.status,
+            "reason": record.reason,
+            "http_status": record.http_status,
+            "article_id": record.article_id,
+            "relevance": record.relevance,
+            "topic_version": record.topic_version,
+            "published_at": record.published_at,
+            "last_seen": now,
+        }
+        statement = dialect_insert(session, SeenUrlRow).values(
+            url=record.url, outlet_id=record.outlet_id, attempts=1, first_seen=now, **values
+        )
+        table = SeenUrlRow.__table__
+        statement = statement.on_conflict_do_update(
+            index_elements=["url"],
+            set_={**values, "attempts": table.c.attempts + 1},
+            where=table.c.status != UrlStatus.STORED,
+        )
+        session.execute(statement)
+
+
+def record_new_urls(session: Session, records: Iterable[UrlRecord]) -> None:
+    """Record URLs met but not fetched (e.g. too old), leaving known ones as they are."""
+    now = utcnow()
+    rows = [
+        {
+            "url": r.url,
+            "outlet_id": r.outlet_id,
+            "status": r.status,
+            "reason": r.reason,
+            "attempts": 0,
+            "first_seen": now,
+            "last_seen": now,
+        }
+        for r in records
+    ]
+    if rows:
+        session.execute(dialect_insert(session, SeenUrlRow).values(rows).on_conflict_do_nothing(index_elements=["url"]))
+
+
+def start_run(session: Session, *, trigger: str, pid: int | None, host: str | None = None) -> int:
+    run = CrawlRunRow(trigger=trigger, pid=pid, host=host, status=RunStatus.RUNNING, started_at=utcnow())
+    session.add(run)
+    session.flush()
+    return run.id
+
+
+def set_run_pid(session: Session, run_id: int, pid: int | None) -> None:
+    session.execute(update(CrawlRunRow).where(CrawlRunRow.id == run_id).values(pid=pid))
+
+
+def close_dead_runs(session: Session, host: str, is_alive: Callable[[int], bool]) -> list[int]:
+    """Runs left `running` on this machine by a process that no longer exists (killed with -9,
+    the machine rebooted) are failed runs: close them, and say which."""
+    dead = [
+        run
+        for run in session.scalars(
+            select(CrawlRunRow).where(CrawlRunRow.status == RunStatus.RUNNING, CrawlRunRow.host == host)
+        )
+        if run.pid is None or not is_alive(run.pid)
+    ]
+    for run in dead:
+        run.status, run.error, run.finished_at = RunStatus.FAILED, f"process died (pid {run.pid})", utcnow()
+    return [run.id for run in dead]
+
+
+def finish_run(session: Session, run_id: int, *, status: str, error: str | None = None) -> None:
+    session.execute(
+        update(CrawlRunRow).where(CrawlRunRow.id == run_id).values(status=status, error=error, finished_at=utcnow())
+    )
+
+
+def record_outlet_run(session: Session, run_id: int, outlet_id: int, figures: dict[str, Any]) -> None:
+    session.add(OutletRunRow(run_id=run_id, outlet_id=outlet_id, **figures))
+
+
+def outlet_runs(session: Session, run_id: int) -> list[tuple[OutletRunRow, str]]:
+    rows = session.execute(
+        select(OutletRunRow, OutletRow.name)
+        .join(OutletRow, OutletRow.id == OutletRunRow.outlet_id)
+        .where(OutletRunRow.run_id == run_id)
+        .order_by(OutletRow.name)
+    )
+    return [(row, name) for row, name in rows]
+
+
+def recent_runs(session: Session, limit: int = 5) -> list[CrawlRunRow]:
+    return list(session.scalars(select(CrawlRunRow).order_by(CrawlRunRow.id.desc()).limit(limit)))
+
+
+def latest_run(session: Session) -> CrawlRunRow | None:
+    return session.scalar(select(CrawlRunRow).order_by(CrawlRunRow.id.desc()).limit(1))
