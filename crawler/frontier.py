@@ -35,7 +35,6 @@ class Frontier:
         outlet_ids: dict[str, int],
         settings: CrawlSettings,
         *,
-        max_articles: int | None = None,
         now: datetime | None = None,
         topic_version: str | None = None,
     ) -> None:
@@ -43,7 +42,7 @@ class Frontier:
         self.outlets = {outlet.name: outlet for outlet in outlets}
         self.outlet_ids = outlet_ids
         self.settings = settings
-        self.max_articles = max_articles or settings.max_articles_per_outlet
+        self.max_articles = settings.max_articles_per_outlet
         now = now or datetime.now().astimezone()
         self.cutoff = now - timedelta(days=settings.max_age_days) if settings.max_age_days else None
         self.latest_believable = now + FUTURE_TOLERANCE

@@ -69,7 +69,6 @@ def run_crawl(
     config: Config,
     outlets: list[Outlet],
     *,
-    max_articles: int | None = None,
     trigger: str = "manual",
     discover_only: bool = False,
     log_level: str = "WARNING",
@@ -90,7 +89,7 @@ def run_crawl(
     child = context.Process(
         target=_crawl_in_child,
         name="newsalert-crawl",
-        args=(config, [o.name for o in outlets], max_articles, run_id, discover_only, log_level, messages),
+        args=(config, [o.name for o in outlets], run_id, discover_only, log_level, messages),
     )
     child.start()
     _running.add(child)
@@ -175,7 +174,6 @@ def _close_run(config: Config, run_id: int | None, status: str, error: str | Non
 def _crawl_in_child(
     config: Config,
     outlet_names: list[str],
-    max_articles: int | None,
     run_id: int | None,
     discover_only: bool,
     log_level: str,
@@ -203,7 +201,6 @@ def _crawl_in_child(
         outlets,
         outlet_ids,
         config.settings.crawl,
-        max_articles=max_articles,
         topic_version=profile_version(config.topics),
     )
 

@@ -19,11 +19,10 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
-from newsalert.domain import DigestStatus
 from newsalert.storage import articles as article_store
 from newsalert.storage import search
 from newsalert.storage.articles import StoryCopy
-from newsalert.storage.models import ArticleRow, DigestItemRow, DigestRow
+from newsalert.storage.models import ArticleRow
 
 SECTION_TITLES = {
     "hot": "Hot Stories",
@@ -143,28 +142,3 @@ def arrange(stories: list[Story], sections: list[str], max_per_section: int) -> 
         if section.all_stories:
             arranged.append(section)
     return arranged
-
-
-# Digests that reached the subscriber, or may have: an `unknown` one (the SMTP transaction
-# may have completed) counts as delivered, so that nothing is ever mailed twice.
-DELIVERED = (DigestStatus.SENT, DigestStatus.UNKNOWN)
-
-
-def sent_clusters(session: Session, subscriber_id: int) -> set[int]:
-    """Stories already mailed to the subscriber: never mail the same story twice."""
-    return set(
-        session.scalars(
-            select(DigestItemRow.cluster_id)
-            .join(DigestRow)
-            .where(DigestRow.subscriber_id == subscriber_id, DigestRow.status.in_(DELIVERED))
-        )
-    )
-
-
-def last_delivery_end(session: Session, subscriber_id: int) -> datetime | None:
-    return session.scalar(
-        select(DigestRow.period_end)
-        .where(DigestRow.subscriber_id == subscriber_id, DigestRow.status.in_(DELIVERED))
-        .order_by(DigestRow.period_end.desc())
-        .limit(1)
-    )

@@ -21,7 +21,6 @@ from datetime import datetime, timedelta
 from email.message import EmailMessage
 from pathlib import Path
 
-from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from newsalert.config.loader import Config
@@ -29,6 +28,7 @@ from newsalert.digest import selection
 from newsalert.digest.mail import DeliveryError, Outcome, SmtpSender, build_message, unsubscribe_link
 from newsalert.digest.render import DigestView, oneline, render_html, render_text
 from newsalert.domain import DigestStatus
+from newsalert.storage import subscriptions
 from newsalert.storage.models import DigestItemRow, DigestRow, SubscriberRow, utcnow
 
 log = logging.getLogger(__name__)
@@ -88,10 +88,10 @@ def run_digests(
     with sessions.begin() as session:
         recipients = _recipients(session, subscriber)
         if send:
-            _settle_interrupted(session)
+            subscriptions.settle_interrupted(session)
             if resend_unknown:
-                _release_unknown(session, [r.id for r in recipients])
-        run.unknown = unknown_digests(session)
+                subscriptions.release_unknown(session, [r.id for r in recipients])
+        run.unknown = subscriptions.unknown_digests(session)
     for line in run.unknown:
         log.warning(
             "%s may have been delivered (the SMTP transaction was cut short); it is not sent again. "
@@ -108,36 +108,8 @@ def run_digests(
     return run
 
 
-def _settle_interrupted(session: Session) -> None:
-    """A digest still `sending` was cut short during DATA by a crash: it may have arrived."""
-    for digest in session.scalars(select(DigestRow).where(DigestRow.status == SENDING)):
-        digest.status = UNKNOWN
-        digest.error = "the process stopped during the SMTP transaction: it may have been delivered"
-
-
-def _release_unknown(session: Session, subscriber_ids: list[int]) -> None:
-    session.execute(
-        update(DigestRow)
-        .where(DigestRow.status == UNKNOWN, DigestRow.subscriber_id.in_(subscriber_ids))
-        .values(status=FAILED, error="delivery unknown; sent again at the operator's request")
-    )
-
-
-def unknown_digests(session: Session) -> list[str]:
-    """Digests that may or may not have been delivered, for the operator to decide on."""
-    return [
-        f"digest {digest_id} to {email}"
-        for digest_id, email in session.execute(
-            select(DigestRow.id, DigestRow.email).where(DigestRow.status == UNKNOWN).order_by(DigestRow.id)
-        )
-    ]
-
-
 def _recipients(session: Session, email: str | None) -> list[SubscriberRow]:
-    statement = select(SubscriberRow).order_by(SubscriberRow.email)
-    if email:
-        statement = statement.where(SubscriberRow.email == email.strip().lower())
-    rows = list(session.scalars(statement))
+    rows = subscriptions.subscribers(session, email)
     if email and not rows:
         raise UnknownSubscriber(f"no subscriber {email!r} (add one with: newsalert subscribers add {email})")
     return rows
@@ -149,22 +121,17 @@ def _build(
     settings = config.settings.digest
     with sessions.begin() as session:
         subscriber_id = subscriber.id if subscriber else None
-        since = (selection.last_delivery_end(session, subscriber_id) if subscriber_id else None) or (
+        since = (subscriptions.last_delivery_end(session, subscriber_id) if subscriber_id else None) or (
             now - timedelta(hours=settings.first_window_hours)
         )
-        exclude = selection.sent_clusters(session, subscriber_id) if subscriber_id else set()
+        exclude = subscriptions.sent_clusters(session, subscriber_id) if subscriber_id else set()
         tags = list(subscriber.tags) if subscriber else []
         stories = selection.candidate_stories(session, since=since, until=now, tags=tags, exclude_clusters=exclude)
         sections = selection.arrange(stories, list(settings.sections), settings.max_per_section)
         if not sections:
             return None  # an empty digest is not built, archived or sent
         if status == PENDING and subscriber_id:
-            # This digest covers everything since the last delivery: older undelivered ones are moot.
-            session.execute(
-                update(DigestRow)
-                .where(DigestRow.subscriber_id == subscriber_id, DigestRow.status.in_([PENDING, FAILED]))
-                .values(status=SUPERSEDED)
-            )
+            subscriptions.supersede_undelivered(session, subscriber_id)
         digest = DigestRow(
             subscriber_id=subscriber_id,
             email=subscriber.email if subscriber else None,
@@ -274,13 +241,7 @@ def _record(
 ) -> None:
     built.status, built.error = outcome.status, outcome.error
     with sessions.begin() as session:
-        digest = session.get(DigestRow, built.digest_id)
-        assert digest is not None
-        digest.status, digest.error = outcome.status, outcome.error
-        if message_id:
-            digest.message_id = message_id
-        if outcome.status == SENT:
-            digest.sent_at = utcnow()
+        subscriptions.record_outcome(session, built.digest_id, outcome.status, outcome.error, message_id)
     if outcome.status == SENT:
         log.info("sent digest %s to %s", built.digest_id, built.recipient)
     elif outcome.status == SENDING:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 import yaml
@@ -40,3 +42,58 @@ def write_demo_config(sites: list[DemoSite], directory: Path = DEMO_DIR) -> Path
         encoding="utf-8",
     )
     return path
+
+
+def run_demo(crawl: Callable[[Path], int], *, keep_serving: bool = False) -> int:
+    """Serve the sample outlets, crawl them with `crawl` (given the demo's settings file; it
+    returns the crawl's exit status), show the newest articles, write the digest, and say
+    what to try next. Returns the exit status."""
+    from newsalert.crawler.demo.site import start_demo_sites, stop_demo_sites
+    from newsalert.service.api import Archive
+    from newsalert.service.terminal import articles_table, console
+
+    sites = start_demo_sites()
+    try:
+        config = write_demo_config(sites)
+        servers = ", ".join(f"{site.name} ({site.server.base_url})" for site in sites)
+        console.print(f"Serving {len(sites)} sample outlets on 127.0.0.1: {servers}")
+        status = crawl(config)
+        archive = Archive.open(str(config))
+        try:
+            latest = archive.search(limit=10)
+            total = archive.stats()["articles"]
+            console.print(
+                articles_table(latest.articles, latest.copies, title=f"Newest of the {total} articles archived")
+            )
+            built = archive.digest(send=False).digests
+            if built:
+                console.print(
+                    f"[bold]Daily News Alert written to:[/] {built[0].html_path} ({built[0].stories} stories)"
+                )
+            database = archive.config.database_url.removeprefix("sqlite:///")
+        finally:
+            archive.close()
+        if keep_serving:
+            console.print("The sample sites stay up; press Ctrl-C to stop.")
+            _wait_forever()
+    finally:
+        stop_demo_sites(sites)
+    option = f"--config {config}"
+    first = latest.articles[0].id if latest.articles else 1
+    console.print(f"""
+[bold]Archive:[/] {database}
+[bold]Try next:[/]
+  newsalert {option} search cooperation
+  newsalert {option} search "Sur-Sur" --lang es --format json
+  newsalert {option} show {first}
+  newsalert {option} stats
+  newsalert {option} digest --preview alert.html""")
+    return status
+
+
+def _wait_forever() -> None:
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        pass

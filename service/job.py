@@ -11,15 +11,14 @@ import logging
 import threading
 from dataclasses import dataclass
 
-from sqlalchemy import update
 from sqlalchemy.orm import Session, sessionmaker
 
 from newsalert.config.loader import Config
 from newsalert.crawler.runner import CrawlResult, run_crawl
 from newsalert.digest.service import DigestRun, run_digests
 from newsalert.domain import DigestStatus, RunStatus
+from newsalert.storage import ledger
 from newsalert.storage.locks import DatabaseLock
-from newsalert.storage.models import CrawlRunRow
 
 log = logging.getLogger(__name__)
 
@@ -80,11 +79,7 @@ def daily_job(
         )
         if crawl.run_id is not None:
             with sessions.begin() as session:
-                session.execute(
-                    update(CrawlRunRow)
-                    .where(CrawlRunRow.id == crawl.run_id)
-                    .values(digests_sent=sent, digests_failed=failed)
-                )
+                ledger.record_digest_figures(session, crawl.run_id, sent=sent, failed=failed)
         return result
     finally:
         lock.release()

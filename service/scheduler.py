@@ -18,14 +18,13 @@ from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
-from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from newsalert.config.loader import Config
 from newsalert.config.schedule import cron_trigger
 from newsalert.crawler.runner import STOP_GRACE_SECONDS, stop_running_crawls
 from newsalert.service.job import daily_job
-from newsalert.storage.models import CrawlRunRow
+from newsalert.storage import ledger
 
 log = logging.getLogger(__name__)
 
@@ -44,14 +43,7 @@ def last_fire_time(trigger: CronTrigger, now: datetime, window: timedelta) -> da
 
 def ran_since(sessions: sessionmaker[Session], moment: datetime) -> bool:
     with sessions() as session:
-        return (
-            session.scalar(
-                select(CrawlRunRow.id)
-                .where(CrawlRunRow.trigger.in_(SCHEDULED_TRIGGERS), CrawlRunRow.started_at >= moment)
-                .limit(1)
-            )
-            is not None
-        )
+        return ledger.ran_since(session, moment, SCHEDULED_TRIGGERS)
 
 
 def serve(config: Config, sessions: sessionmaker[Session], *, log_level: str = "WARNING") -> int:

@@ -195,3 +195,22 @@ def recent_runs(session: Session, limit: int = 5) -> list[CrawlRunRow]:
 
 def latest_run(session: Session) -> CrawlRunRow | None:
     return session.scalar(select(CrawlRunRow).order_by(CrawlRunRow.id.desc()).limit(1))
+
+
+def ran_since(session: Session, moment: datetime, triggers: Collection[str]) -> bool:
+    """Whether a run of one of these triggers started at `moment` or later."""
+    return (
+        session.scalar(
+            select(CrawlRunRow.id)
+            .where(CrawlRunRow.trigger.in_(list(triggers)), CrawlRunRow.started_at >= moment)
+            .limit(1)
+        )
+        is not None
+    )
+
+
+def record_digest_figures(session: Session, run_id: int, *, sent: int, failed: int) -> None:
+    """The daily job's delivery step, on its crawl run."""
+    session.execute(
+        update(CrawlRunRow).where(CrawlRunRow.id == run_id).values(digests_sent=sent, digests_failed=failed)
+    )

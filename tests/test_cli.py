@@ -13,7 +13,8 @@ import pytest
 from markupsafe import escape
 
 from newsalert.crawler.demo.site import load_demo_data
-from newsalert.service.cli import cli, parse_when
+from newsalert.service.api import parse_when
+from newsalert.service.cli import cli
 from tests.conftest import run_cli
 
 README = Path(__file__).parents[1] / "README.md"

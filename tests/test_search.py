@@ -147,7 +147,7 @@ def test_sort_by_date_collapse_and_ndjson(archive: tuple[str, dict[str, int]]) -
 
 
 def test_snippets_highlight_the_matched_words() -> None:
-    from newsalert.service.output import highlighted_snippet
+    from newsalert.service.terminal import highlighted_snippet
 
     text = "Budgets came first. " * 10 + "Then the Coopération Sud-Sud programme was discussed at length."
     snippet = highlighted_snippet(text, [("cooperation", "sud", "sud")])

@@ -1,0 +1,261 @@
+"""The Python API under the command line: the same verbs, on an archive.
+
+    >>> from newsalert import Archive
+    >>> archive = Archive.open("config/newsalert.yaml")
+    >>> [a["title"] for a in archive.search("belt road", since="30d", countries=["KE"])]
+
+The command line and the web app are thin layers over this class. Errors are exceptions with
+a one-line message: `UsageError` for what the caller got wrong (a bad query, an unknown
+outlet, an invalid address), `ConfigError` and `DatabaseError` from opening the archive.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
+from functools import cached_property
+from typing import Any
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from newsalert.config import Config, ConfigError, load_config
+from newsalert.service import formats
+from newsalert.storage import articles as article_store
+from newsalert.storage import ledger, subscriptions
+from newsalert.storage import search as search_store
+from newsalert.storage import stats as archive_stats
+from newsalert.storage.db import open_database
+from newsalert.storage.fulltext import QueryError, parse_query
+from newsalert.storage.models import ArticleRow
+
+RELATIVE = re.compile(r"^(\d+)\s*([hdw])$")
+When = datetime | str | None
+
+
+class UsageError(ValueError):
+    """What the caller asked for cannot be done as asked; the message says why, in one line."""
+
+
+def parse_when(value: When, option: str = "date", *, now: datetime | None = None) -> datetime | None:
+    """A datetime, or '2026-06-01', '2026-06-01T08:00+02:00' or an age such as '7d', '24h', '2w'."""
+    if value is None or isinstance(value, datetime):
+        return value
+    now = now or datetime.now(UTC)
+    if match := RELATIVE.match(value.strip().lower()):
+        amount, unit = int(match.group(1)), match.group(2)
+        try:
+            return now - timedelta(**{{"h": "hours", "d": "days", "w": "weeks"}[unit]: amount})
+        except OverflowError:
+            raise UsageError(f"{option}: {value!r} reaches back before the year 1") from None
+    try:
+        parsed = datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise UsageError(f"{option}: expected a date such as 2026-06-01 or an age such as 7d, got {value!r}") from None
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed
+
+
+@dataclass
+class Found:
+    """A search's articles, with the other articles of each one's story."""
+
+    articles: list[ArticleRow]
+    copies: dict[int, list[article_store.StoryCopy]]
+    terms: tuple[tuple[str, ...], ...] = ()  # the query's words, for highlighting
+
+    def json(self) -> list[dict[str, Any]]:
+        return [formats.article_json(a, self.copies.get(a.id)) for a in self.articles]
+
+    def __iter__(self) -> Any:
+        return iter(self.json())
+
+
+@dataclass
+class Archive:
+    """A configured archive: its settings, outlets, topic profile and database."""
+
+    config: Config
+    _engine: Engine | None = field(default=None, repr=False)
+
+    @classmethod
+    def open(cls, config_path: str | None = None, *, database: str | None = None) -> Archive:
+        """The archive of a settings file (default: $NEWSALERT_CONFIG, ./config/newsalert.yaml,
+        the packaged default); `database` overrides its `database`."""
+        return cls(load_config(config_path, database=database))
+
+    @cached_property
+    def sessions(self) -> sessionmaker[Session]:
+        """The database, migrated to the current schema on first use."""
+        self._engine, factory = open_database(self.config.database_url)
+        return factory
+
+    def close(self) -> None:
+        if self._engine is not None:
+            self._engine.dispose()
+            self._engine = None
+
+    # --- reading ---------------------------------------------------------------------------
+
+    def search(self, query: str | None = None, *, since: When = None, until: When = None, **filters: Any) -> Found:
+        """Articles matching the full-text `query` and the filters of storage.search.SearchFilters
+        (outlets, languages, countries, regions, tags, sort, collapse, include_off_topic, limit,
+        offset), best matches first."""
+        try:
+            wanted = search_store.SearchFilters(
+                query=query,
+                since=parse_when(since, "--since"),
+                until=parse_when(until, "--until"),
+                **{k: tuple(v) if isinstance(v, list) else v for k, v in filters.items()},
+            )
+        except TypeError as exc:
+            raise UsageError(str(exc)) from None
+        with self.sessions() as session:
+            try:
+                found = search_store.search_articles(session, wanted)
+            except QueryError as exc:
+                raise UsageError(str(exc)) from None
+            terms = tuple(parse_query(query).terms) if query else ()
+            return Found(found, article_store.story_copies(session, found), terms)
+
+    def show(self, article_id: int) -> dict[str, Any]:
+        """One article as JSON, with its text, the other articles of its story and every other
+        address that led to it."""
+        with self.sessions() as session:
+            article = article_store.get_article(session, article_id)
+            if article is None:
+                raise LookupError(f"no article with id {article_id}")
+            copies = article_store.story_copies(session, [article]).get(article.id, [])
+            data = formats.article_json(article, copies, with_text=True)
+            data["also_reached_as"] = [
+                url for url in article_store.article_urls(session, article.id) if url != article.canonical_url
+            ]
+            data["on_topic"] = article.on_topic
+            data["copies"] = [formats.copy_json(copy) for copy in copies]
+            return data
+
+    def stats(self, since: When = "30d") -> dict[str, Any]:
+        """Archive figures and crawl health over a window (as `stats --format json`)."""
+        now = datetime.now(UTC)
+        window = parse_when(since, "--since", now=now)
+        assert window is not None
+        with self.sessions() as session:
+            return formats.stats_json(
+                now=now,
+                window=window,
+                totals=archive_stats.archive_totals(session),
+                health=archive_stats.outlet_health(session),
+                yields={y.name: y for y in archive_stats.outlet_yields(session, now)},
+                runs=ledger.recent_runs(session),
+                seen=archive_stats.seen_status_counts(session),
+                per_day=archive_stats.articles_per_day(session, window),
+                per_outlet=archive_stats.articles_per_outlet(session, window),
+                per_country=archive_stats.articles_per_tag(session, "country", window),
+                per_theme=archive_stats.articles_per_tag(session, "theme", window),
+                unknown=subscriptions.unknown_digests(session),
+            )
+
+    # --- subscribers ------------------------------------------------------------------------
+
+    def subscribers(self) -> list[dict[str, Any]]:
+        with self.sessions() as session:
+            return [
+                {
+                    "email": s.email,
+                    "tags": list(s.tags),
+                    "last_delivery": formats.iso(subscriptions.last_delivery_end(session, s.id)),
+                }
+                for s in subscriptions.subscribers(session)
+            ]
+
+    def add_subscriber(self, email: str, tags: list[str] | tuple[str, ...] = ()) -> bool:
+        """Add a subscriber or change their tags; True when they are new."""
+        address = valid_email(email)
+        with self.sessions.begin() as session:
+            return subscriptions.add_subscriber(session, address, list(tags))
+
+    def remove_subscriber(self, email: str) -> None:
+        address = email.strip().lower()
+        with self.sessions.begin() as session:
+            if not subscriptions.remove_subscriber(session, address):
+                raise LookupError(f"no subscriber {address!r}")
+
+    # --- work -------------------------------------------------------------------------------
+
+    def crawl(
+        self,
+        outlets: list[str] | tuple[str, ...] = (),
+        *,
+        max_articles: int | None = None,
+        trigger: str = "manual",
+        discover_only: bool = False,
+        log_level: str = "WARNING",
+        on_progress: Callable[[dict[str, Any]], None] | None = None,
+    ) -> Any:
+        """Crawl the enabled outlets, or the named ones, now (in a child process)."""
+        from newsalert.crawler.runner import run_crawl
+
+        try:
+            chosen = self.config.select_outlets(outlets)
+        except ConfigError as exc:
+            raise UsageError(str(exc)) from None
+        if not chosen:
+            raise UsageError(f"{self.config.settings.outlets_file}: no enabled outlets to crawl")
+        config = self.config
+        if max_articles is not None:  # the one place where an override meets the settings
+            crawl = config.settings.crawl.model_copy(update={"max_articles_per_outlet": max_articles})
+            config = replace(config, settings=config.settings.model_copy(update={"crawl": crawl}))
+        self.sessions  # noqa: B018 - migrate before the crawl process starts
+        return run_crawl(
+            config, chosen, trigger=trigger, discover_only=discover_only, log_level=log_level, on_progress=on_progress
+        )
+
+    def run(self, *, trigger: str = "run", log_level: str = "WARNING") -> Any:
+        """The daily job once: crawl, then build and send the digests."""
+        from newsalert.service.job import daily_job
+
+        return daily_job(self.config, self.sessions, trigger=trigger, log_level=log_level)
+
+    def digest(self, *, send: bool = False, subscriber: str | None = None, resend_unknown: bool = False) -> Any:
+        """Build each subscriber's digest from what they have not been sent; `send` mails it."""
+        from newsalert.digest.service import UnknownSubscriber, run_digests
+
+        if resend_unknown and not send:
+            raise UsageError("--resend-unknown needs --send")
+        try:
+            return run_digests(
+                self.config, self.sessions, send=send, subscriber=subscriber, resend_unknown=resend_unknown
+            )
+        except UnknownSubscriber as exc:
+            raise UsageError(str(exc)) from None
+
+    def explain(self, target: str, *, url: str | None = None) -> Any:
+        """What the pipeline makes of one page (a URL or a saved file), storing nothing."""
+        from newsalert.service.explain import ExplainError, explain
+
+        try:
+            return explain(self.config, target, url=url)
+        except ExplainError as exc:
+            raise UsageError(str(exc)) from None
+
+    def rescore(self, *, since: When = None, on_change: Callable[[Any], None] | None = None) -> Any:
+        """Judge the stored articles again under the current topic profile."""
+        from newsalert.service.rescore import rescore
+
+        return rescore(self.config, self.sessions, since=parse_when(since, "--since"), on_change=on_change)
+
+
+def valid_email(value: str) -> str:
+    """The address, lower-cased, or UsageError."""
+    from email.errors import HeaderParseError
+    from email.headerregistry import Address
+
+    address = value.strip().lower()
+    try:
+        parsed: Address | None = Address(addr_spec=address)
+    except (HeaderParseError, ValueError, IndexError):
+        parsed = None
+    if parsed is None or not parsed.domain or "." not in parsed.domain or any(c in address for c in "\r\n<>,"):
+        raise UsageError(f"not an e-mail address: {value!r}")
+    return address

@@ -1,0 +1,240 @@
+"""The command line's parts: the context every command gets, one-line errors, and the option
+bundles (shared ones, and each command's own, so that cli.py reads as the list of commands)."""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+import click
+
+from newsalert.config import ConfigError
+from newsalert.service.api import Archive, UsageError
+from newsalert.storage.db import DatabaseError
+
+F = TypeVar("F", bound=Callable[..., Any])
+MAX_ID = 2**63 - 1  # the databases' largest integer
+MAX_OFFSET = 10**9
+EXIT_USAGE = 2
+
+
+class BadUsage(click.ClickException):
+    """Bad usage or configuration: one line on stderr, exit status 2."""
+
+    exit_code = EXIT_USAGE
+
+
+class Context:
+    """What every command gets: the archive of the --config/--db given, opened on first use."""
+
+    def __init__(self, config_path: str | None, database: str | None, verbosity: int) -> None:
+        self.config_path, self.database, self.verbosity = config_path, database, verbosity
+        self._archive: Archive | None = None
+
+    @property
+    def archive(self) -> Archive:
+        if self._archive is None:
+            self._archive = Archive.open(self.config_path, database=self.database)
+        return self._archive
+
+    @property
+    def log_level(self) -> str:
+        return {-1: "ERROR", 0: "WARNING", 1: "INFO"}.get(self.verbosity, "DEBUG")
+
+    def close(self) -> None:
+        if self._archive is not None:
+            self._archive.close()
+
+
+def command(group: click.Group, *args: Any, **kwargs: Any) -> Callable[[F], F]:
+    """A subcommand that gets the archive, and whose API errors are one-line messages."""
+
+    def decorate(function: F) -> F:
+        @functools.wraps(function)  # keeps the options click attached to it
+        def run(ctx: click.Context, /, *a: Any, **kw: Any) -> Any:
+            with api_errors():
+                return function(ctx.obj, *a, **kw)
+
+        return group.command(*args, **kwargs)(click.pass_context(run))  # type: ignore[return-value]
+
+    return decorate
+
+
+@contextmanager
+def api_errors() -> Iterator[None]:
+    try:
+        yield
+    except (UsageError, ConfigError) as exc:
+        raise BadUsage(str(exc)) from None
+    except DatabaseError as exc:
+        raise (BadUsage(str(exc)) if exc.bad_url else click.ClickException(str(exc))) from None
+    except LookupError as exc:
+        raise click.ClickException(str(exc.args[0])) from None
+
+
+def stack(*decorators: Callable[[F], F]) -> Callable[[F], F]:
+    """Several click decorators as one, applied in the order written."""
+
+    def apply(function: F) -> F:
+        for decorator in reversed(decorators):
+            function = decorator(function)
+        return function
+
+    return apply
+
+
+def format_option(*choices: str, help: str | None = None) -> Callable[[F], F]:
+    return click.option("--format", "fmt", type=click.Choice(list(choices)), default=choices[0], show_default=True,
+                        help=help)  # fmt: skip
+
+
+def multiple(name: str, dest: str, metavar: str, help: str) -> Callable[[F], F]:
+    return click.option(name, dest, multiple=True, metavar=metavar, help=help)
+
+
+search_filters = stack(
+    click.argument("query", required=False),
+    click.option("--since", metavar="WHEN", help="Published since: a date (2026-06-01) or an age (7d, 24h, 2w)."),
+    click.option("--until", metavar="WHEN", help="Published before: a date or an age."),
+    multiple("--outlet", "outlets", "NAME", "Only this outlet (repeatable)."),
+    multiple("--lang", "languages", "CODE", "Only this language, e.g. fr (repeatable)."),
+    multiple("--country", "countries", "CODE", "Only stories about this country, e.g. KE (repeatable: any of them)."),
+    multiple("--region", "regions", "KEY",
+             "Only stories about this region: africa, asia, latin-america-caribbean, middle-east, ..."),
+    multiple("--tag", "tags", "TAG",
+             "Only articles with this tag: a theme (trade), an initiative (BRI), or kind:code (repeatable: all)."),
+    click.option("--sort", type=click.Choice(["relevance", "date"]), default="relevance", show_default=True,
+                 help="With a query, best matches first, or newest first."),
+    click.option("--collapse", is_flag=True, help="One row per story (its best-ranked article), not per article."),
+    click.option("--include-off-topic", is_flag=True,
+                 help="Also articles that `rescore` found off topic under the current topic profile."),
+    click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 10_000)),
+    click.option("--offset", default=0, type=click.IntRange(0, MAX_OFFSET), help="Skip the first N results."),
+    format_option("table", "json", "ndjson", "csv", help="ndjson: one JSON object a line, for piping."),
+)  # fmt: skip
+
+
+# Options of one command each, kept here so that cli.py reads as the list of commands.
+global_options = stack(
+    click.option(
+        "--config",
+        "config_path",
+        metavar="PATH",
+        help="Settings file [default: $NEWSALERT_CONFIG, else ./config/newsalert.yaml, else the packaged default].",
+    ),
+    click.option(
+        "--db", "database", metavar="URL", help="Database URL, overriding the settings' `database` [env: NEWSALERT_DB]."
+    ),
+    click.option("-v", "--verbose", count=True, help="More log output (-vv for debugging)."),
+    click.option("-q", "--quiet", is_flag=True, help="Only errors."),
+)
+
+crawl = stack(
+    click.option(
+        "--outlet",
+        "outlet_names",
+        multiple=True,
+        metavar="NAME",
+        help="Crawl only this outlet (repeatable); disabled outlets may be named.",
+    ),
+    click.option(
+        "--max-articles",
+        type=click.IntRange(min=1),
+        metavar="N",
+        help="Fetch at most N new articles per outlet (overrides crawl.max_articles_per_outlet).",
+    ),
+)
+
+show = stack(
+    click.argument("article_id", type=click.IntRange(1, MAX_ID)),
+    format_option("text", "json"),
+)
+
+stats = stack(
+    click.option(
+        "--since",
+        default="30d",
+        show_default=True,
+        metavar="WHEN",
+        help="The window of the figures per day, outlet, country and theme: a date or an age.",
+    ),
+    format_option("table", "json"),
+)
+
+explain = stack(
+    click.argument("target", metavar="URL|FILE"),
+    click.option("--url", metavar="URL", help="The address to judge a saved page under (its site, its links)."),
+    format_option("text", "json"),
+)
+
+rescore = stack(
+    click.option("--since", metavar="WHEN", help="Only articles published since: a date or an age (default: all)."),
+)
+
+digest = stack(
+    click.option("--send", is_flag=True, help="Deliver over SMTP and record it; without it, only build previews."),
+    click.option(
+        "--preview",
+        "preview_file",
+        type=click.Path(dir_okay=False, writable=True),
+        metavar="FILE",
+        help="Also write the (first) digest's HTML to FILE.",
+    ),
+    click.option("--subscriber", metavar="EMAIL", help="Only this subscriber's digest."),
+    click.option(
+        "--resend-unknown",
+        is_flag=True,
+        help="With --send: digests whose delivery is unknown (the SMTP "
+        "transaction was cut short) were not delivered after all: send their stories again.",
+    ),
+)
+
+subscribers_add = stack(
+    click.argument("email"),
+    click.option(
+        "--tag",
+        "tags",
+        multiple=True,
+        metavar="TAG",
+        help="Only stories with this tag: KE, africa, trade, BRI or kind:code (repeatable: any of them).",
+    ),
+)
+
+subscribers_remove = stack(
+    click.argument("email"),
+)
+
+outlets_check = stack(
+    click.option("--outlet", "outlet_names", multiple=True, metavar="NAME", help="Check only this outlet."),
+)
+
+demo = stack(
+    click.option("--keep-serving", is_flag=True, help="Keep the sample sites up after the crawl (Ctrl-C stops)."),
+)
+
+
+def entry_point(group: click.Group) -> Callable[[], None]:
+    """The console script around `group`: every error a user can cause is one line on stderr,
+    exit status 2 for bad usage or configuration (click's own usage errors included)."""
+
+    def main() -> None:
+        from newsalert.service.terminal import err_console, plain
+
+        try:
+            status = group.main(prog_name="newsalert", standalone_mode=False)
+        except click.UsageError as exc:  # a bad option or value: click would print four lines
+            where = exc.ctx.command_path if exc.ctx else "newsalert"
+            err_console.print(plain(f"{where}: {' '.join(exc.format_message().split())}"), soft_wrap=True)
+            sys.exit(EXIT_USAGE)
+        except click.ClickException as exc:
+            err_console.print(plain(f"Error: {' '.join(exc.format_message().split())}"), soft_wrap=True)
+            sys.exit(exc.exit_code)
+        except click.Abort:
+            err_console.print("Aborted.")
+            sys.exit(1)
+        sys.exit(status if isinstance(status, int) else 0)
+
+    return main
