@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test lint coverage bench clean
 
 demo: $(INSTALLED)
 	$(BIN)/newsalert demo
@@ -16,6 +16,12 @@ test: $(INSTALLED)
 
 lint: $(INSTALLED)
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+# The share of the package's statements the suite runs, child processes included.
+coverage: $(INSTALLED)
+	$(BIN)/pytest -n auto --cov --cov-report=term --cov-fail-under=85
 
 bench: $(INSTALLED)
 	$(BIN)/python benchmarks/crawl_bench.py
@@ -28,4 +34,4 @@ $(INSTALLED): pyproject.toml
 	touch $@
 
 clean:
-	rm -rf $(VENV) data/demo build *.egg-info .pytest_cache
+	rm -rf $(VENV) data/demo build *.egg-info .pytest_cache .mypy_cache .coverage .coverage.*

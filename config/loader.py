@@ -233,7 +233,7 @@ def _fields_at(model: type[BaseModel], loc: list[str]) -> list[str]:
     """The field names allowed at `loc` inside `model`, following nested models."""
     current: Any = model
     for part in loc:
-        field = current.model_fields.get(part) if isinstance(current, type) else None
+        field = current.model_fields.get(part) if isinstance(current, type) and issubclass(current, BaseModel) else None
         annotation = getattr(field, "annotation", None)
         if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
             return []

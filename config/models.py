@@ -129,11 +129,12 @@ class ScheduleSettings(StrictModel):
 
 
 DigestSection = Literal["hot", "top", "recent", "categories"]
+DIGEST_SECTIONS: tuple[DigestSection, ...] = ("hot", "top", "recent", "categories")
 
 
 class DigestSettings(StrictModel):
     title: str = "Daily News Alert"
-    sections: list[DigestSection] = Field(default_factory=lambda: ["hot", "top", "recent", "categories"])
+    sections: list[DigestSection] = Field(default_factory=lambda: list(DIGEST_SECTIONS))
     max_per_section: PositiveInt = 10
     archive_dir: Path = Path("data/digests")
     first_window_hours: PositiveInt = 24

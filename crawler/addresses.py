@@ -135,7 +135,7 @@ def _configured_private(host: str) -> bool:
     if host == "localhost" or host.endswith(".localhost"):
         return True
     try:
-        addresses = {info[4][0] for info in socket.getaddrinfo(host, None)}
+        addresses = {str(info[4][0]) for info in socket.getaddrinfo(host, None)}
     except OSError:
         return False  # unknown now: treated as public, and checked when the crawl resolves it
     return bool(addresses) and not any(is_public(ipaddress.ip_address(a.split("%", 1)[0])) for a in addresses)

@@ -20,6 +20,13 @@ from newsalert.pipelines.urls import canonical_url
 log = logging.getLogger(__name__)
 
 
+def crawl_spider(crawler: Crawler) -> Any:
+    """The crawl's spider, which carries the frontier and the worker pool."""
+    if crawler.spider is None:
+        raise RuntimeError("the crawler has no spider yet")
+    return crawler.spider
+
+
 class AlreadySeen(IgnoreRequest):
     """A redirect led to a page this crawl or an earlier one already settled."""
 
@@ -97,6 +104,6 @@ class SeenUrlMiddleware(_CrawlerMiddleware):
         target = canonical_url(request.url)
         if target == admitted_as or target in request.meta.setdefault("claimed_targets", []):
             return
-        if not self.crawler.spider.frontier.claim_redirect(target):
+        if not crawl_spider(self.crawler).frontier.claim_redirect(target):
             raise AlreadySeen(f"redirects to {target}, already met")
         request.meta["claimed_targets"].append(target)

@@ -8,6 +8,7 @@ from typing import Self
 from scrapy.crawler import Crawler
 from twisted.internet import task
 
+from newsalert.crawler.middlewares import crawl_spider
 from newsalert.crawler.workers import WorkFailed, article_task
 from newsalert.domain import PageItem, Rejection, UrlStatus
 from newsalert.storage.ingest import record_failure, save_page
@@ -38,7 +39,7 @@ class AnalyzePipeline:
     async def process_item(self, item: PageItem) -> PageItem:
         if item.html is None or item.outcome is not None:
             return item
-        workers = self.crawler.spider.workers
+        workers = crawl_spider(self.crawler).workers
         try:
             result = await workers.run(article_task, item.html, item.url, item.hints, item.declared_language)
         except WorkFailed as exc:
@@ -109,7 +110,7 @@ class StorePipeline:
         self._count(batch, statuses)
 
     def _save(self, batch: list[PageItem]) -> list[str]:
-        frontier = self.crawler.spider.frontier
+        frontier = crawl_spider(self.crawler).frontier
         with frontier.sessions.begin() as session:
             return [
                 save_page(session, item, frontier.outlet_ids[item.outlet], cutoff=frontier.cutoff) for item in batch
@@ -118,7 +119,7 @@ class StorePipeline:
     def _save_one(self, item: PageItem) -> str:
         """Store one page; if even that fails, record it failed with the reason, so that a later
         crawl tries it again (up to max_attempts) and the run says what went wrong."""
-        frontier = self.crawler.spider.frontier
+        frontier = crawl_spider(self.crawler).frontier
         try:
             return self._save([item])[0]
         except Exception as exc:
@@ -134,10 +135,10 @@ class StorePipeline:
             return UrlStatus.FAILED
 
     def _count(self, batch: list[PageItem], statuses: list[str]) -> None:
-        frontier = self.crawler.spider.frontier
+        frontier = crawl_spider(self.crawler).frontier
         for item, status in zip(batch, statuses, strict=True):
             tally = frontier.tallies[item.outlet]
-            field = REJECTED_TALLY.get(status, "rejected")
+            field = REJECTED_TALLY.get(UrlStatus(status), "rejected")
             setattr(tally, field, getattr(tally, field) + 1)
             if status == UrlStatus.STORED:
                 log.info("%s: stored %s", item.outlet, item.url)

@@ -246,7 +246,9 @@ def _crawl_in_child(
     def on_signal(signum: int, _frame: object) -> None:
         # Scrapy's own handlers wait for every request already queued to finish, which on a
         # slow site outlasts a service's stop budget: stop cleanly, but force it after a while.
-        from twisted.internet import reactor
+        from twisted.internet import reactor as installed
+
+        reactor: Any = installed
 
         if shutdown_requested:
             reactor.callFromThread(reactor.stop)  # a second signal: stop now

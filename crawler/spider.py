@@ -73,7 +73,7 @@ class OutletsSpider(scrapy.Spider):
 
     async def parse_feed(self, response: Response) -> AsyncIterator[scrapy.Request]:
         outlet = self._outlet(response)
-        content_type = response.headers.get("Content-Type", b"").decode("latin-1")
+        content_type = (response.headers.get("Content-Type") or b"").decode("latin-1")
         try:
             candidates = await self.workers.run(feed_task, response.body, response.url, content_type)
         except (SourceError, WorkFailed) as exc:
@@ -154,7 +154,7 @@ class OutletsSpider(scrapy.Spider):
         item.http_status = response.status
         self.frontier.tallies[item.outlet].pages += 1
         if not isinstance(response, TextResponse):
-            content_type = response.headers.get("Content-Type", b"unknown").decode("latin-1")
+            content_type = (response.headers.get("Content-Type") or b"unknown").decode("latin-1")
             item.outcome = Rejection(UrlStatus.NOT_ARTICLE, f"not a text page ({content_type})")
         else:
             item.html = response.text
@@ -170,7 +170,7 @@ class OutletsSpider(scrapy.Spider):
         else:
             status, reason = describe_failure(failure)
             item.outcome = Rejection(status, reason)
-            if failure.check(HttpError):
+            if isinstance(failure.value, HttpError):
                 item.http_status = failure.value.response.status
         yield item
 
@@ -185,9 +185,9 @@ class OutletsSpider(scrapy.Spider):
         return self.frontier.outlets[response.meta["outlet"]]
 
 
-def describe_failure(failure: Failure) -> tuple[str, str]:
+def describe_failure(failure: Failure) -> tuple[UrlStatus, str]:
     """The seen_urls status and a one-line reason for a failed request."""
-    if failure.check(HttpError):
+    if isinstance(failure.value, HttpError):
         status = failure.value.response.status
         if status in (404, 410):
             return UrlStatus.GONE, f"HTTP {status}"

@@ -148,7 +148,7 @@ class SmtpSender:
             # smtplib raises when DATA itself is refused, but returns the reply to the message.
             code, reply = connection.data(message.as_bytes(policy=message.policy.clone(linesep="\r\n")))
         except smtplib.SMTPDataError as exc:
-            code, reply = exc.smtp_code, exc.smtp_error
+            code, reply = exc.smtp_code, exc.smtp_error  # type: ignore[assignment]
         except (OSError, smtplib.SMTPException) as exc:
             # DATA may have completed without its reply reaching us: it may have been delivered.
             return Outcome(recipient, DigestStatus.UNKNOWN, f"the SMTP session broke during DATA: {_describe(exc)}")

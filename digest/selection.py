@@ -108,9 +108,11 @@ def candidate_stories(
     candidates = [a for a in session.scalars(statement) if a.cluster_id not in exclude_clusters]
     best: dict[int, ArticleRow] = {}
     for article in candidates:  # the most relevant, then the earliest, stands for the story
-        current = best.get(article.cluster_id)
+        cluster = article.cluster_id
+        assert cluster is not None  # the query asks for clustered articles only
+        current = best.get(cluster)
         if current is None or (article.relevance or 0, -article.id) > (current.relevance or 0, -current.id):
-            best[article.cluster_id] = article
+            best[cluster] = article
     copies = article_store.story_copies(session, list(best.values()))
     return [Story(cluster_id, article, copies.get(article.id, [])) for cluster_id, article in best.items()]
 

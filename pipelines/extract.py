@@ -16,6 +16,7 @@ import py3langid
 import pycountry
 from lxml.html import HtmlElement
 from trafilatura import bare_extraction
+from trafilatura.settings import Document
 from trafilatura.utils import load_html
 
 from newsalert.domain import Extracted, Hints, Rejection, UrlStatus
@@ -82,8 +83,8 @@ def extract_article(
         include_tables=False,
         date_extraction_params=DATE_PARAMS,
     )
-    text = clean_text(document.text or "").strip() if document is not None else ""
-    if not text:
+    text = clean_text(document.text or "").strip() if isinstance(document, Document) else ""
+    if not text or not isinstance(document, Document):
         return Rejection(UrlStatus.NOT_ARTICLE, "no article text found")
     if len(text) > limits.max_text:
         return Rejection(UrlStatus.TOO_LARGE, f"{len(text)} characters of article text (more than {limits.max_text})")

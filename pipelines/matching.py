@@ -25,17 +25,18 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Literal
+from typing import Generic, Literal, TypeVar
 
 from newsalert.domain import Tokenized, base_language, fold, is_cjk, tokens
 
 ACRONYM_MAX_LENGTH = 5
+K = TypeVar("K", bound=Hashable)  # what a phrase stands for
 ANY_LANGUAGE = "any"
 
 
 @dataclass(frozen=True)
-class Match:
-    key: Hashable  # what the phrase stands for (a country code, a theme, the phrase itself)
+class Match(Generic[K]):
+    key: K  # what the phrase stands for (a country code, a theme, the phrase itself)
     phrase: str  # the phrase as configured
     position: int  # index of its first token in the text
     length: int = 1  # tokens
@@ -43,14 +44,14 @@ class Match:
 
 
 @dataclass(frozen=True)
-class _Entry:
-    key: Hashable
+class _Entry(Generic[K]):
+    key: K
     phrase: str
     language: str
     exact: tuple[str, ...] | None  # acronyms must match these original tokens
 
 
-class PhraseMatcher:
+class PhraseMatcher(Generic[K]):
     """Phrases given as (phrase, key) or (phrase, key, language); language None is "any".
 
     `uncovered` says what a text in a language without phrases of its own is matched with:
@@ -61,11 +62,11 @@ class PhraseMatcher:
 
     def __init__(
         self,
-        phrases: Iterable[tuple[str, Hashable] | tuple[str, Hashable, str | None]],
+        phrases: Iterable[tuple[str, K] | tuple[str, K, str | None]],
         *,
         uncovered: Literal["all", "any"] = "all",
     ) -> None:
-        self._entries: dict[tuple[str, ...], list[_Entry]] = {}
+        self._entries: dict[tuple[str, ...], list[_Entry[K]]] = {}
         self.languages: set[str] = set()
         self.uncovered = uncovered
         for phrase, key, *rest in phrases:
@@ -93,14 +94,14 @@ class PhraseMatcher:
             return None
         return {ANY_LANGUAGE}
 
-    def find(self, text: str | Tokenized, language: str | None = None) -> list[Match]:
+    def find(self, text: str | Tokenized, language: str | None = None) -> list[Match[K]]:
         """Every non-overlapping phrase in `text`, leftmost-longest first. `language` overrides
         the text's own."""
         tokenized = Tokenized.of(text, language) if isinstance(text, str) else text
         allowed = self.allowed_languages(base_language(language) or tokenized.language)
         original, folded = tokenized.original, tokenized.folded
         starts: list[bool] | None = None
-        matches: list[Match] = []
+        matches: list[Match[K]] = []
         position = 0
         while position < len(folded):
             for length in range(min(self._longest, len(folded) - position), 0, -1):
@@ -123,7 +124,7 @@ class PhraseMatcher:
         return matches
 
     @staticmethod
-    def _pick(candidates: list[_Entry], allowed: set[str] | None, original: list[str]) -> _Entry | None:
+    def _pick(candidates: list[_Entry[K]], allowed: set[str] | None, original: list[str]) -> _Entry[K] | None:
         for entry in candidates:
             if allowed is not None and entry.language not in allowed:
                 continue

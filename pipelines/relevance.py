@@ -25,7 +25,6 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import Counter, defaultdict
-from collections.abc import Hashable
 from dataclasses import dataclass
 from importlib import resources
 
@@ -42,6 +41,7 @@ SALIENT = MIN_SALIENCE["country"]  # named in the title or the lead, or twice
 # How many words may stand between a country and a provider word ("experts from Brazil",
 # "ingénieurs marocains", "Japan-backed"); Chinese counts characters.
 PROVIDER_WINDOW, PROVIDER_WINDOW_CJK = 3, 4
+Found = dict[str, list[Match[tuple[str, str]]]]  # "kind:where" -> matches of the partnership's words
 
 
 @dataclass(frozen=True)
@@ -61,7 +61,7 @@ class TopicScorer:
         self.actors = actors
         self.weights: dict[tuple[str, str], float] = {}
         self.cross_border: set[tuple[str, str]] = set()
-        entries: list[tuple[str, Hashable, str | None]] = []
+        entries: list[tuple[str, tuple[str, str], str | None]] = []
         for sign, table in (("+", profile.phrases), ("-", profile.exclusions), ("~", profile.context_exclusions)):
             for language, phrases in table.items():
                 for phrase, spec in phrases.items():
@@ -77,9 +77,9 @@ class TopicScorer:
         # The bodies a cross-border phrase names itself (the expo in "China-Africa Economic and
         # Trade Expo") are no evidence of a cross-border context.
         self.self_named: set[str] = set()
-        for phrase, key, language in entries:
+        for phrase, key, phrase_language in entries:
             if key in self.cross_border:
-                named = Tokenized.of(phrase, language)
+                named = Tokenized.of(phrase, phrase_language)
                 self.self_named |= {m.key for m in actors.matcher.find(named) if m.length == len(named.original)}
         self.partnership = PartnershipRule(profile.partnership, gazetteer, actors) if profile.partnership else None
 
@@ -214,7 +214,7 @@ class PartnershipRule:
             )
         self.southern = actors.members(rule.southern)
         self.northern = actors.members(rule.northern) - self.southern
-        entries: list[tuple[str, Hashable, str | None]] = []
+        entries: list[tuple[str, tuple[str, str], str | None]] = []
         for kind, table in (
             ("term", rule.terms),
             ("finance", rule.finance_terms),
@@ -237,13 +237,13 @@ class PartnershipRule:
     def evaluate(self, context: Context) -> tuple[Contribution, list[str]]:
         """The rule's contribution, and the Northern donors when the story is North-South."""
         partners = self._partners(context)
-        found: dict[str, list[Match]] = defaultdict(list)
+        found: Found = defaultdict(list)
         for where, tokenized in (("title", context.title), ("body", context.body)):
-            for match in (*self.terms.find(tokenized), *self.providers.find(tokenized)):
-                found[f"{match.key[0]}:{where}"].append(match)  # type: ignore[index]
-        terms = {m.key[1] for where in ("title", "body") for m in found[f"term:{where}"]}  # type: ignore[index]
-        finance = {m.key[1] for where in ("title", "body") for m in found[f"finance:{where}"]}  # type: ignore[index]
-        triangular = {m.key[1] for where in ("title", "body") for m in found[f"triangular:{where}"]}  # type: ignore[index]
+            for match in [*self.terms.find(tokenized), *self.providers.find(tokenized)]:
+                found[f"{match.key[0]}:{where}"].append(match)
+        terms = {m.key[1] for where in ("title", "body") for m in found[f"term:{where}"]}
+        finance = {m.key[1] for where in ("title", "body") for m in found[f"finance:{where}"]}
+        triangular = {m.key[1] for where in ("title", "body") for m in found[f"triangular:{where}"]}
         names = [self._name(p) for p in sorted(partners, key=lambda p: (-partners[p], p))]
         donors = self._northern_donors(context, partners, found)
         providers = self._southern_providers(context) if donors else set()
@@ -272,9 +272,9 @@ class PartnershipRule:
         weak = {term for term in terms if fold(term) in self.weak}
         counted = len(terms - weak) + min(len(weak), 1) + (1 if len(weak) >= 3 else 0)
         if counted < self.rule.min_terms:
-            shown = ", ".join(sorted(terms - weak) + [f"{t} (common)" for t in sorted(weak)]) or "none"
+            listed = ", ".join(sorted(terms - weak) + [f"{t} (common)" for t in sorted(weak)]) or "none"
             return self._no(
-                f"cooperation terms ({shown}) count {counted}; {self.rule.min_terms} needed "
+                f"cooperation terms ({listed}) count {counted}; {self.rule.min_terms} needed "
                 "(of the common ones, one counts, a second only with a third)",
                 names,
                 terms,
@@ -283,7 +283,7 @@ class PartnershipRule:
         weight = self.rule.weight + extra * self.rule.term_weight
         shown = sorted(terms)
         label = f"cooperation between {', '.join(names[:4])} ({', '.join(shown[:4])})"
-        note = None
+        note: str | None = None
         if donors:
             note = (
                 f"triangular: {', '.join(donors[:2])} with the Southern provider(s) "
@@ -291,9 +291,7 @@ class PartnershipRule:
             )
         return Contribution("partnership", label, weight, tuple(shown), tuple(names), note), []
 
-    def _northern_donors(
-        self, context: Context, partners: dict[str, float], found: dict[str, list[Match]]
-    ) -> list[str]:
+    def _northern_donors(self, context: Context, partners: dict[str, float], found: Found) -> list[str]:
         """The Northern actors leading the story: salient, and a party to its main relation (as
         prominent as the second Southern partner), or a Northern body (an agency, a bloc, a
         summit), or a Northern country next to a provider word ("Japan-backed")."""
@@ -317,7 +315,7 @@ class PartnershipRule:
             if (organization := self.actors.organizations[key]).side == "south" and organization.is_cooperation_agency
         }
 
-    def _next_to_providers(self, context: Context, countries: set[str], found: dict[str, list[Match]]) -> set[str]:
+    def _next_to_providers(self, context: Context, countries: set[str], found: Found) -> set[str]:
         """Which of `countries` are named within a few words of a provider word."""
         if not countries:
             return set()
@@ -328,7 +326,7 @@ class PartnershipRule:
                 continue
             window = PROVIDER_WINDOW_CJK if tokenized.language == "zh" else PROVIDER_WINDOW
             for place in self.gazetteer.matcher.find(tokenized):
-                kind, code = place.key  # type: ignore[misc]
+                kind, code = place.key
                 if kind != "country" or code not in countries:
                     continue
                 for word in words:
@@ -406,7 +404,7 @@ class RelevanceModel:
         self.gazetteer = load_gazetteer()
         self.actors = load_actors()
         self.scorers = [TopicScorer(profile, self.gazetteer, self.actors) for profile in topics.topics]
-        self.version = profile_version(topics)
+        self.version = profile_version(topics) or ""
 
     def context(
         self, title: str | Tokenized, text: str | Tokenized, language: str | None = None, places: Salience | None = None

@@ -99,6 +99,8 @@ def load_gazetteer() -> Gazetteer:
     ignored = {name.casefold() for name in data.get("ignored_names", [])}
     for code, info in data["countries"].items():
         country = pycountry.countries.get(alpha_2=code)
+        if country is None:
+            raise ValueError(f"gazetteer.yaml: {code} is not an ISO 3166 country code pycountry knows")
         country_labels[code] = getattr(country, "common_name", None) or country.name
         country_regions[code] = tuple(info.get("regions", ()))
         names = {
@@ -149,11 +151,11 @@ def place_salience(title: Tokenized, body: Tokenized) -> Salience:
     return salience
 
 
-def _listed_countries(matches: list[Match], tokenized: Tokenized) -> set[str]:
+def _listed_countries(matches: list[Match[tuple[str, str]]], tokenized: Tokenized) -> set[str]:
     """Countries named in an enumeration of three or more ("from Ghana, Zambia, Laos and
     Bolivia"): each is a subject of the story even when it is named once."""
-    runs: list[list[Match]] = []
-    for match in (m for m in matches if m.key[0] == "country"):  # type: ignore[index]
+    runs: list[list[Match[tuple[str, str]]]] = []
+    for match in (m for m in matches if m.key[0] == "country"):
         if runs:
             previous = runs[-1][-1]
             between = tokenized.folded[previous.position + previous.length : match.position]
@@ -162,7 +164,7 @@ def _listed_countries(matches: list[Match], tokenized: Tokenized) -> set[str]:
                 continue
         runs.append([match])
     early = [run for run in runs if tokenized.within(run[0].position, LISTS_WITHIN)]
-    return {m.key[1] for run in early if len({m.key for m in run}) >= MIN_LISTED for m in run}  # type: ignore[index]
+    return {m.key[1] for run in early if len({m.key for m in run}) >= MIN_LISTED for m in run}
 
 
 class Tagger:

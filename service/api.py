@@ -103,11 +103,9 @@ class Archive:
         (outlets, languages, countries, regions, tags, sort, collapse, include_off_topic, limit,
         offset), best matches first."""
         try:
+            options: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v for k, v in filters.items()}
             wanted = search_store.SearchFilters(
-                query=query,
-                since=parse_when(since, "--since"),
-                until=parse_when(until, "--until"),
-                **{k: tuple(v) if isinstance(v, list) else v for k, v in filters.items()},
+                query=query, since=parse_when(since, "--since"), until=parse_when(until, "--until"), **options
             )
         except TypeError as exc:
             raise UsageError(str(exc)) from None

@@ -58,7 +58,7 @@ def command(group: click.Group, *args: Any, **kwargs: Any) -> Callable[[F], F]:
             with api_errors():
                 return function(ctx.obj, *a, **kw)
 
-        return group.command(*args, **kwargs)(click.pass_context(run))  # type: ignore[return-value]
+        return group.command(*args, **kwargs)(click.pass_context(run))
 
     return decorate
 

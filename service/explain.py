@@ -85,7 +85,9 @@ class Explanation:
             "language": article.language if article else None,
             "url": self.page.url,
             "source": self.page.source,
-            "rejected": None if article else {"status": self.outcome.status, "reason": self.outcome.reason},
+            "rejected": {"status": self.outcome.status, "reason": self.outcome.reason}
+            if isinstance(self.outcome, Rejection)
+            else None,
         }
 
 

@@ -191,8 +191,10 @@ def story_copies(session: Session, articles: Iterable[ArticleRow]) -> dict[int, 
             .where(ArticleRow.cluster_id.in_(cluster_ids))
             .order_by(ArticleRow.id)
         )
-        for cluster_id, *copy in rows:
-            by_cluster.setdefault(cluster_id, []).append(StoryCopy(*copy))
+        for cluster_id, article_id, url, outlet, title, published_at in rows:
+            if cluster_id is None:
+                continue
+            by_cluster.setdefault(cluster_id, []).append(StoryCopy(article_id, url, outlet, title, published_at))
     return {
         a.id: [c for c in by_cluster.get(a.cluster_id, []) if c.article_id != a.id]
         for a in articles

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -12,7 +10,7 @@ from alembic import command
 from alembic.config import Config as AlembicConfig
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, Insert, create_engine, event
+from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError
@@ -51,7 +49,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def dialect_insert(session: Session, table: Any) -> Insert:
+def dialect_insert(session: Session, table: Any) -> postgresql.Insert | sqlite.Insert:
     dialect = session.get_bind().dialect.name
     module = postgresql if dialect == "postgresql" else sqlite
     return module.insert(table)
@@ -61,20 +59,13 @@ def session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
 
 
-@contextmanager
-def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
-    """A session whose work is committed at the end of the block, or rolled back on error."""
-    with factory.begin() as session:
-        yield session
-
-
 # Full-text search objects are created by raw SQL in the revisions, not by the models.
 FULLTEXT_OBJECTS = {"search_vector", "ix_articles_search_vector"}
 
 
 def managed_by_models(obj: object, name: str | None, type_: str, reflected: bool, compare_to: object) -> bool:
     """Alembic's include_object: leave the full-text index objects out of model comparisons."""
-    return not (name in FULLTEXT_OBJECTS or (type_ == "table" and bool(name) and name.startswith("articles_fts")))
+    return not (name in FULLTEXT_OBJECTS or (type_ == "table" and name is not None and name.startswith("articles_fts")))
 
 
 def alembic_config(engine: Engine | None = None) -> AlembicConfig:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import Connection, Subquery, bindparam, func, literal_column, select, text
 from sqlalchemy.orm import Session
@@ -107,7 +108,7 @@ def fulltext_matches(session: Session, query: str) -> Subquery:
     parsed = parse_query(query)
     if session.get_bind().dialect.name == "postgresql":
         compiled = func.to_tsquery("simple", bindparam("fts_query", tsquery(parsed)))
-        vector = literal_column("articles.search_vector")
+        vector: Any = literal_column("articles.search_vector")
         return (
             select(ArticleRow.id.label("article_id"), (-func.ts_rank(vector, compiled)).label("rank"))
             .where(vector.op("@@")(compiled))

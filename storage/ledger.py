@@ -70,7 +70,7 @@ def sync_outlets(session: Session, outlets: Iterable[Outlet]) -> dict[str, int]:
         statement = dialect_insert(session, OutletRow).values(name=outlet.name, created_at=utcnow(), **values)
         statement = statement.on_conflict_do_update(index_elements=["name"], set_=values)
         session.execute(statement)
-        ids[outlet.name] = session.scalar(select(OutletRow.id).where(OutletRow.name == outlet.name))
+        ids[outlet.name] = session.execute(select(OutletRow.id).where(OutletRow.name == outlet.name)).scalar_one()
     return ids
 
 

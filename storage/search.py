@@ -39,7 +39,7 @@ class SearchFilters:
 def search_articles(session: Session, filters: SearchFilters) -> list[ArticleRow]:
     """Articles matching the filters; with a query, the best full-text matches first."""
     statement = select(ArticleRow).join(OutletRow, OutletRow.id == ArticleRow.outlet_id)
-    conditions = []
+    conditions: list[Any] = []
     order: list[Any] = []
     if filters.query:
         matches = fulltext_matches(session, filters.query)
@@ -70,7 +70,9 @@ def search_articles(session: Session, filters: SearchFilters) -> list[ArticleRow
     if not filters.collapse:
         return list(session.scalars(statement.limit(filters.limit).offset(filters.offset)))
     # One row per story: walk the ranked results and keep each cluster's first article.
-    wanted, kept, seen, start = filters.offset + filters.limit, [], set(), 0
+    wanted, start = filters.offset + filters.limit, 0
+    kept: list[ArticleRow] = []
+    seen: set[int] = set()
     batch = max(wanted * 3, 100)
     while len(kept) < wanted:
         rows = list(session.scalars(statement.limit(batch).offset(start)))
@@ -87,7 +89,7 @@ def search_articles(session: Session, filters: SearchFilters) -> list[ArticleRow
 
 def _tagged(kind: str | None, codes: Collection[str]) -> Any:
     """Articles carrying one of the tags `codes` (of `kind`, or of any kind), case-insensitively."""
-    condition = func.lower(TagRow.code).in_([code.lower() for code in codes])
+    condition: Any = func.lower(TagRow.code).in_([code.lower() for code in codes])
     if kind:
         condition = and_(condition, TagRow.kind == kind.lower())
     return ArticleRow.id.in_(
@@ -97,7 +99,7 @@ def _tagged(kind: str | None, codes: Collection[str]) -> Any:
 
 def tagged_any(tags: Collection[str]) -> Any:
     """Articles carrying any of `tags` ("KE", "trade", or "kind:code")."""
-    conditions = []
+    conditions: list[Any] = []
     for tag in tags:
         kind, _, code = tag.rpartition(":")
         conditions.append(_tagged(kind or None, [code]))
