@@ -1,5 +1,5 @@
-"""Downloader middlewares (the address guard, the seen-URL check for redirect targets) and
-the resolver that checks every address the crawl connects to."""
+"""Downloader middlewares that refuse requests (the address guard, robots.txt), and the
+resolver that checks every address the crawl connects to."""
 
 from __future__ import annotations
 
@@ -10,57 +10,47 @@ from urllib.parse import urlsplit
 
 from scrapy import Request
 from scrapy.crawler import Crawler
+from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
 from scrapy.exceptions import IgnoreRequest
 from scrapy.resolver import CachingThreadedResolver
+from scrapy.robotstxt import RobotParser
 from twisted.internet.defer import Deferred
 
 from newsalert.crawler.addresses import REFUSED_HOSTS, AddressPolicy, AddressRefused, ip_literal, is_public
-from newsalert.pipelines.urls import canonical_url
 
 log = logging.getLogger(__name__)
 
 
-def crawl_spider(crawler: Crawler) -> Any:
-    """The crawl's spider, which carries the frontier and the worker pool."""
-    if crawler.spider is None:
-        raise RuntimeError("the crawler has no spider yet")
-    return crawler.spider
+class AddressBlocked(IgnoreRequest):
+    """The request goes where the address policy forbids."""
 
 
-class AlreadySeen(IgnoreRequest):
-    """A redirect led to a page this crawl or an earlier one already settled."""
+class RobotsForbidden(IgnoreRequest):
+    """The site's robots.txt forbids the request."""
 
 
-class _CrawlerMiddleware:
-    """Keeps the crawler, whose spider carries the frontier the checks consult."""
-
-    def __init__(self, crawler: Crawler) -> None:
-        self.crawler = crawler
-
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> Self:
-        return cls(crawler)
-
-
-class AddressGuard(_CrawlerMiddleware):
+class AddressGuard:
     """Only http(s), and only public addresses, however they are spelt; an outlet on a private
     address may fetch its own host and port (and its allowed_domains) only. The resolver
     (GuardedResolver) checks what names resolve to when the connection is made."""
 
-    def __init__(self, crawler: Crawler) -> None:
-        super().__init__(crawler)
-        self.policy: AddressPolicy = crawler.settings.get("NEWSALERT_ADDRESS_POLICY") or AddressPolicy()
+    def __init__(self, policy: AddressPolicy) -> None:
+        self.policy = policy
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        return cls(crawler.settings.get("NEWSALERT_ADDRESS_POLICY") or AddressPolicy())
 
     def process_request(self, request: Request) -> None:
         parts = urlsplit(request.url)
         if parts.scheme not in ("http", "https"):
-            raise IgnoreRequest(f"refused: only http and https URLs are fetched, not {parts.scheme}:")
+            raise AddressBlocked(f"refused: only http and https URLs are fetched, not {parts.scheme}:")
         try:
             problem = self.policy.permits(request.meta.get("outlet"), request.url)
         except ValueError:
             problem = "not a valid address"
         if problem:
-            raise IgnoreRequest(f"refused: {problem}")
+            raise AddressBlocked(f"refused: {problem}")
 
 
 class GuardedResolver(CachingThreadedResolver):
@@ -90,20 +80,12 @@ class GuardedResolver(CachingThreadedResolver):
         raise AddressRefused(reason)
 
 
-class SeenUrlMiddleware(_CrawlerMiddleware):
-    """An article request that was redirected is fetched only if its target is new.
+class RobotsTxt(RobotsTxtMiddleware):
+    """Scrapy's robots.txt middleware (switched off by ROBOTSTXT_OBEY: false), refusing with
+    RobotsForbidden so that the refusal is known by its type, not by its message."""
 
-    The spider already filters the links it finds; this catches the redirect targets
-    (short links, http to https, tracking redirectors) that it could not know about.
-    """
-
-    def process_request(self, request: Request) -> None:
-        admitted_as = request.meta.get("canonical")
-        if admitted_as is None:  # feeds, sitemaps and listings are fetched every run
-            return
-        target = canonical_url(request.url)
-        if target == admitted_as or target in request.meta.setdefault("claimed_targets", []):
-            return
-        if not crawl_spider(self.crawler).frontier.claim_redirect(target):
-            raise AlreadySeen(f"redirects to {target}, already met")
-        request.meta["claimed_targets"].append(target)
+    def process_request_2(self, rp: RobotParser | None, request: Request) -> None:
+        try:
+            super().process_request_2(rp, request)
+        except IgnoreRequest as exc:
+            raise RobotsForbidden(str(exc)) from exc

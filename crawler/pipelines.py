@@ -3,14 +3,22 @@
 from __future__ import annotations
 
 import logging
+from datetime import datetime, timedelta
 from typing import Self
 
 from scrapy.crawler import Crawler
+from scrapy.exceptions import NotConfigured
+from scrapy.statscollectors import StatsCollector
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
 from twisted.internet import task
 
-from newsalert.crawler.middlewares import crawl_spider
-from newsalert.crawler.workers import WorkFailed, article_task
+from newsalert.config.models import CrawlSettings, Outlet
+from newsalert.crawler import figures
+from newsalert.crawler.workers import WorkerPool, WorkFailed, article_task, crawl_workers
 from newsalert.domain import PageItem, Rejection, UrlStatus
+from newsalert.storage import ledger
+from newsalert.storage.db import open_database
 from newsalert.storage.ingest import record_failure, save_page
 
 log = logging.getLogger(__name__)
@@ -31,17 +39,21 @@ class AnalyzePipeline:
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
+        self.workers: WorkerPool | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
         return cls(crawler)
 
+    def open_spider(self) -> None:
+        self.workers = crawl_workers(self.crawler)
+
     async def process_item(self, item: PageItem) -> PageItem:
         if item.html is None or item.outcome is not None:
             return item
-        workers = crawl_spider(self.crawler).workers
+        assert self.workers is not None, "the pipeline was not opened"
         try:
-            result = await workers.run(article_task, item.html, item.url, item.hints, item.declared_language)
+            result = await self.workers.run(article_task, item.html, item.url, item.hints, item.declared_language)
         except WorkFailed as exc:
             log.warning("%s: extraction of %s %s", item.outlet, item.url, exc)
             result = Rejection(UrlStatus.FAILED, f"extraction {exc}")
@@ -69,19 +81,40 @@ def _one_line(exc: BaseException) -> str:
 
 
 class StorePipeline:
-    """Writes outcomes to the archive in batched transactions."""
+    """Writes outcomes to the archive in batched transactions and counts them per outlet."""
 
     BATCH_SIZE = 50
     FLUSH_SECONDS = 2.0  # an idle crawl still commits what it has promptly
 
-    def __init__(self, crawler: Crawler) -> None:
-        self.crawler = crawler
+    def __init__(
+        self,
+        stats: StatsCollector,
+        sessions: sessionmaker[Session],
+        outlet_ids: dict[str, int],
+        *,
+        cutoff: datetime | None = None,
+        engine: Engine | None = None,  # disposed when the spider closes
+    ) -> None:
+        self.stats = stats
+        self.engine = engine
+        self.sessions = sessions
+        self.outlet_ids = outlet_ids
+        self.cutoff = cutoff
         self.pending: list[PageItem] = []
         self.flusher = task.LoopingCall(self.flush)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
-        return cls(crawler)
+        url = crawler.settings.get("NEWSALERT_DATABASE_URL")
+        if not url:
+            raise NotConfigured("NEWSALERT_DATABASE_URL is not set")
+        crawl: CrawlSettings = crawler.settings.get("NEWSALERT_CRAWL") or CrawlSettings()
+        outlets: list[Outlet] = crawler.settings.getlist("NEWSALERT_OUTLETS")
+        engine, sessions = open_database(url)
+        with sessions.begin() as session:
+            outlet_ids = ledger.sync_outlets(session, outlets)
+        cutoff = datetime.now().astimezone() - timedelta(days=crawl.max_age_days) if crawl.max_age_days else None
+        return cls(crawler.stats, sessions, outlet_ids, cutoff=cutoff, engine=engine)
 
     def open_spider(self) -> None:
         self.flusher.start(self.FLUSH_SECONDS, now=False)
@@ -90,6 +123,8 @@ class StorePipeline:
         if self.flusher.running:
             self.flusher.stop()
         self.flush()
+        if self.engine is not None:
+            self.engine.dispose()
 
     def process_item(self, item: PageItem) -> PageItem:
         self.pending.append(item)
@@ -110,36 +145,29 @@ class StorePipeline:
         self._count(batch, statuses)
 
     def _save(self, batch: list[PageItem]) -> list[str]:
-        frontier = crawl_spider(self.crawler).frontier
-        with frontier.sessions.begin() as session:
-            return [
-                save_page(session, item, frontier.outlet_ids[item.outlet], cutoff=frontier.cutoff) for item in batch
-            ]
+        with self.sessions.begin() as session:
+            return [save_page(session, item, self.outlet_ids[item.outlet], cutoff=self.cutoff) for item in batch]
 
     def _save_one(self, item: PageItem) -> str:
         """Store one page; if even that fails, record it failed with the reason, so that a later
         crawl tries it again (up to max_attempts) and the run says what went wrong."""
-        frontier = crawl_spider(self.crawler).frontier
         try:
             return self._save([item])[0]
         except Exception as exc:
             reason = f"could not be stored: {_one_line(exc)}"
             log.error("%s: %s %s", item.outlet, item.url, reason)
-            frontier.storage_errors.append(f"{item.url}: {reason}")
+            figures.note_storage_error(self.stats, f"{item.url}: {reason}")
             item.outcome = Rejection(UrlStatus.FAILED, reason)
             try:
-                with frontier.sessions.begin() as session:
-                    record_failure(session, item, frontier.outlet_ids[item.outlet], reason)
+                with self.sessions.begin() as session:
+                    record_failure(session, item, self.outlet_ids[item.outlet], reason)
             except Exception as again:  # the database itself is gone: the next crawl fetches the page again
                 log.error("%s: cannot record the failure of %s either: %s", item.outlet, item.url, _one_line(again))
             return UrlStatus.FAILED
 
     def _count(self, batch: list[PageItem], statuses: list[str]) -> None:
-        frontier = crawl_spider(self.crawler).frontier
         for item, status in zip(batch, statuses, strict=True):
-            tally = frontier.tallies[item.outlet]
-            field = REJECTED_TALLY.get(UrlStatus(status), "rejected")
-            setattr(tally, field, getattr(tally, field) + 1)
+            figures.count(self.stats, item.outlet, REJECTED_TALLY.get(UrlStatus(status), "rejected"))
             if status == UrlStatus.STORED:
                 log.info("%s: stored %s", item.outlet, item.url)
             else:

@@ -20,7 +20,7 @@ from typing import Any
 
 from newsalert.config.loader import Config
 from newsalert.config.models import Outlet
-from newsalert.domain import RunStatus
+from newsalert.domain import OutletTally, RunStatus
 from newsalert.storage import ledger
 from newsalert.storage.db import open_database
 
@@ -184,35 +184,13 @@ def _crawl_in_child(
     from scrapy.crawler import CrawlerProcess
     from twisted.internet import task
 
-    from newsalert.crawler.addresses import AddressPolicy
-    from newsalert.crawler.frontier import Frontier
-    from newsalert.crawler.settings import scrapy_settings
+    from newsalert.crawler import figures
+    from newsalert.crawler.settings import crawl_settings
     from newsalert.crawler.spider import OutletsSpider
-    from newsalert.crawler.workers import WorkerPool, WorkerSettings
-    from newsalert.pipelines.extract import PageLimits
-    from newsalert.pipelines.relevance import profile_version
+    from newsalert.crawler.workers import Workers
 
     outlets = config.select_outlets(outlet_names)
-    engine, sessions = open_database(config.database_url)
-    with sessions.begin() as session:
-        outlet_ids = ledger.sync_outlets(session, outlets)
-    frontier = Frontier(
-        sessions,
-        outlets,
-        outlet_ids,
-        config.settings.crawl,
-        topic_version=profile_version(config.topics),
-    )
-
-    crawl = config.settings.crawl
-    limits = PageLimits(max_elements=crawl.max_page_elements)
-    workers = WorkerPool(
-        (os.cpu_count() or 1) if crawl.extract_workers is None else crawl.extract_workers,
-        WorkerSettings(config.topics, crawl.min_text_chars, limits, crawl.worker_memory_mb),
-        timeout=crawl.work_timeout,
-    )
-    policy = AddressPolicy.for_outlets(list(config.outlets))
-    process = CrawlerProcess(scrapy_settings(crawl, log_level=log_level, address_policy=policy))
+    process = CrawlerProcess(crawl_settings(config, outlets, log_level=log_level, discover_only=discover_only))
     if log_level != "DEBUG":
         # An unreachable site is reported once per source by the spider; Scrapy's robots.txt
         # middleware would add a full traceback for every one of them.
@@ -225,8 +203,14 @@ def _crawl_in_child(
 
     crawler.signals.connect(spider_closed, signals.spider_closed)
 
+    def tallies() -> dict[str, OutletTally]:
+        try:
+            return figures.tallies(crawler.stats, outlet_names)
+        except RuntimeError:  # the crawl did not get as far as making its stats
+            return {name: OutletTally() for name in outlet_names}
+
     def report() -> None:
-        messages.put({"tallies": {name: t.snapshot() for name, t in frontier.tallies.items()}})
+        messages.put({"tallies": {name: t.snapshot() for name, t in tallies().items()}})
 
     reporters: list[task.LoopingCall] = []  # made once the crawl has installed its reactor
 
@@ -240,7 +224,7 @@ def _crawl_in_child(
 
     crawler.signals.connect(start_reporting, signals.engine_started)
     crawler.signals.connect(stop_reporting, signals.engine_stopped)
-    process.crawl(crawler, frontier=frontier, workers=workers, discover_only=discover_only)
+    process.crawl(crawler)
     shutdown_requested: list[int] = []
 
     def on_signal(signum: int, _frame: object) -> None:
@@ -267,32 +251,43 @@ def _crawl_in_child(
         log.exception("the crawl failed")
         error = f"{type(exc).__name__}: {exc}"
     finally:
-        workers.close()  # also when the crawl ends abnormally, or the process would wait for them
-    if frontier.storage_errors and not error:
-        error = f"could not write to the archive: {frontier.storage_errors[0]}"
+        _close_workers(crawler, Workers)  # also when the crawl ends abnormally
+    final = tallies()
+    storage_errors = figures.storage_errors(crawler.stats) if close_reason else []
+    if storage_errors and not error:
+        error = f"could not write to the archive: {storage_errors[0]}"
 
     reason = close_reason[0] if close_reason else None
     if shutdown_requested and not error:
         status, error = RunStatus.INTERRUPTED, "the crawl was asked to stop"
-    elif error or reason is None or frontier.storage_errors:
+    elif error or reason is None or storage_errors:
         status, error = RunStatus.FAILED, error or "the crawl did not start (see the log above)"
     elif reason != "finished":
         status, error = RunStatus.INTERRUPTED, f"the crawl stopped early ({reason})"
-    elif any(t.status == RunStatus.FAILED for t in frontier.tallies.values()):
+    elif any(t.status == RunStatus.FAILED for t in final.values()):
         status = RunStatus.PARTIAL
     else:
         status = RunStatus.OK
     if run_id is not None:
-        with sessions.begin() as session:
-            for name, tally in frontier.tallies.items():
-                ledger.record_outlet_run(session, run_id, outlet_ids[name], tally.figures())
-            ledger.finish_run(session, run_id, status=status, error=error)
-    engine.dispose()
+        engine, sessions = open_database(config.database_url)
+        try:
+            with sessions.begin() as session:
+                outlet_ids = ledger.sync_outlets(session, outlets)
+                for name, tally in final.items():
+                    ledger.record_outlet_run(session, run_id, outlet_ids[name], tally.figures())
+                ledger.finish_run(session, run_id, status=status, error=error)
+        finally:
+            engine.dispose()
     messages.put(
-        {
-            "final": True,
-            "status": status,
-            "error": error,
-            "tallies": {name: t.snapshot() for name, t in frontier.tallies.items()},
-        }
+        {"final": True, "status": status, "error": error, "tallies": {n: t.snapshot() for n, t in final.items()}}
     )
+
+
+def _close_workers(crawler: Any, extension: type[Any]) -> None:
+    """Stop the crawl's worker processes, or the process would wait for them."""
+    try:
+        workers = crawler.get_extension(extension)
+    except RuntimeError:  # the crawl never got as far as making them
+        return
+    if workers is not None:
+        workers.pool.close()

@@ -1,11 +1,39 @@
-"""Scrapy settings for a crawl, derived from the `crawl` section of newsalert.yaml."""
+"""Scrapy settings for a crawl, derived from newsalert.yaml.
+
+Besides Scrapy's own settings, the crawl's components read theirs from `NEWSALERT_*` keys
+in their `from_crawler`:
+
+- NEWSALERT_DATABASE_URL: the archive (ledger, store); without it they are not configured;
+- NEWSALERT_OUTLETS: the outlets crawled (`config.models.Outlet`);
+- NEWSALERT_CRAWL: the `crawl` section (`config.models.CrawlSettings`);
+- NEWSALERT_TOPICS: the topic profile (`config.models.TopicsFile`), None to keep everything;
+- NEWSALERT_DISCOVER_ONLY: count the article links, fetch and store nothing;
+- NEWSALERT_ADDRESS_POLICY: where outlets may connect beyond public addresses.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from newsalert.config.models import CrawlSettings
+from newsalert.config.loader import Config
+from newsalert.config.models import CrawlSettings, Outlet
 from newsalert.crawler.addresses import AddressPolicy
+
+
+def crawl_settings(
+    config: Config, outlets: list[Outlet], *, log_level: str = "WARNING", discover_only: bool = False
+) -> dict[str, Any]:
+    """Everything a crawl of `outlets` needs, as Scrapy settings."""
+    settings = scrapy_settings(
+        config.settings.crawl, log_level=log_level, address_policy=AddressPolicy.for_outlets(list(config.outlets))
+    )
+    settings.update(
+        NEWSALERT_DATABASE_URL=config.database_url,
+        NEWSALERT_OUTLETS=outlets,
+        NEWSALERT_TOPICS=config.topics,
+        NEWSALERT_DISCOVER_ONLY=discover_only,
+    )
+    return settings
 
 
 def scrapy_settings(
@@ -31,7 +59,7 @@ def scrapy_settings(
         "REDIRECT_MAX_TIMES": 5,
         "COOKIES_ENABLED": False,
         "TELNETCONSOLE_ENABLED": False,
-        # The frontier deduplicates by canonical URL against the archive; Scrapy's own
+        # Admission deduplicates by canonical URL against the archive; Scrapy's own
         # fingerprint filter would silently drop redirects to pages already requested.
         "DUPEFILTER_CLASS": "scrapy.dupefilters.BaseDupeFilter",
         # Only http and https: pages must never make the crawl read files, data: URLs, FTP or S3.
@@ -39,9 +67,15 @@ def scrapy_settings(
         # Every name is resolved here and refused when it leads to a non-public address.
         "DNS_RESOLVER": "newsalert.crawler.middlewares.GuardedResolver",
         "NEWSALERT_ADDRESS_POLICY": address_policy or AddressPolicy(),
+        "NEWSALERT_CRAWL": crawl,
+        "EXTENSIONS": {"newsalert.crawler.workers.Workers": 0},
+        "SPIDER_MIDDLEWARES": {"newsalert.crawler.admission.ArticleAdmission": 950},
         "DOWNLOADER_MIDDLEWARES": {
             "newsalert.crawler.middlewares.AddressGuard": 50,
-            "newsalert.crawler.middlewares.SeenUrlMiddleware": 60,
+            "newsalert.crawler.admission.RedirectCheck": 60,
+            # The same robots.txt rules, refusing with an exception of their own type.
+            "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+            "newsalert.crawler.middlewares.RobotsTxt": 100,
         },
         "ITEM_PIPELINES": {
             "newsalert.crawler.pipelines.AnalyzePipeline": 100,

@@ -1,13 +1,20 @@
-"""The one config-driven spider: every outlet's feeds, sitemaps and listings, then its articles."""
+"""The one config-driven spider: every outlet's feeds, sitemaps and listings, then its articles.
+
+The spider only reads: sources into article requests (which ArticleAdmission filters),
+article responses into items (which the pipelines analyse and store). What it sees per
+outlet goes into the crawl's stats (crawler/figures.py).
+"""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator, Iterator
-from typing import Any
+from datetime import datetime, timedelta
+from typing import Any, Self
 from urllib.parse import urlsplit
 
 import scrapy
+from scrapy.crawler import Crawler
 from scrapy.exceptions import (
     CannotResolveHostError,
     DownloadCancelledError,
@@ -18,6 +25,7 @@ from scrapy.exceptions import (
 )
 from scrapy.http import HtmlResponse, Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
+from scrapy.utils._compression import _DecompressionMaxSizeExceeded
 from twisted.internet.defer import CancelledError
 from twisted.internet.error import (
     ConnectionRefusedError,
@@ -27,12 +35,13 @@ from twisted.internet.error import (
 )
 from twisted.python.failure import Failure
 
-from newsalert.config.models import Outlet
+from newsalert.config.models import CrawlSettings, Outlet
+from newsalert.crawler import figures
 from newsalert.crawler.addresses import REFUSED_HOSTS
-from newsalert.crawler.frontier import Frontier
-from newsalert.crawler.middlewares import AlreadySeen
-from newsalert.crawler.sources import SourceError
-from newsalert.crawler.workers import WorkerPool, WorkFailed, feed_task, listing_task, sitemap_task
+from newsalert.crawler.admission import AlreadySeen, article_request
+from newsalert.crawler.middlewares import AddressBlocked, RobotsForbidden
+from newsalert.crawler.sources import Candidate, SourceError
+from newsalert.crawler.workers import WorkerPool, WorkFailed, crawl_workers, feed_task, listing_task, sitemap_task
 from newsalert.domain import Hints, PageItem, Rejection, UrlStatus
 from newsalert.pipelines.urls import canonical_url
 
@@ -45,14 +54,34 @@ MAX_CHILD_SITEMAPS = 20
 class OutletsSpider(scrapy.Spider):
     name = "newsalert"
 
-    def __init__(self, frontier: Frontier, workers: WorkerPool, discover_only: bool = False, **kwargs: Any) -> None:
+    def __init__(self, outlets: list[Outlet], crawl: CrawlSettings, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.frontier = frontier
-        self.workers = workers
-        self.discover_only = discover_only
+        self.outlets = {outlet.name: outlet for outlet in outlets}
+        self.max_page_bytes = crawl.max_page_bytes
+        self.sitemap_cutoff = (
+            datetime.now().astimezone() - timedelta(days=crawl.max_age_days) if crawl.max_age_days else None
+        )
+        self._workers: WorkerPool | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
+        spider = cls(
+            crawler.settings.getlist("NEWSALERT_OUTLETS"),
+            crawler.settings.get("NEWSALERT_CRAWL") or CrawlSettings(),
+            *args,
+            **kwargs,
+        )
+        spider._set_crawler(crawler)
+        return spider
+
+    @property
+    def workers(self) -> WorkerPool:
+        if self._workers is None:
+            self._workers = crawl_workers(self.crawler)
+        return self._workers
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
-        for outlet in self.frontier.outlets.values():
+        for outlet in self.outlets.values():
             for url in outlet.feeds:
                 yield self._source_request(outlet, url, self.parse_feed)
             for url in outlet.sitemaps:
@@ -79,23 +108,23 @@ class OutletsSpider(scrapy.Spider):
         except (SourceError, WorkFailed) as exc:
             self._source_error(outlet, response.url, str(exc))
             return
-        self.frontier.tallies[outlet.name].sources_ok += 1
-        for request in self._articles(outlet, self.frontier.admit(outlet.name, candidates)):
+        self._count(outlet, "sources_ok")
+        for request in self._articles(outlet, candidates):
             yield request
 
     async def parse_sitemap(self, response: Response) -> AsyncIterator[scrapy.Request]:
         outlet = self._outlet(response)
         try:
-            page = await self.workers.run(sitemap_task, response.body, self.frontier.settings.max_page_bytes)
+            page = await self.workers.run(sitemap_task, response.body, self.max_page_bytes)
         except (SourceError, WorkFailed) as exc:
             self._source_error(outlet, response.url, str(exc))
             return
         if not page.is_index:
-            self.frontier.tallies[outlet.name].sources_ok += 1
-            for request in self._articles(outlet, self.frontier.admit(outlet.name, page.articles)):
+            self._count(outlet, "sources_ok")
+            for request in self._articles(outlet, page.articles):
                 yield request
             return
-        cutoff = self.frontier.cutoff
+        cutoff = self.sitemap_cutoff
         children = [c for c in page.sitemaps if not (cutoff and c.published_at and c.published_at < cutoff)]
         children.sort(key=lambda c: c.published_at.timestamp() if c.published_at else 0, reverse=True)
         for child in children[:MAX_CHILD_SITEMAPS]:
@@ -113,8 +142,8 @@ class OutletsSpider(scrapy.Spider):
         except WorkFailed as exc:
             self._source_error(outlet, response.url, str(exc))
             return
-        self.frontier.tallies[outlet.name].sources_ok += 1
-        for request in self._articles(outlet, self.frontier.admit(outlet.name, links)):
+        self._count(outlet, "sources_ok")
+        for request in self._articles(outlet, links):
             yield request
         page = response.meta["page"]
         if following and page < outlet.max_listing_pages and following != response.url:
@@ -122,37 +151,29 @@ class OutletsSpider(scrapy.Spider):
 
     def source_failed(self, failure: Failure) -> None:
         request = failure.request  # type: ignore[attr-defined]
-        self._source_error(self.frontier.outlets[request.meta["outlet"]], request.url, describe_failure(failure)[1])
+        self._source_error(self.outlets[request.meta["outlet"]], request.url, describe_failure(failure)[1])
 
     def _source_error(self, outlet: Outlet, url: str, message: str) -> None:
-        tally = self.frontier.tallies[outlet.name]
-        tally.sources_failed += 1
-        tally.errors.append(f"{url}: {message}")
+        self._count(outlet, "sources_failed")
+        figures.note_error(self.crawler.stats, outlet.name, f"{url}: {message}")
         log.warning("%s: cannot use %s: %s", outlet.name, url, message)
 
     # Articles --------------------------------------------------------------------------------
 
-    def _articles(self, outlet: Outlet, admitted: list[Any]) -> Iterator[scrapy.Request]:
-        if self.discover_only:
-            return
-        for rank, item in enumerate(admitted):
-            candidate = item.candidate
-            yield scrapy.Request(
-                item.fetch_url,
-                callback=self.parse_article,
-                errback=self.article_failed,
-                priority=-rank,
-                meta={
-                    "outlet": outlet.name,
-                    "canonical": item.canonical,
-                    "hints": Hints(candidate.title, candidate.author, candidate.published_at),
-                },
+    def _articles(self, outlet: Outlet, candidates: list[Candidate]) -> Iterator[scrapy.Request]:
+        """A request for every link; ArticleAdmission decides which are made."""
+        for candidate in candidates:
+            hints = Hints(candidate.title, candidate.author, candidate.published_at)
+            request = article_request(
+                outlet.name, candidate.url, hints, callback=self.parse_article, errback=self.article_failed
             )
+            if request is not None:
+                yield request
 
     def parse_article(self, response: Response) -> Iterator[PageItem]:
         item = self._page_item(response.request, response.url)  # type: ignore[arg-type]
         item.http_status = response.status
-        self.frontier.tallies[item.outlet].pages += 1
+        self._count(self.outlets[item.outlet], "pages")
         if not isinstance(response, TextResponse):
             content_type = (response.headers.get("Content-Type") or b"unknown").decode("latin-1")
             item.outcome = Rejection(UrlStatus.NOT_ARTICLE, f"not a text page ({content_type})")
@@ -165,13 +186,10 @@ class OutletsSpider(scrapy.Spider):
     def article_failed(self, failure: Failure) -> Iterator[PageItem]:
         request = failure.request  # type: ignore[attr-defined]
         item = self._page_item(request, request.url)
-        if failure.check(AlreadySeen):
-            item.outcome = Rejection(UrlStatus.DUPLICATE, str(failure.value))
-        else:
-            status, reason = describe_failure(failure)
-            item.outcome = Rejection(status, reason)
-            if isinstance(failure.value, HttpError):
-                item.http_status = failure.value.response.status
+        status, reason = describe_failure(failure)
+        item.outcome = Rejection(status, reason)
+        if isinstance(failure.value, HttpError):
+            item.http_status = failure.value.response.status
         yield item
 
     def _page_item(self, request: scrapy.Request, url: str) -> PageItem:
@@ -182,35 +200,41 @@ class OutletsSpider(scrapy.Spider):
         )
 
     def _outlet(self, response: Response) -> Outlet:
-        return self.frontier.outlets[response.meta["outlet"]]
+        return self.outlets[response.meta["outlet"]]
+
+    def _count(self, outlet: Outlet, name: str) -> None:
+        figures.count(self.crawler.stats, outlet.name, name)
 
 
 def describe_failure(failure: Failure) -> tuple[UrlStatus, str]:
-    """The seen_urls status and a one-line reason for a failed request."""
-    if isinstance(failure.value, HttpError):
-        status = failure.value.response.status
-        if status in (404, 410):
-            return UrlStatus.GONE, f"HTTP {status}"
-        return UrlStatus.FAILED, f"HTTP {status}"
-    if failure.check(IgnoreRequest):
-        message = str(failure.value)
-        if "robots.txt" in message:
-            return UrlStatus.BLOCKED, "forbidden by robots.txt"
-        if "DOWNLOAD_MAXSIZE" in message or "max size" in message or "larger than" in message:
-            return UrlStatus.TOO_LARGE, message
-        return UrlStatus.BLOCKED, message or "request ignored"
+    """The seen_urls status and a one-line reason for a failed request, by the failure's type."""
+    exc = failure.value
+    if isinstance(exc, HttpError):
+        status = exc.response.status
+        return (UrlStatus.GONE if status in (404, 410) else UrlStatus.FAILED), f"HTTP {status}"
+    if isinstance(exc, AlreadySeen):
+        return UrlStatus.DUPLICATE, str(exc)
+    if isinstance(exc, RobotsForbidden):
+        return UrlStatus.BLOCKED, "forbidden by robots.txt"
+    if isinstance(exc, AddressBlocked):
+        return UrlStatus.BLOCKED, str(exc)
+    if isinstance(exc, IgnoreRequest) and isinstance(exc.__cause__, _DecompressionMaxSizeExceeded):
+        return UrlStatus.TOO_LARGE, "larger than max_page_bytes once decompressed"
+    if isinstance(exc, IgnoreRequest):
+        return UrlStatus.BLOCKED, str(exc) or "request ignored"
     # Scrapy 2.13+ raises its own exceptions; older ones let Twisted's through.
-    if failure.check(CancelledError, DownloadCancelledError):
+    if isinstance(exc, (CancelledError, DownloadCancelledError)):
         return UrlStatus.TOO_LARGE, "cancelled: larger than max_page_bytes"
-    if failure.check(DNSLookupError, CannotResolveHostError):
-        host = (urlsplit(failure.request.url).hostname or "").lower() if hasattr(failure, "request") else ""
+    if isinstance(exc, (DNSLookupError, CannotResolveHostError)):
+        request = getattr(failure, "request", None)
+        host = (urlsplit(request.url).hostname or "").lower() if request is not None else ""
         if host in REFUSED_HOSTS:
             return UrlStatus.BLOCKED, f"refused: {REFUSED_HOSTS[host]}"
         return UrlStatus.FAILED, "DNS lookup failed"
-    if failure.check(ConnectionRefusedError, DownloadConnectionRefusedError):
+    if isinstance(exc, (ConnectionRefusedError, DownloadConnectionRefusedError)):
         return UrlStatus.FAILED, "connection refused"
-    if failure.check(TimeoutError, TCPTimedOutError, DownloadTimeoutError):
+    if isinstance(exc, (TimeoutError, TCPTimedOutError, DownloadTimeoutError)):
         return UrlStatus.FAILED, "timed out"
-    if failure.check(ResponseDataLossError):
+    if isinstance(exc, ResponseDataLossError):
         return UrlStatus.FAILED, "the connection closed before the whole page arrived"
-    return UrlStatus.FAILED, f"{type(failure.value).__name__}: {failure.getErrorMessage()}"
+    return UrlStatus.FAILED, f"{type(exc).__name__}: {failure.getErrorMessage()}"

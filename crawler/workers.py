@@ -17,15 +17,18 @@ import asyncio
 import concurrent.futures
 import logging
 import multiprocessing
+import os
 import resource
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, Self, TypeVar
 
 import pebble
+from scrapy import signals
+from scrapy.crawler import Crawler
 from scrapy.http import HtmlResponse
 
-from newsalert.config.models import TopicsFile
+from newsalert.config.models import CrawlSettings, TopicsFile
 from newsalert.crawler.sources import Candidate, SitemapPage, listing_links, next_page, parse_feed, parse_sitemap
 from newsalert.pipelines import analyze
 
@@ -58,6 +61,7 @@ class WorkerPool:
 
     def __init__(self, workers: int, settings: WorkerSettings, *, timeout: float) -> None:
         self.timeout = timeout
+        self._closed = False
         self.processes = workers > 0
         if self.processes:
             # spawn, not fork: forking a process that runs the reactor and its threads is unsafe.
@@ -91,11 +95,47 @@ class WorkerPool:
 
     def close(self) -> None:
         """Stop the workers; a task still running is abandoned (its page was recorded)."""
+        if self._closed:
+            return
+        self._closed = True
         if self.processes:
             self._pool.stop()
             self._pool.join(timeout=10)
         else:
             self._pool.shutdown(wait=False, cancel_futures=True)
+
+
+class Workers:
+    """Extension owning the crawl's worker pool, shared by the spider (feeds, sitemaps,
+    listings) and the analysis pipeline (articles), and stopped when the engine stops."""
+
+    def __init__(self, pool: WorkerPool) -> None:
+        self.pool = pool
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        crawl: CrawlSettings = crawler.settings.get("NEWSALERT_CRAWL") or CrawlSettings()
+        settings = WorkerSettings(
+            crawler.settings.get("NEWSALERT_TOPICS"),
+            crawl.min_text_chars,
+            analyze.PageLimits(max_elements=crawl.max_page_elements),
+            crawl.worker_memory_mb,
+        )
+        count = (os.cpu_count() or 1) if crawl.extract_workers is None else crawl.extract_workers
+        extension = cls(WorkerPool(count, settings, timeout=crawl.work_timeout))
+        crawler.signals.connect(extension.engine_stopped, signals.engine_stopped)
+        return extension
+
+    def engine_stopped(self) -> None:
+        self.pool.close()
+
+
+def crawl_workers(crawler: Crawler) -> WorkerPool:
+    """The worker pool of a running crawl (from spider_opened on)."""
+    extension = crawler.get_extension(Workers)
+    if extension is None:
+        raise RuntimeError("the Workers extension is not enabled")
+    return extension.pool
 
 
 # Tasks: module-level functions, so that a worker process can import them. -----------------------

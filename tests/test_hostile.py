@@ -12,14 +12,14 @@ from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from html import escape
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
+from scrapy.utils.test import get_crawler
 from sqlalchemy import select
 
+from newsalert.crawler import figures
 from newsalert.crawler.addresses import AddressPolicy, ip_literal, is_public
 from newsalert.crawler.demo.server import Route, SiteServer
-from newsalert.crawler.frontier import Frontier
 from newsalert.crawler.pipelines import StorePipeline
 from newsalert.crawler.runner import run_crawl
 from newsalert.crawler.workers import WorkerPool, WorkerSettings, WorkFailed, article_task
@@ -264,7 +264,7 @@ def test_a_page_the_database_refuses_is_recorded_failed_and_the_batch_is_kept(
     engine, sessions = open_database(postgres_url)
     with sessions.begin() as session:
         ids = ledger.sync_outlets(session, config.outlets)
-    frontier = Frontier(sessions, list(config.outlets), ids, config.settings.crawl)
+    stats = get_crawler().stats
 
     def item(n: int, language: str) -> PageItem:
         url = f"http://127.0.0.1:9/2026/11/story-{n}.html"
@@ -273,14 +273,15 @@ def test_a_page_the_database_refuses_is_recorded_failed_and_the_batch_is_kept(
         )
         return PageItem(outlet="Coastal Times", url=url, aliases=[url], outcome=extracted)
 
-    pipeline = StorePipeline(SimpleNamespace(spider=SimpleNamespace(frontier=frontier)))  # type: ignore[arg-type]
+    pipeline = StorePipeline(stats, sessions, ids)
     pipeline.pending.extend([item(1, "en"), item(2, "not-a-language-code"), item(3, "fr")])
     pipeline.flush()
     engine.dispose()
     statuses = {url.rsplit("/", 1)[1]: status for url, (status, _reason) in seen(postgres_url).items()}
     assert statuses == {"story-1.html": "stored", "story-2.html": "failed", "story-3.html": "stored"}
-    assert frontier.tallies["Coastal Times"].stored == 2 and frontier.tallies["Coastal Times"].failed == 1
-    assert any("could not be stored" in error for error in frontier.storage_errors)
+    tally = figures.tally(stats, "Coastal Times")
+    assert tally.stored == 2 and tally.failed == 1
+    assert any("could not be stored" in error for error in figures.storage_errors(stats))
 
 
 # --- work that would stall the crawl ------------------------------------------------------------

@@ -6,12 +6,16 @@ so both exercise the real Scrapy engine over real HTTP without any network.
 
 from __future__ import annotations
 
+import logging
+import sys
 import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Self
+from typing import Any, Self
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -29,6 +33,17 @@ class Route:
         return cls(status=status, content_type=None, headers={"Location": location})
 
 
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that hangs up early (a crawl refusing an oversized page) is normal; anything
+        else is logged, never printed to a stderr that may belong to someone else."""
+        error = sys.exc_info()[1]
+        if not isinstance(error, ConnectionError):
+            log.warning("site server: %s while answering %s", error, client_address)
+
+
 class SiteServer:
     """Serves `routes` (path, with its query string, to Route) on a background thread.
 
@@ -41,8 +56,7 @@ class SiteServer:
         self.requests: list[str] = []
         self.times: list[tuple[float, str]] = []  # (time.monotonic(), path) of every request
         self._lock = threading.Lock()
-        self._httpd = ThreadingHTTPServer((host, port), self._make_handler())
-        self._httpd.daemon_threads = True
+        self._httpd = _Server((host, port), self._make_handler())
         self._thread: threading.Thread | None = None
 
     @property

@@ -1,0 +1,354 @@
+"""The crawl's Scrapy components, each built from settings with `get_crawler` as Scrapy's own
+tests do: the spider's callbacks, the admission ledger, the guards, the pipelines."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from scrapy import Request
+from scrapy.crawler import Crawler
+from scrapy.exceptions import DownloadCancelledError, DownloadTimeoutError, IgnoreRequest, NotConfigured
+from scrapy.http import HtmlResponse, Response, TextResponse
+from scrapy.robotstxt import ProtegoRobotParser
+from scrapy.spidermiddlewares.httperror import HttpError
+from scrapy.utils._compression import _DecompressionMaxSizeExceeded
+from scrapy.utils.test import get_crawler
+from sqlalchemy.exc import OperationalError
+from twisted.internet.error import ConnectionRefusedError, DNSLookupError
+from twisted.python.failure import Failure
+
+from newsalert.config.models import CrawlSettings, Outlet
+from newsalert.crawler import figures
+from newsalert.crawler.addresses import AddressPolicy
+from newsalert.crawler.admission import AlreadySeen, ArticleAdmission, RedirectCheck, article_request
+from newsalert.crawler.middlewares import AddressBlocked, AddressGuard, RobotsForbidden, RobotsTxt
+from newsalert.crawler.pipelines import AnalyzePipeline, StorePipeline
+from newsalert.crawler.settings import scrapy_settings
+from newsalert.crawler.spider import OutletsSpider, describe_failure
+from newsalert.crawler.workers import Workers
+from newsalert.domain import Extracted, Hints, PageItem, Rejection, UrlStatus
+from newsalert.storage import ledger
+from newsalert.storage.db import open_database
+from newsalert.storage.ledger import UrlRecord
+
+NOW = datetime.now(UTC)
+SITE = "https://coast.example"
+OUTLET = Outlet(name="Coast Times", url=f"{SITE}/", feeds=[f"{SITE}/feed.xml"])  # type: ignore[arg-type]
+ARTICLE = f"""<html lang="en"><head><title>Lagos port training</title></head><body>
+<nav><a href="/">Home</a> <a href="/world">World</a></nav>
+<article><h1>Nigerian and Brazilian port engineers train together</h1>
+{
+    "<p>Engineers from the ports of Lagos and Santos spent a week comparing how each harbour plans its berths, "
+    "trains crane operators and keeps records of container dwell times, under a cooperation programme.</p>" * 4
+}
+</article><footer>Contact us. Subscribe to our newsletter.</footer></body></html>"""
+
+
+def crawler_for(tmp_path: Path, **overrides: Any) -> Crawler:
+    """A crawler configured as a real crawl is, over a fresh SQLite archive."""
+    crawl = CrawlSettings(extract_workers=0, **overrides.pop("crawl", {}))
+    settings = scrapy_settings(crawl, address_policy=AddressPolicy.for_outlets([OUTLET]))
+    settings.update(
+        {
+            "NEWSALERT_DATABASE_URL": f"sqlite:///{tmp_path / 'archive.db'}",
+            "NEWSALERT_OUTLETS": [OUTLET],
+            "NEWSALERT_TOPICS": None,
+            **overrides,
+        }
+    )
+    return get_crawler(OutletsSpider, settings)
+
+
+@pytest.fixture
+def crawler(tmp_path: Path) -> Iterator[Crawler]:
+    crawler = crawler_for(tmp_path)
+    yield crawler
+    if workers := crawler.get_extension(Workers):
+        workers.pool.close()
+
+
+def article(path: str, published: datetime | None) -> Request:
+    request = article_request(OUTLET.name, f"{SITE}{path}", Hints(published_at=published))
+    assert request is not None
+    return request
+
+
+def stat(crawler: Crawler, name: str) -> int:
+    return int(crawler.stats.get_value(figures.stat_key(OUTLET.name, name), 0))
+
+
+async def _collect(result: AsyncIterator[Any]) -> list[Any]:
+    return [obj async for obj in result]
+
+
+async def _aiter(objects: list[Any]) -> AsyncIterator[Any]:
+    for obj in objects:
+        yield obj
+
+
+# --- the admission ledger -------------------------------------------------------------------
+
+
+def test_admission_lets_through_new_recent_links_newest_first_within_the_cap(tmp_path: Path) -> None:
+    crawler = crawler_for(tmp_path, crawl={"max_articles_per_outlet": 2, "max_age_days": 7})
+    admission = ArticleAdmission.from_crawler(crawler)
+    with admission.seen.sessions.begin() as session:
+        ledger.record_urls(session, [UrlRecord(f"{SITE}/known", admission.seen.outlet_ids[OUTLET.name], "stored")])
+    listing = Request(f"{SITE}/world?page=2")
+    output = [
+        article("/older", NOW - timedelta(days=2)),
+        listing,
+        article("/newest", NOW - timedelta(hours=1)),
+        article("/newest?utm_source=feed", NOW - timedelta(hours=1)),  # the same page
+        article("/known", NOW),
+        article("/ancient", NOW - timedelta(days=40)),
+        article("/undated", None),
+    ]
+    passed = list(admission.process_spider_output(HtmlResponse(f"{SITE}/feed.xml"), iter(output)))
+
+    assert passed[0] is listing, "sources and listings pass untouched, before the articles"
+    assert [r.url for r in passed[1:]] == [f"{SITE}/newest", f"{SITE}/older"], "newest first, capped at 2"
+    assert passed[1].priority > passed[2].priority
+    assert {name: stat(crawler, name) for name in ("discovered", "known", "too_old", "queued")} == {
+        "discovered": 5,
+        "known": 1,
+        "too_old": 1,
+        "queued": 2,
+    }
+    # The cap holds across batches, and what was admitted is not admitted twice.
+    again = asyncio.run(_collect(admission.process_spider_output_async(HtmlResponse(f"{SITE}/s"), _aiter(output))))
+    assert again == [listing]
+    admission.spider_closed(crawler.spider)  # type: ignore[arg-type]
+
+
+def test_admission_in_discover_mode_counts_but_requests_and_records_nothing(tmp_path: Path) -> None:
+    crawler = crawler_for(tmp_path, NEWSALERT_DISCOVER_ONLY=True)
+    admission = ArticleAdmission.from_crawler(crawler)
+    output = [article("/a", NOW), article("/old", NOW - timedelta(days=90))]
+    assert list(admission.process_spider_output(HtmlResponse(SITE), iter(output))) == []
+    assert stat(crawler, "discovered") == 2 and stat(crawler, "queued") == 1
+    with admission.seen.sessions() as session:
+        assert ledger.settled_urls(session, [f"{SITE}/old"], max_attempts=3) == set(), "nothing is stored"
+
+
+def test_redirect_targets_go_through_the_same_ledger(tmp_path: Path) -> None:
+    crawler = crawler_for(tmp_path)
+    admission = ArticleAdmission.from_crawler(crawler)
+    check = RedirectCheck.from_crawler(crawler)
+    check.seen = admission.seen  # what spider_opened does, once the engine exists
+    first, second = article("/short/1", NOW), article("/short/2", NOW)
+    list(admission.process_spider_output(HtmlResponse(SITE), iter([first, second])))
+
+    check.process_request(first.replace(url=f"{SITE}/story"))  # a new target: fetched
+    with pytest.raises(AlreadySeen, match="already met"):
+        check.process_request(second.replace(url=f"{SITE}/story"))
+    check.process_request(Request(f"{SITE}/feed.xml"))  # sources are never checked
+
+
+def test_components_needing_the_archive_are_off_without_it(tmp_path: Path) -> None:
+    crawler = crawler_for(tmp_path, NEWSALERT_DATABASE_URL=None)
+    for component in (ArticleAdmission, RedirectCheck, StorePipeline):
+        with pytest.raises(NotConfigured):
+            component.from_crawler(crawler)
+    with pytest.raises(NotConfigured):
+        RobotsTxt.from_crawler(crawler_for(tmp_path, ROBOTSTXT_OBEY=False))
+
+
+# --- the guards -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "url", ["file:///etc/passwd", "http://10.0.0.8/admin", "http://[::1]:8080/", "http://2130706433/"]
+)
+def test_the_address_guard_refuses_by_type(crawler: Crawler, url: str) -> None:
+    guard = AddressGuard.from_crawler(crawler)
+    with pytest.raises(AddressBlocked, match="refused"):
+        guard.process_request(Request(url, meta={"outlet": OUTLET.name}))
+    guard.process_request(Request(f"{SITE}/story", meta={"outlet": OUTLET.name}))
+
+
+def test_robots_txt_refusals_have_their_own_type(crawler: Crawler) -> None:
+    middleware = RobotsTxt.from_crawler(crawler)
+    parser = ProtegoRobotParser.from_crawler(crawler, b"User-agent: *\nDisallow: /private/\n")
+    with pytest.raises(RobotsForbidden):
+        middleware.process_request_2(parser, Request(f"{SITE}/private/page"))
+    middleware.process_request_2(parser, Request(f"{SITE}/public/page"))
+
+
+def _failure(exc: BaseException, url: str = f"{SITE}/a") -> Failure:
+    failure = Failure(exc)
+    failure.request = Request(url)  # type: ignore[attr-defined]
+    return failure
+
+
+def _decompression_bomb() -> IgnoreRequest:
+    try:
+        raise IgnoreRequest("Ignored response") from _DecompressionMaxSizeExceeded(10_000_001, 10_000_000)
+    except IgnoreRequest as exc:
+        return exc
+
+
+@pytest.mark.parametrize(
+    ("exc", "status", "reason"),
+    [
+        (HttpError(TextResponse(f"{SITE}/a", status=404), "x"), UrlStatus.GONE, "HTTP 404"),
+        (HttpError(TextResponse(f"{SITE}/a", status=503), "x"), UrlStatus.FAILED, "HTTP 503"),
+        (RobotsForbidden("Forbidden by robots.txt"), UrlStatus.BLOCKED, "forbidden by robots.txt"),
+        (AddressBlocked("refused: 10.0.0.8 is not public"), UrlStatus.BLOCKED, "refused: 10.0.0.8"),
+        (AlreadySeen("redirects to x, already met"), UrlStatus.DUPLICATE, "already met"),
+        (_decompression_bomb(), UrlStatus.TOO_LARGE, "once decompressed"),
+        # The message names robots.txt, but only the type decides.
+        (IgnoreRequest("robots.txt said so"), UrlStatus.BLOCKED, "robots.txt said so"),
+        (DownloadCancelledError("Cancelling download"), UrlStatus.TOO_LARGE, "larger than max_page_bytes"),
+        (DNSLookupError("no such host"), UrlStatus.FAILED, "DNS lookup failed"),
+        (ConnectionRefusedError(), UrlStatus.FAILED, "connection refused"),
+        (DownloadTimeoutError("took longer"), UrlStatus.FAILED, "timed out"),
+        (ValueError("odd"), UrlStatus.FAILED, "ValueError: odd"),
+    ],
+)
+def test_failures_are_classified_by_exception_type(exc: BaseException, status: UrlStatus, reason: str) -> None:
+    got_status, got_reason = describe_failure(_failure(exc))
+    assert got_status == status and reason in got_reason
+
+
+# --- the spider -----------------------------------------------------------------------------
+
+
+def test_the_spider_turns_a_feed_into_article_requests_and_counts_the_source(crawler: Crawler) -> None:
+    crawler.spider = spider = OutletsSpider.from_crawler(crawler)
+    items = "".join(
+        f"<item><title>Story {n}</title><link>{SITE}/2026/story-{n}.html</link>"
+        f"<pubDate>{format_datetime(NOW - timedelta(hours=n))}</pubDate></item>"
+        for n in range(3)
+    )
+    body = f'<?xml version="1.0"?><rss version="2.0"><channel><title>C</title>{items}'
+    body += "<item><title>Bad</title><link>javascript:alert(1)</link></item></channel></rss>"
+    response = TextResponse(
+        OUTLET.feeds[0],
+        body=body.encode(),
+        headers={"Content-Type": "application/rss+xml"},
+        request=Request(OUTLET.feeds[0], meta={"outlet": OUTLET.name}),
+    )
+    requests = asyncio.run(_collect(spider.parse_feed(response)))
+    assert [r.url for r in requests] == [f"{SITE}/2026/story-{n}.html" for n in range(3)]
+    assert requests[0].meta["hints"].title == "Story 0" and requests[0].callback == spider.parse_article
+    assert stat(crawler, "sources_ok") == 1
+
+
+def test_the_spider_records_a_broken_source_against_its_outlet(crawler: Crawler) -> None:
+    crawler.spider = spider = OutletsSpider.from_crawler(crawler)
+    url = OUTLET.feeds[0]
+    response = TextResponse(url, body=b"<html>not a feed</html>", request=Request(url, meta={"outlet": OUTLET.name}))
+    assert asyncio.run(_collect(spider.parse_feed(response))) == []
+    tally = figures.tally(crawler.stats, OUTLET.name)
+    assert tally.sources_failed == 1 and tally.errors and tally.errors[0].startswith(url)
+
+
+def test_the_spider_makes_an_item_of_an_article_page_or_of_its_failure(crawler: Crawler) -> None:
+    crawler.spider = spider = OutletsSpider.from_crawler(crawler)
+    request = article("/2026/port.html", NOW)
+    page = HtmlResponse(request.url, body=ARTICLE.encode(), headers={"Content-Language": "en"}, request=request)
+    (item,) = spider.parse_article(page)
+    assert item.html and item.declared_language == "en" and item.outcome is None and item.http_status == 200
+    assert stat(crawler, "pages") == 1
+
+    image = Response(request.url, body=b"\x89PNG", headers={"Content-Type": "image/png"}, request=request)
+    (item,) = spider.parse_article(image)
+    assert isinstance(item.outcome, Rejection) and item.outcome.status == UrlStatus.NOT_ARTICLE
+
+    failure = _failure(HttpError(TextResponse(request.url, status=410), "gone"))
+    failure.request = request  # type: ignore[attr-defined]
+    (item,) = spider.article_failed(failure)
+    assert isinstance(item.outcome, Rejection) and item.outcome.status == UrlStatus.GONE and item.http_status == 410
+
+
+# --- the pipelines --------------------------------------------------------------------------
+
+
+def test_the_analysis_pipeline_extracts_in_the_crawls_worker_pool(crawler: Crawler) -> None:
+    pipeline = AnalyzePipeline.from_crawler(crawler)
+    pipeline.open_spider()
+    url = f"{SITE}/2026/port.html"
+    item = PageItem(outlet=OUTLET.name, url=url, aliases=[url], html=ARTICLE)
+    asyncio.run(pipeline.process_item(item))
+    assert isinstance(item.outcome, Extracted) and item.outcome.title.startswith("Nigerian and Brazilian")
+    assert item.html is None, "the page is not kept once extracted"
+    assert "Subscribe" not in item.outcome.text
+
+    empty = PageItem(outlet=OUTLET.name, url=url, aliases=[url], html="<html><body></body></html>")
+    asyncio.run(pipeline.process_item(empty))
+    assert isinstance(empty.outcome, Rejection) and empty.outcome.status == UrlStatus.NOT_ARTICLE
+
+
+def _extracted(n: int) -> PageItem:
+    url = f"{SITE}/2026/story-{n}.html"
+    outcome = Extracted(f"Story {n}", f"Text of story {n}. " * 30, None, NOW, None, None, "en", None, f"{n:064d}")
+    return PageItem(outlet=OUTLET.name, url=url, aliases=[url], outcome=outcome)
+
+
+def test_the_store_pipeline_writes_batches_and_counts_per_outlet(crawler: Crawler, tmp_path: Path) -> None:
+    pipeline = StorePipeline.from_crawler(crawler)
+    rejected = PageItem(
+        outlet=OUTLET.name, url=f"{SITE}/x", aliases=[f"{SITE}/x"], outcome=Rejection("not_article", "empty")
+    )
+    for item in (_extracted(1), _extracted(2), _extracted(1), rejected):
+        pipeline.process_item(item)
+    pipeline.flush()
+    tally = figures.tally(crawler.stats, OUTLET.name)
+    assert (tally.stored, tally.duplicates, tally.rejected) == (2, 1, 1)
+    engine, sessions = open_database(f"sqlite:///{tmp_path / 'archive.db'}")
+    with sessions() as session:
+        assert ledger.settled_urls(session, [f"{SITE}/x", f"{SITE}/2026/story-2.html"], max_attempts=3) == {
+            f"{SITE}/x",
+            f"{SITE}/2026/story-2.html",
+        }
+    engine.dispose()
+
+
+class BrokenSessions:
+    """A session factory whose database has gone away."""
+
+    def begin(self) -> object:
+        raise OperationalError("INSERT", {}, Exception("disk I/O error"))
+
+
+def test_a_failed_batch_is_reported_not_raised(crawler: Crawler) -> None:
+    pipeline = StorePipeline(crawler.stats, BrokenSessions(), {OUTLET.name: 1})  # type: ignore[arg-type]
+    item = PageItem(outlet=OUTLET.name, url=f"{SITE}/a", aliases=[f"{SITE}/a"], outcome=Rejection("gone", "x"))
+    assert pipeline.process_item(item) is item
+    pipeline.flush()
+    errors = figures.storage_errors(crawler.stats)
+    assert errors and "disk I/O error" in errors[0]
+    assert stat(crawler, "rejected") == 0, "nothing was recorded, so nothing may be counted"
+    assert pipeline.pending == []
+
+
+def test_outlet_figures_are_bounded_and_checked(crawler: Crawler) -> None:
+    for n in range(figures.MAX_ERRORS + 5):
+        figures.note_error(crawler.stats, OUTLET.name, f"error {n}")
+    assert len(figures.tally(crawler.stats, OUTLET.name).errors) == figures.MAX_ERRORS
+    with pytest.raises(ValueError, match="not an outlet figure"):
+        figures.count(crawler.stats, OUTLET.name, "storedd")
+
+
+def test_the_worker_pool_stops_with_the_engine(crawler: Crawler) -> None:
+    workers = crawler.get_extension(Workers)
+    assert workers is not None
+    workers.engine_stopped()
+    workers.engine_stopped()  # twice is harmless: the runner also closes it after a crash
+
+
+@pytest.mark.parametrize(
+    ("html", "status"), [("", "not_article"), ("<html><body><p>Subscribe now.</p></body></html>", "too_short")]
+)
+def test_extraction_rejections_carry_a_reason(html: str, status: str) -> None:
+    from newsalert.pipelines.extract import extract_article
+
+    outcome = extract_article(html, "https://o.example/a")
+    assert isinstance(outcome, Rejection) and outcome.status == status and outcome.reason
