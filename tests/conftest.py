@@ -1,50 +1,21 @@
-"""Shared fixtures: database backends, configuration files, local news sites, the CLI."""
+"""Shared fixtures: database backends, local sites, an SMTP server, the CLI."""
 
 from __future__ import annotations
 
-import email
-import email.policy
-import os
-import socket
-import uuid
-from collections.abc import Iterator
-from dataclasses import dataclass, field
-from email.message import Message
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 from aiosmtpd.controller import Controller
-from click.testing import CliRunner, Result
-from sqlalchemy import create_engine, text
-from sqlalchemy.exc import OperationalError
 
-from newsalert.config import Config, load_config
-from newsalert.service.cli import cli
-
-POSTGRES_URL = os.environ.get("NEWSALERT_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
-REQUIRE_POSTGRES = os.environ.get("NEWSALERT_REQUIRE_POSTGRES") == "1"
-# Local sites answer at once; Scrapy's AutoThrottle would otherwise start at one second a page.
-# Small crawls parse in a thread: worker processes cost two seconds to start, and the tests that
-# hold them to account (the main crawl of test_crawl.py, test_hostile.py) ask for them.
-FAST_CRAWL = {"scrapy_settings": {"AUTOTHROTTLE_START_DELAY": 0.0}, "extract_workers": 0}
-
-
-def _postgres_reachable() -> str | None:
-    engine = create_engine(POSTGRES_URL)
-    try:
-        with engine.connect():
-            return None
-    except OperationalError as exc:
-        return str(exc.orig).splitlines()[0]
-    finally:
-        engine.dispose()
+from newsalert.crawler.demo.server import Route, SiteServer
+from tests.helpers import POSTGRES_URL, REQUIRE_POSTGRES, Mailbox, backend_url, free_port, postgres_problem, run_cli
 
 
 @pytest.fixture(scope="session")
 def postgres_server() -> str:
-    problem = _postgres_reachable()
+    problem = postgres_problem()
     if problem:
         if REQUIRE_POSTGRES:
             pytest.fail(
@@ -55,89 +26,30 @@ def postgres_server() -> str:
     return POSTGRES_URL
 
 
-def _postgres_schema(server: str) -> Iterator[str]:
-    """A URL whose connections live in a fresh schema, dropped afterwards."""
-    schema = f"test_{uuid.uuid4().hex[:12]}"
-    engine = create_engine(server, isolation_level="AUTOCOMMIT")
-    with engine.connect() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        yield f"{server}?options=-csearch_path%3D{schema}"
-    finally:
-        with engine.connect() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        engine.dispose()
-
-
-def backend_url(request: pytest.FixtureRequest, directory: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{directory / 'archive.db'}"
-    else:
-        yield from _postgres_schema(request.getfixturevalue("postgres_server"))
-
-
 @pytest.fixture(params=["sqlite", "postgres"])
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A fresh, empty database on each backend."""
     yield from backend_url(request, tmp_path)
 
 
-def write_config(
-    directory: Path, outlets: list[dict[str, Any]], *, database: str, topics: bool = False, **crawl: Any
-) -> Path:
-    """Write newsalert.yaml and outlets.yaml into `directory`; returns the settings file."""
-    directory.mkdir(parents=True, exist_ok=True)
-    (directory / "outlets.yaml").write_text(yaml.safe_dump(outlets, allow_unicode=True), encoding="utf-8")
-    settings: dict[str, Any] = {
-        "database": database,
-        "outlets_file": "outlets.yaml",
-        "topics_file": str(Path(__file__).parents[1] / "config" / "topics.yaml") if topics else None,
-        "crawl": {**FAST_CRAWL, **crawl},
-    }
-    path = directory / "newsalert.yaml"
-    path.write_text(yaml.safe_dump(settings), encoding="utf-8")
-    return path
+@pytest.fixture
+def serve() -> Iterator[Callable[..., SiteServer]]:
+    """`serve(routes)` starts a local site (path -> Route); every one is stopped after the test."""
+    servers: list[SiteServer] = []
 
+    def start(routes: Mapping[str, Route] | None = None) -> SiteServer:
+        server = SiteServer(routes).start()
+        servers.append(server)
+        return server
 
-def make_config(directory: Path, outlets: list[dict[str, Any]], *, database: str, **crawl: Any) -> Config:
-    return load_config(write_config(directory, outlets, database=database, **crawl))
-
-
-def run_cli(*args: str, env: dict[str, str] | None = None) -> Result:
-    return CliRunner(env=env).invoke(cli, list(args), catch_exceptions=False)
+    yield start
+    for server in servers:
+        server.stop()
 
 
 @pytest.fixture
 def cli_run() -> Any:
     return run_cli
-
-
-REFUSED = "gone@example.org"
-
-
-@dataclass
-class Mailbox:
-    """An SMTP server that keeps what it receives and refuses one recipient for good."""
-
-    messages: list[Message] = field(default_factory=list)
-    envelopes: list[tuple[str, list[str]]] = field(default_factory=list)
-
-    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, options: Any) -> str:
-        if address == REFUSED:
-            return "550 5.1.1 mailbox unavailable"
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
-        self.messages.append(email.message_from_bytes(envelope.content, policy=email.policy.default))
-        return "250 Message accepted for delivery"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture

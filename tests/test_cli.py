@@ -15,7 +15,7 @@ from markupsafe import escape
 from newsalert.crawler.demo.site import load_demo_data
 from newsalert.service.api import parse_when
 from newsalert.service.cli import cli
-from tests.conftest import run_cli
+from tests.helpers import run_cli
 
 README = Path(__file__).parents[1] / "README.md"
 JSON_FIELDS = {

@@ -9,7 +9,7 @@ import yaml
 
 from newsalert.config import load_config
 from newsalert.config.loader import ConfigError, packaged_config_dir
-from tests.conftest import run_cli
+from tests.helpers import run_cli
 
 CONFIG_DIR = Path(__file__).parents[1] / "config"
 GOOD_OUTLET = {

@@ -17,7 +17,7 @@ from newsalert.crawler.runner import CrawlResult, run_crawl
 from newsalert.pipelines.urls import canonical_url
 from newsalert.storage.db import open_database
 from newsalert.storage.models import ArticleRow, OutletRunRow, SeenUrlRow
-from tests.conftest import backend_url, make_config, run_cli, write_config
+from tests.helpers import backend_url, make_config, run_cli, write_config
 from tests.sites import (
     ARTICLE_PATH_PATTERN,
     NewsSite,

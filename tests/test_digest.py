@@ -22,7 +22,7 @@ from newsalert.storage import articles as article_store
 from newsalert.storage import ledger, models
 from newsalert.storage.db import open_database
 from newsalert.storage.models import DigestItemRow, DigestRow
-from tests.conftest import REFUSED, Mailbox, free_port, run_cli, write_config
+from tests.helpers import REFUSED, Mailbox, free_port, run_cli, write_config
 
 
 @dataclass

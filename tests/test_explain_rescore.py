@@ -18,7 +18,7 @@ from sqlalchemy import select
 from newsalert.crawler.demo.server import Route, SiteServer
 from newsalert.storage.db import open_database
 from newsalert.storage.models import ArticleRow, SeenUrlRow
-from tests.conftest import FAST_CRAWL, run_cli
+from tests.helpers import FAST_CRAWL, run_cli
 
 SHIPPED_TOPICS = Path(__file__).parents[1] / "config" / "topics.yaml"
 NOW = datetime.now(UTC)

@@ -28,7 +28,7 @@ from newsalert.pipelines.extract import PageLimits
 from newsalert.storage import ledger
 from newsalert.storage.db import open_database
 from newsalert.storage.models import ArticleRow, SeenUrlRow
-from tests.conftest import _postgres_schema, make_config
+from tests.helpers import Serve, make_config, postgres_schema
 
 NOW = datetime.now(UTC)
 PARAGRAPHS = (
@@ -160,7 +160,7 @@ def canaries() -> Iterator[tuple[SiteServer, SiteServer]]:
 
 @pytest.mark.slow
 def test_no_page_feed_or_redirect_reaches_a_non_public_address(
-    tmp_path: Path, canaries: tuple[SiteServer, SiteServer]
+    tmp_path: Path, canaries: tuple[SiteServer, SiteServer], serve: Serve
 ) -> None:
     same_host, other_host = canaries
     port, other = same_host.base_url.rsplit(":", 1)[1], other_host.base_url.rsplit(":", 1)[1]
@@ -177,35 +177,32 @@ def test_no_page_feed_or_redirect_reaches_a_non_public_address(
         f"http://[::ffff:7f00:2]:{other}/admin",
         f"http://localhost:{other}/admin",
     ]
-    site = SiteServer().start()
-    try:
-        site.routes["/feed.xml"] = rss(
-            [
-                ("Berth opens", site.url("/2026/11/berth.html")),
-                ("Moved", site.url("/go/moved")),
-                ("Refresh", site.url("/refresh.html")),
-                *[(f"Link {n}", url) for n, url in enumerate(spellings)],
-            ]
-        )
-        site.routes["/sitemap.xml"] = Route(
-            (
-                '<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
-                + "".join(f"<url><loc>{escape(u.replace('/secret', '/admin'))}</loc></url>" for u in spellings)
-                + "</urlset>"
-            ).encode(),
-            content_type="application/xml",
-        )
-        site.routes["/2026/11/berth.html"] = Route(article("Second container berth opens"))
-        site.routes["/go/moved"] = Route.redirect(f"http://127.0.0.2:{other}/secret", status=302)
-        site.routes["/refresh.html"] = Route(
-            f'<html><head><meta http-equiv="refresh" content="0;url=http://localhost:{port}/admin"></head>'
-            "<body>Moved</body></html>".encode()
-        )
-        db_url = f"sqlite:///{tmp_path / 'ssrf.db'}"
-        config = make_config(tmp_path, [{**outlet(site), "sitemaps": [site.url("/sitemap.xml")]}], database=db_url)
-        result = run_crawl(config, config.enabled_outlets)
-    finally:
-        site.stop()
+    site = serve()
+    site.routes["/feed.xml"] = rss(
+        [
+            ("Berth opens", site.url("/2026/11/berth.html")),
+            ("Moved", site.url("/go/moved")),
+            ("Refresh", site.url("/refresh.html")),
+            *[(f"Link {n}", url) for n, url in enumerate(spellings)],
+        ]
+    )
+    site.routes["/sitemap.xml"] = Route(
+        (
+            '<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+            + "".join(f"<url><loc>{escape(u.replace('/secret', '/admin'))}</loc></url>" for u in spellings)
+            + "</urlset>"
+        ).encode(),
+        content_type="application/xml",
+    )
+    site.routes["/2026/11/berth.html"] = Route(article("Second container berth opens"))
+    site.routes["/go/moved"] = Route.redirect(f"http://127.0.0.2:{other}/secret", status=302)
+    site.routes["/refresh.html"] = Route(
+        f'<html><head><meta http-equiv="refresh" content="0;url=http://localhost:{port}/admin"></head>'
+        "<body>Moved</body></html>".encode()
+    )
+    db_url = f"sqlite:///{tmp_path / 'ssrf.db'}"
+    config = make_config(tmp_path, [{**outlet(site), "sitemaps": [site.url("/sitemap.xml")]}], database=db_url)
+    result = run_crawl(config, config.enabled_outlets)
     assert same_host.requests == [] and other_host.requests == [], "a canary was reached"
     assert result.outlets["Coastal Times"]["stored"] == 1, result.outlets
     statuses = seen(db_url)
@@ -217,26 +214,20 @@ def test_no_page_feed_or_redirect_reaches_a_non_public_address(
 
 
 @pytest.mark.slow
-def test_a_nul_in_a_feed_title_costs_nobody_anything(db_url: str, tmp_path: Path) -> None:
-    poisoned, clean = SiteServer().start(), SiteServer().start()
-    try:
-        poisoned.routes["/feed.xml"] = rss([("a\x00b \x1b[2J", poisoned.url("/2026/11/untitled.html"))])
-        # The page has no title of its own, so the feed's title would be used.
-        poisoned.routes["/2026/11/untitled.html"] = Route(
-            article("").replace(b"<h1></h1>", b"").replace(b"<title></title>", b"")
+def test_a_nul_in_a_feed_title_costs_nobody_anything(db_url: str, tmp_path: Path, serve: Serve) -> None:
+    poisoned, clean = serve(), serve()
+    poisoned.routes["/feed.xml"] = rss([("a\x00b \x1b[2J", poisoned.url("/2026/11/untitled.html"))])
+    # The page has no title of its own, so the feed's title would be used.
+    poisoned.routes["/2026/11/untitled.html"] = Route(
+        article("").replace(b"<h1></h1>", b"").replace(b"<title></title>", b"")
+    )
+    clean.routes["/feed.xml"] = rss([(f"Story {n}", clean.url(f"/2026/11/story-{n}.html")) for n in range(3)])
+    for n in range(3):
+        clean.routes[f"/2026/11/story-{n}.html"] = Route(
+            article(f"Harbour story number {n}", body=f"<p>Detail {n} of the day.</p>")
         )
-        clean.routes["/feed.xml"] = rss([(f"Story {n}", clean.url(f"/2026/11/story-{n}.html")) for n in range(3)])
-        for n in range(3):
-            clean.routes[f"/2026/11/story-{n}.html"] = Route(
-                article(f"Harbour story number {n}", body=f"<p>Detail {n} of the day.</p>")
-            )
-        config = make_config(
-            tmp_path, [outlet(poisoned, "Poisoned Post"), outlet(clean, "Clean Courier")], database=db_url
-        )
-        result = run_crawl(config, config.enabled_outlets)
-    finally:
-        poisoned.stop()
-        clean.stop()
+    config = make_config(tmp_path, [outlet(poisoned, "Poisoned Post"), outlet(clean, "Clean Courier")], database=db_url)
+    result = run_crawl(config, config.enabled_outlets)
     assert result.error is None and result.outlets["Clean Courier"]["stored"] == 3, result
     engine, sessions = open_database(db_url)
     with sessions() as session:
@@ -247,7 +238,7 @@ def test_a_nul_in_a_feed_title_costs_nobody_anything(db_url: str, tmp_path: Path
 
 @pytest.fixture
 def postgres_url(postgres_server: str) -> Iterator[str]:
-    yield from _postgres_schema(postgres_server)
+    yield from postgres_schema(postgres_server)
 
 
 @pytest.mark.postgres
@@ -288,28 +279,24 @@ def test_a_page_the_database_refuses_is_recorded_failed_and_the_batch_is_kept(
 
 
 @pytest.mark.slow
-def test_a_feed_built_to_stall_feedparser_does_not_delay_other_outlets(tmp_path: Path) -> None:
-    hostile, other = SiteServer().start(), SiteServer().start()
-    try:
-        author = "x" * 32_000 + "@" + "y." * 16_000  # 64 KB: feedparser alone takes 30 s or more
-        hostile.routes["/feed.xml"] = rss([("Slow", hostile.url("/2026/11/slow.html"))], author=author)
-        hostile.routes["/2026/11/slow.html"] = Route(article("A story behind a hostile feed"))
-        other.routes["/feed.xml"] = Route(
-            rss([("Fine", other.url("/2026/11/fine.html"))]).body, delay=1.0, content_type="application/rss+xml"
-        )
-        other.routes["/2026/11/fine.html"] = Route(article("A story from a quiet outlet"))
-        config = make_config(
-            tmp_path,
-            [outlet(hostile, "Hostile Herald"), outlet(other, "Quiet Quarterly")],
-            database=f"sqlite:///{tmp_path / 'stall.db'}",
-            extract_workers=2,
-        )
-        started = time.monotonic()
-        result = run_crawl(config, config.enabled_outlets)
-        elapsed = time.monotonic() - started
-    finally:
-        hostile.stop()
-        other.stop()
+def test_a_feed_built_to_stall_feedparser_does_not_delay_other_outlets(tmp_path: Path, serve: Serve) -> None:
+    hostile, other = serve(), serve()
+    author = "x" * 32_000 + "@" + "y." * 16_000  # 64 KB: feedparser alone takes 30 s or more
+    hostile.routes["/feed.xml"] = rss([("Slow", hostile.url("/2026/11/slow.html"))], author=author)
+    hostile.routes["/2026/11/slow.html"] = Route(article("A story behind a hostile feed"))
+    other.routes["/feed.xml"] = Route(
+        rss([("Fine", other.url("/2026/11/fine.html"))]).body, delay=1.0, content_type="application/rss+xml"
+    )
+    other.routes["/2026/11/fine.html"] = Route(article("A story from a quiet outlet"))
+    config = make_config(
+        tmp_path,
+        [outlet(hostile, "Hostile Herald"), outlet(other, "Quiet Quarterly")],
+        database=f"sqlite:///{tmp_path / 'stall.db'}",
+        extract_workers=2,
+    )
+    started = time.monotonic()
+    result = run_crawl(config, config.enabled_outlets)
+    elapsed = time.monotonic() - started
     feed_served = next(t for t, path in hostile.times if path == "/feed.xml")
     first_article = next(t for t, path in other.times if path == "/2026/11/fine.html")
     assert first_article - feed_served < 5, f"the quiet outlet waited {first_article - feed_served:.1f} s"
@@ -338,21 +325,16 @@ def test_a_page_of_200000_paragraphs_is_settled_fast_and_small(tmp_path: Path) -
 
 
 @pytest.mark.slow
-def test_the_crawl_records_the_huge_page_and_finishes(tmp_path: Path) -> None:
-    site = SiteServer().start()
-    try:
-        site.routes["/feed.xml"] = rss(
-            [("Huge", site.url("/2026/11/huge.html")), ("Fine", site.url("/2026/11/fine.html"))]
-        )
-        site.routes["/2026/11/huge.html"] = Route(huge_page().encode())
-        site.routes["/2026/11/fine.html"] = Route(article("A story next to a huge page"))
-        db_url = f"sqlite:///{tmp_path / 'huge.db'}"
-        config = make_config(tmp_path, [outlet(site)], database=db_url, extract_workers=2)
-        started = time.monotonic()
-        result = run_crawl(config, config.enabled_outlets)
-        elapsed = time.monotonic() - started
-    finally:
-        site.stop()
+def test_the_crawl_records_the_huge_page_and_finishes(tmp_path: Path, serve: Serve) -> None:
+    site = serve()
+    site.routes["/feed.xml"] = rss([("Huge", site.url("/2026/11/huge.html")), ("Fine", site.url("/2026/11/fine.html"))])
+    site.routes["/2026/11/huge.html"] = Route(huge_page().encode())
+    site.routes["/2026/11/fine.html"] = Route(article("A story next to a huge page"))
+    db_url = f"sqlite:///{tmp_path / 'huge.db'}"
+    config = make_config(tmp_path, [outlet(site)], database=db_url, extract_workers=2)
+    started = time.monotonic()
+    result = run_crawl(config, config.enabled_outlets)
+    elapsed = time.monotonic() - started
     assert result.status == "ok" and result.outlets["Coastal Times"]["stored"] == 1, result
     status, reason = seen(db_url)[site.url("/2026/11/huge.html")]
     assert status == "too_large" and "elements" in (reason or ""), (status, reason)

@@ -22,14 +22,14 @@ from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
 from newsalert.config.loader import ConfigError, load_config
-from newsalert.crawler.demo.server import Route, SiteServer
+from newsalert.crawler.demo.server import Route
 from newsalert.crawler.runner import run_crawl
 from newsalert.crawler.sources import parse_feed
 from newsalert.pipelines.extract import believable_date
 from newsalert.service import cli
 from newsalert.storage.db import open_database
 from newsalert.storage.models import ArticleRow, CrawlRunRow
-from tests.conftest import Mailbox, free_port, make_config, run_cli, write_config
+from tests.helpers import Mailbox, Serve, free_port, make_config, run_cli, write_config
 from tests.test_digest import Archive, make_archive
 from tests.test_hostile import article, outlet, rss
 
@@ -237,40 +237,37 @@ def test_every_bad_input_is_one_line_and_exit_2(
 
 
 @pytest.mark.slow
-def test_a_run_killed_with_kill_9_is_closed_as_failed_by_the_next(db_url: str, tmp_path: Path) -> None:
-    slow = SiteServer().start()
-    try:
-        slow.routes["/feed.xml"] = rss([(f"Story {n}", slow.url(f"/2026/11/s{n}.html")) for n in range(5)])
-        for n in range(5):
-            slow.routes[f"/2026/11/s{n}.html"] = Route(article(f"Slow story {n}"), delay=10)
-        path = write_config(tmp_path, [outlet(slow)], database=db_url)
-        process = subprocess.Popen(
-            [sys.executable, "-m", "newsalert", "--config", str(path), "crawl"],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,
-        )
-        engine, sessions = open_database(db_url)
-        deadline = time.monotonic() + 60
-        while not any(p.startswith("/2026/11/") for p in slow.requests):  # the crawl is fetching articles
-            assert time.monotonic() < deadline and process.poll() is None, "the crawl did not start"
-            time.sleep(0.1)
-        os.killpg(process.pid, signal.SIGKILL)  # the command and its crawl process, as an OOM killer would
-        process.wait(timeout=10)
-        with sessions() as session:
-            assert [r.status for r in session.scalars(select(CrawlRunRow))] == ["running"]
+def test_a_run_killed_with_kill_9_is_closed_as_failed_by_the_next(db_url: str, tmp_path: Path, serve: Serve) -> None:
+    slow = serve()
+    slow.routes["/feed.xml"] = rss([(f"Story {n}", slow.url(f"/2026/11/s{n}.html")) for n in range(5)])
+    for n in range(5):
+        slow.routes[f"/2026/11/s{n}.html"] = Route(article(f"Slow story {n}"), delay=10)
+    path = write_config(tmp_path, [outlet(slow)], database=db_url)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "newsalert", "--config", str(path), "crawl"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    engine, sessions = open_database(db_url)
+    deadline = time.monotonic() + 60
+    while not any(p.startswith("/2026/11/") for p in slow.requests):  # the crawl is fetching articles
+        assert time.monotonic() < deadline and process.poll() is None, "the crawl did not start"
+        time.sleep(0.1)
+    os.killpg(process.pid, signal.SIGKILL)  # the command and its crawl process, as an OOM killer would
+    process.wait(timeout=10)
+    with sessions() as session:
+        assert [r.status for r in session.scalars(select(CrawlRunRow))] == ["running"]
 
-        config = load_config(path)
-        slow.routes.clear()  # the next run finds the site gone; it only has to close the dead run
-        run_crawl(config, config.enabled_outlets)
-        with sessions() as session:
-            runs = list(session.scalars(select(CrawlRunRow).order_by(CrawlRunRow.id)))
-        engine.dispose()
-        assert runs[0].status == "failed" and "process died" in (runs[0].error or "") and runs[0].finished_at
-        stats = json.loads(run_cli("--config", str(path), "stats", "--format", "json").output)
-        assert {"id": runs[0].id, "status": "failed"}.items() <= stats["recent_runs"][1].items()
-    finally:
-        slow.stop()
+    config = load_config(path)
+    slow.routes.clear()  # the next run finds the site gone; it only has to close the dead run
+    run_crawl(config, config.enabled_outlets)
+    with sessions() as session:
+        runs = list(session.scalars(select(CrawlRunRow).order_by(CrawlRunRow.id)))
+    engine.dispose()
+    assert runs[0].status == "failed" and "process died" in (runs[0].error or "") and runs[0].finished_at
+    stats = json.loads(run_cli("--config", str(path), "stats", "--format", "json").output)
+    assert {"id": runs[0].id, "status": "failed"}.items() <= stats["recent_runs"][1].items()
 
 
 # --- dates -------------------------------------------------------------------------------------
@@ -295,25 +292,22 @@ def test_a_date_more_than_a_day_ahead_becomes_the_fetch_time() -> None:
     assert when == now and note and "2099-01-01" in note
 
 
-def test_a_future_dated_article_is_stored_at_its_fetch_time_and_says_so(tmp_path: Path) -> None:
-    site = SiteServer().start()
-    try:
-        future = "Thu, 01 Jan 2099 00:00:00 GMT"
-        site.routes["/feed.xml"] = Route(
-            (
-                f'<?xml version="1.0"?><rss version="2.0"><channel><title>F</title>'
-                f"<item><title>From the future</title><link>{site.url('/2026/11/future.html')}</link>"
-                f"<pubDate>{future}</pubDate></item></channel></rss>"
-            ).encode(),
-            content_type="application/rss+xml",
-        )
-        page = article("A story dated in 2099").replace(b'<meta property="article:published_time"', b"<meta x")
-        site.routes["/2026/11/future.html"] = Route(page)
-        db_url = f"sqlite:///{tmp_path / 'f.db'}"
-        config = make_config(tmp_path, [outlet(site)], database=db_url, extract_workers=0)
-        run_crawl(config, config.enabled_outlets)
-    finally:
-        site.stop()
+def test_a_future_dated_article_is_stored_at_its_fetch_time_and_says_so(tmp_path: Path, serve: Serve) -> None:
+    site = serve()
+    future = "Thu, 01 Jan 2099 00:00:00 GMT"
+    site.routes["/feed.xml"] = Route(
+        (
+            f'<?xml version="1.0"?><rss version="2.0"><channel><title>F</title>'
+            f"<item><title>From the future</title><link>{site.url('/2026/11/future.html')}</link>"
+            f"<pubDate>{future}</pubDate></item></channel></rss>"
+        ).encode(),
+        content_type="application/rss+xml",
+    )
+    page = article("A story dated in 2099").replace(b'<meta property="article:published_time"', b"<meta x")
+    site.routes["/2026/11/future.html"] = Route(page)
+    db_url = f"sqlite:///{tmp_path / 'f.db'}"
+    config = make_config(tmp_path, [outlet(site)], database=db_url, extract_workers=0)
+    run_crawl(config, config.enabled_outlets)
     engine, sessions = open_database(db_url)
     with sessions() as session:
         stored = session.scalars(select(ArticleRow)).one()

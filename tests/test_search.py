@@ -12,7 +12,7 @@ from newsalert.config.models import Outlet
 from newsalert.storage import articles as article_store
 from newsalert.storage import ledger
 from newsalert.storage.db import open_database
-from tests.conftest import run_cli
+from tests.helpers import run_cli
 
 ARTICLES = {
     "title-hit": ("South-South cooperation reaches the Sahel", "A short report on training centres."),

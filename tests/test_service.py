@@ -21,7 +21,7 @@ from newsalert.service.job import LOCK_NAME
 from newsalert.storage.db import open_database
 from newsalert.storage.locks import DatabaseLock
 from newsalert.storage.models import CrawlRunRow
-from tests.conftest import Mailbox, run_cli, write_config
+from tests.helpers import Mailbox, run_cli, write_config
 from tests.sites import build_second_outlet
 
 pytestmark = pytest.mark.slow

@@ -15,7 +15,7 @@ from newsalert.crawler.demo.server import Route, SiteServer
 from newsalert.crawler.runner import run_crawl
 from newsalert.storage.db import open_database
 from newsalert.storage.models import ArticleRow, SeenUrlRow
-from tests.conftest import make_config, run_cli
+from tests.helpers import make_config, run_cli
 from tests.sites import ARTICLE_PATH_PATTERN, NewsSite, build_harbour_herald
 
 pytestmark = pytest.mark.slow
