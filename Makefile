@@ -1,5 +1,6 @@
 # `make demo` and `make test` create .venv when it is missing and (re)install the project
-# into it whenever pyproject.toml changes.
+# into it whenever pyproject.toml changes. The editable install is a plain path (compat mode),
+# not an import hook, so that mypy, pyright and IDEs resolve newsalert.* as Python does.
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
@@ -30,7 +31,7 @@ bench: $(INSTALLED)
 $(INSTALLED): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -e '.[dev]' --config-settings editable_mode=compat
 	touch $@
 
 clean:

@@ -1,0 +1,4 @@
+"""The Daily News Alert: choosing the stories, rendering and sending the digest."""
+
+if not __name__.startswith("newsalert."):  # the folder is also reachable from the repository root
+    raise ImportError(f"import newsalert.{__name__}, not {__name__}: one module must not load twice")

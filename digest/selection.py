@@ -16,11 +16,9 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy.orm import Session
 
 from newsalert.storage import articles as article_store
-from newsalert.storage import search
 from newsalert.storage.articles import StoryCopy
 from newsalert.storage.models import ArticleRow
 
@@ -93,19 +91,8 @@ def candidate_stories(
     session: Session, *, since: datetime, until: datetime, tags: list[str], exclude_clusters: set[int]
 ) -> list[Story]:
     """The stories with an article stored in [since, until), matching any of `tags` if given."""
-    statement = (
-        select(ArticleRow)
-        .where(
-            ArticleRow.fetched_at >= since,
-            ArticleRow.fetched_at < until,
-            ArticleRow.cluster_id.is_not(None),
-            ArticleRow.on_topic,
-        )
-        .options(joinedload(ArticleRow.outlet), selectinload(ArticleRow.tags))
-    )
-    if tags:
-        statement = statement.where(search.tagged_any(tags))
-    candidates = [a for a in session.scalars(statement) if a.cluster_id not in exclude_clusters]
+    stored = article_store.stored_between(session, since, until, tags=tags)
+    candidates = [a for a in stored if a.cluster_id not in exclude_clusters]
     best: dict[int, ArticleRow] = {}
     for article in candidates:  # the most relevant, then the earliest, stands for the story
         cluster = article.cluster_id

@@ -6,7 +6,7 @@ unique canonical URL, so it is stored once even with several writers.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -26,6 +26,7 @@ from newsalert.storage.models import (
     TagRow,
     utcnow,
 )
+from newsalert.storage.search import tagged_any
 
 MAX_NEAR_DUPLICATE_CANDIDATES = 200
 
@@ -207,3 +208,23 @@ def article_urls(session: Session, article_id: int) -> list[str]:
     return list(
         session.scalars(select(SeenUrlRow.url).where(SeenUrlRow.article_id == article_id).order_by(SeenUrlRow.id))
     )
+
+
+def stored_between(
+    session: Session, since: datetime, until: datetime, *, tags: Collection[str] = ()
+) -> list[ArticleRow]:
+    """The on-topic articles stored in [since, until) that belong to a story, with their outlet
+    and tags loaded; with `tags`, those carrying any of them."""
+    statement = (
+        select(ArticleRow)
+        .where(
+            ArticleRow.fetched_at >= since,
+            ArticleRow.fetched_at < until,
+            ArticleRow.cluster_id.is_not(None),
+            ArticleRow.on_topic,
+        )
+        .options(joinedload(ArticleRow.outlet), selectinload(ArticleRow.tags))
+    )
+    if tags:
+        statement = statement.where(tagged_any(tags))
+    return list(session.scalars(statement))
