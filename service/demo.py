@@ -9,12 +9,12 @@ from pathlib import Path
 import yaml
 
 from newsalert.config.loader import packaged_config_dir
-from newsalert.crawler.demo.site import DemoSite
+from newsalert.crawler.demo.builder import Site
 
 DEMO_DIR = Path("data") / "demo"
 
 
-def write_demo_config(sites: list[DemoSite], directory: Path = DEMO_DIR) -> Path:
+def write_demo_config(sites: list[Site], directory: Path = DEMO_DIR) -> Path:
     """Write a settings file and an outlet list for the running sample sites; returns the
     settings file. The previous demo database is removed so every demo starts fresh."""
     directory.mkdir(parents=True, exist_ok=True)
