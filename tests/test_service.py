@@ -91,6 +91,10 @@ def runs(config: Path) -> list[CrawlRunRow]:
     return rows
 
 
+def log_says(path: Path, text: str) -> Callable[[], bool]:
+    return lambda: text in path.read_text()
+
+
 def wait_for(condition: Callable[[], object], timeout: float = 60, what: str = "") -> object:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -130,8 +134,8 @@ def test_missed_run_is_caught_up_once(tmp_path: Path, smtp: tuple[Mailbox, int])
             try:
                 if attempt == 0:
                     wait_for(lambda: [r for r in runs(config) if r.finished_at], what="the catch-up run")
-                else:
-                    time.sleep(6)  # long enough for a wrong second catch-up to start
+                else:  # the service decides on a catch-up before it logs its schedule
+                    wait_for(log_says(tmp_path / "serve-1.log", "newsalert serve: schedule"), what="the service start")
             finally:
                 assert stop(process)[0] == 0
     finally:
