@@ -21,13 +21,14 @@ from scrapy.utils._compression import _DecompressionMaxSizeExceeded
 from scrapy.utils.test import get_crawler
 from sqlalchemy.exc import OperationalError
 from twisted.internet.error import ConnectionRefusedError, DNSLookupError
+from twisted.internet.testing import MemoryReactorClock
 from twisted.python.failure import Failure
 
 from newsalert.config.models import CrawlSettings, Outlet
 from newsalert.crawler import figures
-from newsalert.crawler.addresses import AddressPolicy
+from newsalert.crawler.addresses import REFUSED_HOSTS, AddressPolicy, AddressRefused
 from newsalert.crawler.admission import AlreadySeen, ArticleAdmission, RedirectCheck, article_request
-from newsalert.crawler.middlewares import AddressBlocked, AddressGuard, RobotsForbidden, RobotsTxt
+from newsalert.crawler.middlewares import AddressBlocked, AddressGuard, GuardedResolver, RobotsForbidden, RobotsTxt
 from newsalert.crawler.pipelines import AnalyzePipeline, StorePipeline
 from newsalert.crawler.settings import scrapy_settings
 from newsalert.crawler.spider import OutletsSpider, describe_failure
@@ -171,6 +172,16 @@ def test_the_address_guard_refuses_by_type(crawler: Crawler, url: str) -> None:
     with pytest.raises(AddressBlocked, match="refused"):
         guard.process_request(Request(url, meta={"outlet": OUTLET.name}))
     guard.process_request(Request(f"{SITE}/story", meta={"outlet": OUTLET.name}))
+
+
+def test_the_resolver_refuses_names_that_resolve_to_private_addresses(crawler: Crawler) -> None:
+    resolver = GuardedResolver.from_crawler(crawler, MemoryReactorClock())  # _check never touches it
+    assert resolver._check("93.184.215.14", "news.example") == "93.184.215.14"
+    with pytest.raises(AddressRefused, match="not a public address"):
+        resolver._check("10.1.2.3", "rebind.example")
+    assert "rebind.example" in REFUSED_HOSTS
+    status, reason = describe_failure(_failure(DNSLookupError("x"), "http://rebind.example/a"))
+    assert status == UrlStatus.BLOCKED and "10.1.2.3" in reason
 
 
 def test_robots_txt_refusals_have_their_own_type(crawler: Crawler) -> None:
