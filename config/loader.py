@@ -15,9 +15,8 @@ from typing import Any, TypeVar
 
 import yaml
 from pydantic import BaseModel, ValidationError
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
 
+from newsalert.config import yamlio
 from newsalert.config.models import Outlet, Settings, TopicsFile
 
 CONFIG_ENV = "NEWSALERT_CONFIG"
@@ -153,6 +152,9 @@ def load_topics(path: Path, *, named_by: Path | None = None) -> TopicsFile:
 
 def resolve_database_url(url: str, base: Path, *, source: str) -> str:
     """Make a relative SQLite path absolute against `base`; other URLs pass unchanged."""
+    from sqlalchemy.engine import make_url  # loaded here: the command line's --help needs none of it
+    from sqlalchemy.exc import ArgumentError
+
     try:
         parsed = make_url(url)
     except ArgumentError:
@@ -187,7 +189,7 @@ def _read_yaml(
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(path, f"cannot read the file: {exc}") from None
     try:
-        data = yaml.safe_load(text)
+        data = yamlio.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else None

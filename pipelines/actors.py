@@ -14,8 +14,7 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
-import yaml
-
+from newsalert.config import yamlio
 from newsalert.domain import Tokenized
 from newsalert.pipelines.matching import ANY_LANGUAGE, PhraseMatcher
 from newsalert.pipelines.tagging import BODY_WEIGHT, LEAD_WEIGHT, LEAD_WORDS, TITLE_WEIGHT, Salience
@@ -87,7 +86,7 @@ class Actors:
 @cache
 def load_actors() -> Actors:
     text = (resources.files("newsalert.pipelines") / "organizations.yaml").read_text(encoding="utf-8")
-    data = yaml.safe_load(text)
+    data = yamlio.safe_load(text)
     groups = {
         key: frozenset(group.get("members", [])) | frozenset(group.get("associated", []))
         for key, group in data["country_groups"].items()

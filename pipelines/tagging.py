@@ -22,8 +22,8 @@ from importlib import resources
 from typing import Any
 
 import pycountry
-import yaml
 
+from newsalert.config import yamlio
 from newsalert.config.models import Taxonomy
 from newsalert.domain import Tag, Tokenized, base_language
 from newsalert.pipelines.matching import ANY_LANGUAGE, Match, PhraseMatcher
@@ -83,7 +83,7 @@ class Gazetteer:
 
 @cache
 def load_gazetteer() -> Gazetteer:
-    data = yaml.safe_load((resources.files("newsalert.pipelines") / "gazetteer.yaml").read_text(encoding="utf-8"))
+    data = yamlio.safe_load((resources.files("newsalert.pipelines") / "gazetteer.yaml").read_text(encoding="utf-8"))
     region_labels: dict[str, str] = {}
     entries: list[tuple[str, tuple[str, str], str | None]] = []
     for key, value in data["regions"].items():

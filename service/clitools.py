@@ -7,13 +7,12 @@ import functools
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from newsalert.config import ConfigError
-from newsalert.service.api import Archive, UsageError
-from newsalert.storage.db import DatabaseError
+if TYPE_CHECKING:  # the archive's modules load when a command needs them, not for --help
+    from newsalert.service.api import Archive
 
 F = TypeVar("F", bound=Callable[..., Any])
 MAX_ID = 2**63 - 1  # the databases' largest integer
@@ -37,6 +36,8 @@ class Context:
     @property
     def archive(self) -> Archive:
         if self._archive is None:
+            from newsalert.service.api import Archive
+
             self._archive = Archive.open(self.config_path, database=self.database)
         return self._archive
 
@@ -65,6 +66,10 @@ def command(group: click.Group, *args: Any, **kwargs: Any) -> Callable[[F], F]:
 
 @contextmanager
 def api_errors() -> Iterator[None]:
+    from newsalert.config import ConfigError
+    from newsalert.service.api import UsageError
+    from newsalert.storage.db import DatabaseError
+
     try:
         yield
     except (UsageError, ConfigError) as exc:

@@ -7,11 +7,13 @@ import io
 import json
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from newsalert.storage.articles import StoryCopy
-from newsalert.storage.models import ArticleRow, CrawlRunRow
-from newsalert.storage.stats import OutletHealth, OutletYield
+if TYPE_CHECKING:
+    from newsalert.storage.articles import StoryCopy
+    from newsalert.storage.models import ArticleRow, CrawlRunRow
+    from newsalert.storage.stats import OutletHealth, OutletYield
+
 
 TAG_GROUPS = {"country": "countries", "region": "regions", "theme": "themes", "initiative": "initiatives"}
 CSV_FIELDS = ["id", "url", "title", "outlet", "published_at", "fetched_at", "language", "author", "relevance",

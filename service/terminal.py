@@ -11,7 +11,7 @@ import sys
 import unicodedata
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.live import Live
@@ -22,8 +22,10 @@ from rich.text import Text
 
 from newsalert.domain import TOKEN, DigestStatus, RunStatus, TallySnapshot, fold
 from newsalert.pipelines.clean import terminal_safe
-from newsalert.storage.articles import StoryCopy
-from newsalert.storage.models import ArticleRow
+
+if TYPE_CHECKING:
+    from newsalert.storage.articles import StoryCopy
+    from newsalert.storage.models import ArticleRow
 
 # Piped output is read by people too (logs, mail from cron): do not squeeze it to 80 columns.
 console = Console(width=None if sys.stdout.isatty() else 160)

@@ -187,3 +187,28 @@ def test_every_command_has_help_with_an_example_and_is_documented(name: str, com
     if not isinstance(command, click.Group):
         assert "Example:" in command.help, f"`newsalert {name}` help should end with an example"
     assert f"newsalert {name}" in README.read_text(encoding="utf-8"), f"README.md does not document `newsalert {name}`"
+
+
+HEAVY = ("scrapy", "twisted", "trafilatura", "alembic", "newsalert.crawler.spider", "newsalert.pipelines.analyze")
+PROBE = """
+import sys
+from click.testing import CliRunner
+from newsalert.service.cli import cli
+for args in (["--help"], ["--config", sys.argv[1], "search", "cooperation"], ["--config", sys.argv[1], "show", "1"]):
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code in (0, 1), result.output
+print(" ".join(sorted({m for m in sys.modules if m.startswith(%r)})))
+"""
+
+
+@pytest.mark.slow
+def test_answering_a_query_loads_no_crawler_extractor_or_migrations(demo_archive: tuple[str, str]) -> None:
+    """Queries start fast because they import only what they use: the crawl, the extraction
+    and Alembic (the schema is current) stay unloaded."""
+    import subprocess
+    import sys
+
+    _, config = demo_archive
+    probe = PROBE % (HEAVY,)
+    loaded = subprocess.run([sys.executable, "-c", probe, config], capture_output=True, text=True, check=True)
+    assert loaded.stdout.split() == [], loaded.stdout

@@ -12,14 +12,21 @@ from sqlalchemy import func, select
 from newsalert.config.models import Outlet
 from newsalert.storage import articles as article_store
 from newsalert.storage import ledger
-from newsalert.storage.db import current_revision, head_revision, managed_by_models, migrate, open_database
+from newsalert.storage.db import (
+    HEAD_REVISION,
+    current_revision,
+    head_revision,
+    managed_by_models,
+    migrate,
+    open_database,
+)
 from newsalert.storage.ledger import UrlRecord
 from newsalert.storage.models import ArticleRow, Base
 
 
 def test_migrations_create_exactly_the_models(db_url: str) -> None:
     engine, _ = open_database(db_url)
-    assert current_revision(engine) == head_revision()
+    assert current_revision(engine) == head_revision() == HEAD_REVISION, "a new migration? update HEAD_REVISION"
     assert migrate(engine) is False, "a second migration run must find nothing to do"
     with engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={"include_object": managed_by_models})

@@ -20,7 +20,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Union, get_args, get_origin, get_type_hints
 
-import yaml
+from newsalert.config import yamlio
 
 DISCOVERY = ("feed", "news-sitemap", "sitemap", "listing", "none")
 EXPECT = ("stored", "too_old", "blocked")  # what a correct crawl makes of an article
@@ -177,7 +177,7 @@ class Outlet:
 
 def read_site_file(path: Path) -> dict[str, Any]:
     """A site file as plain YAML data."""
-    data: dict[str, Any] = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data: dict[str, Any] = yamlio.safe_load(path.read_text(encoding="utf-8"))
     return data
 
 
@@ -204,7 +204,7 @@ def labels_for(language: str) -> dict[str, Any]:
 @cache
 def _labels() -> dict[str, dict[str, Any]]:
     text = (resources.files("newsalert.crawler.demo") / "labels.yaml").read_text(encoding="utf-8")
-    labels: dict[str, dict[str, Any]] = yaml.safe_load(text)
+    labels: dict[str, dict[str, Any]] = yamlio.safe_load(text)
     return labels
 
 

@@ -11,8 +11,7 @@ from datetime import UTC, datetime
 from importlib import resources
 from typing import Any
 
-import yaml
-
+from newsalert.config import yamlio
 from newsalert.crawler.demo.builder import Site, build_site
 from newsalert.crawler.demo.model import load_outlets
 
@@ -20,7 +19,7 @@ from newsalert.crawler.demo.model import load_outlets
 def load_demo_data() -> dict[str, Any]:
     """articles.yaml as plain data: `outlets` and their `articles`."""
     text = (resources.files("newsalert.crawler.demo") / "articles.yaml").read_text(encoding="utf-8")
-    data: dict[str, Any] = yaml.safe_load(text)
+    data: dict[str, Any] = yamlio.safe_load(text)
     return data
 
 
