@@ -40,14 +40,21 @@ class AlreadySeen(IgnoreRequest):
     """A redirect led to a page this crawl or an earlier one already settled."""
 
 
-def article_request(outlet: str, url: str, hints: Hints, **kwargs: Any) -> Request | None:
-    """The request for an article link, or None when the link is not a fetchable address."""
+def article_request(
+    outlet: str, url: str, hints: Hints, *, listed_at: datetime | None = None, **kwargs: Any
+) -> Request | None:
+    """The request for an article link, or None when the link is not a fetchable address.
+
+    `listed_at` is the latest the article can have been published, by what its source said
+    (its date, or a sitemap's last change); admission filters and orders by it.
+    """
     if not is_http_url(url):
         return None
     canonical = canonical_url(url)
     if len(canonical) > MAX_URL_LENGTH:  # percent-encoding can lengthen an address
         return None
-    return Request(fetch_url(url), meta={"outlet": outlet, "canonical": canonical, "hints": hints}, **kwargs)
+    meta = {"outlet": outlet, "canonical": canonical, "hints": hints, "listed_at": listed_at or hints.published_at}
+    return Request(fetch_url(url), meta=meta, **kwargs)
 
 
 def fetch_url(url: str) -> str:
@@ -112,11 +119,12 @@ class SeenUrls:
             if canonical in self._claimed or canonical in fresh:
                 continue
             verdict.discovered += 1
-            published = request.meta["hints"].published_at
-            if self.cutoff and published and published < self.cutoff:
+            listed = request.meta.get("listed_at")
+            if self.cutoff and listed and listed < self.cutoff:
                 verdict.too_old += 1
                 self._claimed.add(canonical)
-                reason = f"published {published:%Y-%m-%d}, before the {self.max_age_days}-day window"
+                said = "published" if listed == request.meta["hints"].published_at else "last changed"
+                reason = f"{said} {listed:%Y-%m-%d}, before the {self.max_age_days}-day window"
                 too_old.append(UrlRecord(canonical, self.outlet_ids[outlet], UrlStatus.TOO_OLD, reason))
                 continue
             fresh[canonical] = request
@@ -144,10 +152,10 @@ class SeenUrls:
     def _recency(self, request: Request) -> float:
         """Newest first; a date more than a day ahead is no date (a feed saying 2099 must not
         put its links first for ever). Extraction turns it into the fetch time, with a note."""
-        published = request.meta["hints"].published_at
-        if published is None or published > self.latest_believable:
+        listed = request.meta.get("listed_at")
+        if listed is None or listed > self.latest_believable:
             return float("-inf")
-        return float(published.timestamp())
+        return float(listed.timestamp())
 
     def claim_redirect(self, canonical: str) -> bool:
         """Whether a redirect target may be fetched: not met in this run nor settled before."""

@@ -80,9 +80,15 @@ class Candidate:
     """An article link and what its source said about it."""
 
     url: str
-    published_at: datetime | None = None
+    published_at: datetime | None = None  # a feed's pubDate, a news sitemap's publication_date
     title: str | None = None
     author: str | None = None
+    modified_at: datetime | None = None  # a sitemap's <lastmod>: when the page last changed
+
+    @property
+    def listed_at(self) -> datetime | None:
+        """The latest the article can have been published: its date, else its last change."""
+        return self.published_at or self.modified_at
 
 
 @dataclass(frozen=True)
@@ -191,13 +197,14 @@ def parse_sitemap(body: bytes, *, max_bytes: int) -> SitemapPage:
             continue
         lastmod = _iso_date(entry.get("lastmod"))
         if sitemap.type == "sitemapindex":
-            children.append(Candidate(url=loc, published_at=lastmod))
+            children.append(Candidate(url=loc, modified_at=lastmod))
         else:
             articles.append(
                 Candidate(
                     url=loc,
-                    published_at=_iso_date(entry.get("news_publication_date")) or lastmod,
+                    published_at=_iso_date(entry.get("news_publication_date")),
                     title=_text(entry.get("news_title")),
+                    modified_at=lastmod,
                 )
             )
     return SitemapPage(is_index=sitemap.type == "sitemapindex", sitemaps=children, articles=articles)

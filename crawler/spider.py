@@ -125,8 +125,8 @@ class OutletsSpider(scrapy.Spider):
                 yield request
             return
         cutoff = self.sitemap_cutoff
-        children = [c for c in page.sitemaps if not (cutoff and c.published_at and c.published_at < cutoff)]
-        children.sort(key=lambda c: c.published_at.timestamp() if c.published_at else 0, reverse=True)
+        children = [c for c in page.sitemaps if not (cutoff and c.modified_at and c.modified_at < cutoff)]
+        children.sort(key=lambda c: c.modified_at.timestamp() if c.modified_at else 0, reverse=True)
         for child in children[:MAX_CHILD_SITEMAPS]:
             yield self._source_request(outlet, child.url, self.parse_sitemap)
 
@@ -165,7 +165,12 @@ class OutletsSpider(scrapy.Spider):
         for candidate in candidates:
             hints = Hints(candidate.title, candidate.author, candidate.published_at)
             request = article_request(
-                outlet.name, candidate.url, hints, callback=self.parse_article, errback=self.article_failed
+                outlet.name,
+                candidate.url,
+                hints,
+                listed_at=candidate.listed_at,
+                callback=self.parse_article,
+                errback=self.article_failed,
             )
             if request is not None:
                 yield request

@@ -51,6 +51,10 @@ class PageLimits:
 DEFAULT_LIMITS = PageLimits()
 
 
+# A time in the same calendar day as a date's midnight (UTC), whatever the zone (UTC-12 to +14).
+SAME_DAY_BEFORE, SAME_DAY_AFTER = timedelta(hours=-14), timedelta(hours=36)
+
+
 def extract_article(
     html: str,
     url: str,
@@ -98,7 +102,8 @@ def extract_article(
     site_name = _clean(document.sitename)
     title = _without_site_name(_clean(document.title), site_name) or _clean(hints.title) or _first_words(text)
     text = _without_leading_title(text, title)
-    published_at, date_note = believable_date(hints.published_at or declared_published or _parse_date(document.date))
+    published = publication_date(declared_published, _parse_date(document.date), hints.published_at)
+    published_at, date_note = believable_date(published)
     return Extracted(
         title=title,
         text=text,
@@ -199,6 +204,21 @@ def _declared_published(tree: HtmlElement) -> datetime | None:
         if parsed:
             return parsed
     return None
+
+
+def publication_date(declared: datetime | None, found: datetime | None, listed: datetime | None) -> datetime | None:
+    """What the page states wins: its declared time (with its offset), else the date
+    trafilatura finds in it. What the feed or news sitemap said (`listed`) counts only when
+    the page states nothing, or to give the time of day to a page that states only the day
+    (a listed time within that calendar day, in any time zone)."""
+    if declared is not None:
+        return declared
+    if found is None:
+        return listed
+    day_only = (found.hour, found.minute, found.second) == (0, 0, 0)
+    if listed is not None and day_only and SAME_DAY_BEFORE <= listed - found < SAME_DAY_AFTER:
+        return listed
+    return found
 
 
 def _parse_date(value: str | None, *, require_offset: bool = False) -> datetime | None:

@@ -363,3 +363,48 @@ def test_extraction_rejections_carry_a_reason(html: str, status: str) -> None:
 
     outcome = extract_article(html, "https://o.example/a")
     assert isinstance(outcome, Rejection) and outcome.status == status and outcome.reason
+
+
+DAY = datetime(2026, 3, 4, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("declared", "found", "listed", "expected"),
+    [
+        # The page's declared time wins over what the feed or sitemap said.
+        (DAY + timedelta(hours=9), DAY, DAY + timedelta(days=40), DAY + timedelta(hours=9)),
+        # A date trafilatura finds on the page wins over a listed date of another day.
+        (None, DAY, DAY + timedelta(days=40), DAY),
+        # The page states only the day: a listed time within that day gives the time of day,
+        (None, DAY, DAY + timedelta(hours=15, minutes=30), DAY + timedelta(hours=15, minutes=30)),
+        (None, DAY, DAY - timedelta(hours=5), DAY - timedelta(hours=5)),  # late on the 4th in UTC-7
+        # but a page date with a time of its own keeps it.
+        (None, DAY + timedelta(hours=7), DAY + timedelta(hours=15), DAY + timedelta(hours=7)),
+        # A page that states nothing takes the listed date.
+        (None, None, DAY, DAY),
+        (None, None, None, None),
+    ],
+)
+def test_the_pages_own_date_wins(
+    declared: datetime | None, found: datetime | None, listed: datetime | None, expected: datetime | None
+) -> None:
+    from newsalert.pipelines.extract import publication_date
+
+    assert publication_date(declared, found, listed) == expected
+
+
+def test_a_sitemaps_last_change_does_not_date_the_article_but_ages_the_link(tmp_path: Path) -> None:
+    crawler = crawler_for(tmp_path, crawl={"max_age_days": 7})
+    admission = ArticleAdmission.from_crawler(crawler)
+    crawler.spider = spider = OutletsSpider.from_crawler(crawler)
+    sitemap = (
+        '<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+        f"<url><loc>{SITE}/2026/fresh.html</loc><lastmod>{NOW.isoformat()}</lastmod></url>"
+        f"<url><loc>{SITE}/2019/stale.html</loc><lastmod>2019-05-01</lastmod></url></urlset>"
+    )
+    url = f"{SITE}/sitemap.xml"
+    response = TextResponse(url, body=sitemap.encode(), request=Request(url, meta={"outlet": OUTLET.name}))
+    requests = asyncio.run(_collect(spider.parse_sitemap(response)))
+    assert all(r.meta["hints"].published_at is None for r in requests), "lastmod is no publication date"
+    admitted = list(admission.process_spider_output(response, iter(requests)))
+    assert [r.url for r in admitted] == [f"{SITE}/2026/fresh.html"], "a page unchanged since 2019 is too old"

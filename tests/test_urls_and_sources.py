@@ -55,7 +55,10 @@ def test_news_sitemap_gives_date_and_title() -> None:
     first, second = page.articles
     assert not page.is_index
     assert (first.title, first.published_at.isoformat()) == ("Expo opens", "2026-11-20T05:30:00+00:00")
-    assert second.published_at is not None and second.title is None
+    assert second.title is None
+    # <lastmod> says when the page last changed, not when it was published.
+    assert second.published_at is None and second.modified_at is not None
+    assert second.listed_at == second.modified_at and first.listed_at == first.published_at
 
 
 def test_gzipped_sitemap_is_unpacked_within_the_size_limit() -> None:
