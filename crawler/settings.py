@@ -15,9 +15,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from scrapy.settings import default_settings
+
 from newsalert.config.loader import Config
 from newsalert.config.models import CrawlSettings, Outlet
 from newsalert.crawler.addresses import AddressPolicy
+
+# Scrapy 2.14 renamed DNS_RESOLVER (still read, with a deprecation warning); older ones know only it.
+RESOLVER_SETTING = "TWISTED_DNS_RESOLVER" if hasattr(default_settings, "TWISTED_DNS_RESOLVER") else "DNS_RESOLVER"
 
 
 def crawl_settings(
@@ -65,7 +70,7 @@ def scrapy_settings(
         # Only http and https: pages must never make the crawl read files, data: URLs, FTP or S3.
         "DOWNLOAD_HANDLERS": {"file": None, "data": None, "ftp": None, "s3": None},
         # Every name is resolved here and refused when it leads to a non-public address.
-        "DNS_RESOLVER": "newsalert.crawler.middlewares.GuardedResolver",
+        RESOLVER_SETTING: "newsalert.crawler.middlewares.GuardedResolver",
         "NEWSALERT_ADDRESS_POLICY": address_policy or AddressPolicy(),
         "NEWSALERT_CRAWL": crawl,
         "EXTENSIONS": {"newsalert.crawler.workers.Workers": 0},

@@ -56,6 +56,21 @@ def _init(settings: WorkerSettings) -> None:
     analyze.init_worker(settings.topics, settings.min_text_chars, settings.limits)
 
 
+PRELOAD = "newsalert.crawler.preload"
+
+
+def worker_context() -> multiprocessing.context.BaseContext:
+    """How workers start. Never by forking the crawl process itself, which runs the reactor
+    and its threads; from a fork server where there is one (Linux, macOS): a clean process
+    that imports PRELOAD once, so every worker, and every replacement of a killed one, starts
+    with the analysis' data loaded. Elsewhere each worker is spawned and loads it itself."""
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("spawn")
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload([PRELOAD])
+    return context
+
+
 class WorkerPool:
     """The crawl's workers: `await pool.run(task, *args)` runs `task` under the time limit."""
 
@@ -64,17 +79,19 @@ class WorkerPool:
         self._closed = False
         self.processes = workers > 0
         if self.processes:
-            # spawn, not fork: forking a process that runs the reactor and its threads is unsafe.
             self._pool: Any = pebble.ProcessPool(
-                max_workers=workers,
-                initializer=_init,
-                initargs=(settings,),
-                context=multiprocessing.get_context("spawn"),
+                max_workers=workers, initializer=_init, initargs=(settings,), context=worker_context()
             )
         else:
             self._pool = concurrent.futures.ThreadPoolExecutor(
                 1, thread_name_prefix="work", initializer=_init, initargs=(settings,)
             )
+
+    def prestart(self) -> None:
+        """Start the workers now rather than on the first task, so that they (and the fork
+        server they come from) get ready while the crawl fetches its feeds."""
+        if self.processes:
+            self._pool.schedule(_ready)
 
     async def run(self, task: Callable[..., T], *args: Any) -> T:
         if self.processes:
@@ -123,6 +140,7 @@ class Workers:
         )
         count = (os.cpu_count() or 1) if crawl.extract_workers is None else crawl.extract_workers
         extension = cls(WorkerPool(count, settings, timeout=crawl.work_timeout))
+        extension.pool.prestart()
         crawler.signals.connect(extension.engine_stopped, signals.engine_stopped)
         return extension
 
@@ -139,6 +157,10 @@ def crawl_workers(crawler: Crawler) -> WorkerPool:
 
 
 # Tasks: module-level functions, so that a worker process can import them. -----------------------
+
+
+def _ready() -> bool:
+    return True
 
 
 def feed_task(body: bytes, url: str, content_type: str | None) -> list[Candidate]:

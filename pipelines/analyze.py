@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from newsalert.config.models import TopicsFile
-from newsalert.domain import Extracted, Fingerprint, Hints, Rejection, Relevance, Tag, Tokenized
+from newsalert.domain import Extracted, Fingerprint, Hints, Rejection, Relevance, Tag, Tokenized, chinese_word_starts
 from newsalert.pipelines.dedup import fingerprint
 from newsalert.pipelines.extract import DEFAULT_LIMITS, PageLimits, extract_article
 from newsalert.pipelines.relevance import RelevanceModel
@@ -74,6 +74,26 @@ class Analyzer:
         if relevance is not None and relevance.kept:
             tags.append(Tag("topic", relevance.topic, relevance.topic, relevance.score))
         return relevance, tags, body
+
+
+WARM_UP_PAGE = (
+    "<html><head><title>Warm-up</title></head><body><article><p>"
+    + "Kenyan and Chinese engineers trained together in Mombasa this week. 肯尼亚和中国工程师合作。 " * 8
+    + "</p></article></body></html>"
+)
+
+
+def warm_up() -> None:
+    """Load what every analysis needs whatever the topic profile: the Chinese dictionary, the
+    language model, the gazetteer, the organizations, trafilatura's lazy tables. Run once in
+    the fork server, so that each worker forked from it starts ready (crawler/preload.py)."""
+    from newsalert.pipelines.actors import load_actors
+    from newsalert.pipelines.tagging import load_gazetteer
+
+    load_gazetteer()
+    load_actors()
+    Analyzer(None, min_text_chars=1).analyze(WARM_UP_PAGE, "https://warm-up.example/2026/01/page.html")
+    chinese_word_starts("肯尼亚和中国工程师合作")  # loads jieba's dictionary
 
 
 # One analyzer per worker process, built once by the pool's initializer.

@@ -65,3 +65,34 @@ def differences(expected: Any, actual: Any, path: str = "") -> list[str]:
             shown.append(f"... {len(diff) - MAX_DIFF_LINES} more lines")
         return ["text: the paragraphs differ (one paragraph a line):", *(f"    {line}" for line in shown)]
     return [f"{path}: expected {expected!r}, got {actual!r}"]
+
+
+@pytest.mark.slow
+def test_a_worker_forked_from_the_warm_fork_server_judges_as_one_built_from_scratch(analyzer: Analyzer) -> None:
+    """The crawl's workers fork from a server that loaded the shared data once (crawler/preload.py);
+    what they make of every golden page must be what a fresh analyzer makes of it."""
+    import asyncio
+    import dataclasses
+
+    from newsalert.config.loader import load_topics
+    from newsalert.crawler.workers import WorkerPool, WorkerSettings, article_task
+    from newsalert.domain import Hints
+    from newsalert.pipelines.extract import PageLimits
+    from tests.golden.update import MIN_TEXT_CHARS, TOPICS, decode
+
+    pages = []
+    for name in page_names():
+        url = load_golden(name)["url"]
+        pages.append((name, url, decode((PAGES / f"{name}.html").read_bytes(), url)))
+    pool = WorkerPool(2, WorkerSettings(load_topics(TOPICS), MIN_TEXT_CHARS, PageLimits(), 1536), timeout=60)
+
+    async def in_workers() -> list[Any]:
+        return await asyncio.gather(*(pool.run(article_task, html, url, Hints(), None) for _, url, html in pages))
+
+    try:
+        forked = asyncio.run(in_workers())
+    finally:
+        pool.close()
+    for (name, url, html), result in zip(pages, forked, strict=True):
+        fresh = analyzer.analyze(html, url, hints=Hints())
+        assert dataclasses.asdict(result) == dataclasses.asdict(fresh), f"{name}: the worker judged differently"
