@@ -78,9 +78,11 @@ class WorkerPool:
         self.timeout = timeout
         self._closed = False
         self.processes = workers > 0
+        context = worker_context()
+        self._forks = context.get_start_method() == "forkserver"
         if self.processes:
             self._pool: Any = pebble.ProcessPool(
-                max_workers=workers, initializer=_init, initargs=(settings,), context=worker_context()
+                max_workers=workers, initializer=_init, initargs=(settings,), context=context
             )
         else:
             self._pool = concurrent.futures.ThreadPoolExecutor(
@@ -88,10 +90,12 @@ class WorkerPool:
             )
 
     def prestart(self) -> None:
-        """Start the workers now rather than on the first task, so that they (and the fork
-        server they come from) get ready while the crawl fetches its feeds."""
-        if self.processes:
-            self._pool.schedule(_ready)
+        """Start the fork server now, without waiting for it: it loads the analysis' data
+        while the crawl fetches its feeds, and the workers fork from it when first needed."""
+        if self.processes and self._forks:
+            from multiprocessing import forkserver
+
+            forkserver.ensure_running()
 
     async def run(self, task: Callable[..., T], *args: Any) -> T:
         if self.processes:
@@ -157,10 +161,6 @@ def crawl_workers(crawler: Crawler) -> WorkerPool:
 
 
 # Tasks: module-level functions, so that a worker process can import them. -----------------------
-
-
-def _ready() -> bool:
-    return True
 
 
 def feed_task(body: bytes, url: str, content_type: str | None) -> list[Candidate]:
