@@ -25,6 +25,7 @@ coverage: $(INSTALLED)
 	$(BIN)/pytest -n auto --cov --cov-report=term --cov-fail-under=85
 
 bench: $(INSTALLED)
+	$(BIN)/python benchmarks/startup_bench.py
 	$(BIN)/python benchmarks/crawl_bench.py
 	$(BIN)/python benchmarks/extraction_eval.py
 
