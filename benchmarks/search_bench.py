@@ -39,13 +39,15 @@ WORDS = (
 ).split()
 CHINESE = "南南合作 一带一路 中非合作 农业 培训 基础设施 贸易 投资 发展 项目".split()
 TOPICAL_SHARE = 0.15  # the rest of a text is filler, so a topical word is in about a fifth of the articles
-QUERIES = {
-    "two words + date filter": ("cooperation africa", 30),
-    "phrase": ('"belt road"', None),
-    "OR + exclusion": ("kenya OR nigeria -loan", None),
-    "accented word": ("coopération", None),
-    "Chinese phrase": ("南南合作", None),
-    "rare word, 7 days": ("railway summit", 7),
+QUERIES = {  # name: (query, days back or None, sort)
+    "one very common word": ("cooperation", None, "relevance"),
+    "common word, by date": ("cooperation", None, "date"),
+    "two words + date filter": ("cooperation africa", 30, "relevance"),
+    "phrase": ('"belt road"', None, "relevance"),
+    "OR + exclusion": ("kenya OR nigeria -loan", None, "relevance"),
+    "accented word": ("coopération", None, "relevance"),
+    "Chinese phrase": ("南南合作", None, "relevance"),
+    "rare word, 7 days": ("railway summit", 7, "relevance"),
 }
 
 
@@ -103,9 +105,9 @@ def build(url: str, count: int, seed: int = 7) -> None:
 def measure(url: str, repeat: int) -> dict[str, tuple[float, float, int]]:
     engine, sessions = open_database(url)
     results = {}
-    for name, (query, days) in QUERIES.items():
+    for name, (query, days, sort) in QUERIES.items():
         filters = search.SearchFilters(
-            query=query, since=datetime.now(UTC) - timedelta(days=days) if days else None, limit=20
+            query=query, since=datetime.now(UTC) - timedelta(days=days) if days else None, limit=20, sort=sort
         )
         timings, found = [], 0
         for _ in range(repeat):
