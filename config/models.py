@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
@@ -96,6 +97,12 @@ class CrawlSettings(StrictModel):
     worker_memory_mb: PositiveInt | None = 1536
     # Raw Scrapy settings applied last, for what the fields above do not cover.
     scrapy_settings: dict[str, Any] = Field(default_factory=dict)
+
+    def age_cutoff(self, now: datetime | None = None) -> datetime | None:
+        """The oldest publication time a crawl keeps (max_age_days before now); None: any."""
+        if not self.max_age_days:
+            return None
+        return (now or datetime.now().astimezone()) - timedelta(days=self.max_age_days)
 
 
 class ScheduleSettings(StrictModel):

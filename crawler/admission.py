@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, Self
 
 from scrapy import Request, Spider, signals
@@ -101,7 +101,7 @@ class SeenUrls:
         self.max_attempts = crawl.max_attempts
         self.max_age_days = crawl.max_age_days
         now = now or datetime.now().astimezone()
-        self.cutoff = now - timedelta(days=crawl.max_age_days) if crawl.max_age_days else None
+        self.cutoff = crawl.age_cutoff(now)
         self.latest_believable = now + FUTURE_TOLERANCE
         # Off-topic pages judged under an older topic profile are fetched again while recent.
         self.reconsider = ledger.Reconsider(topic_version, self.cutoff) if topic_version else None
@@ -193,7 +193,7 @@ class ArticleAdmission:
         discover_only = crawler.settings.getbool("NEWSALERT_DISCOVER_ONLY")
         engine, sessions = open_database(url)
         with sessions.begin() as session:
-            outlet_ids = ledger.sync_outlets(session, outlets)
+            outlet_ids = ledger.outlet_ids(session, outlets)
         seen = SeenUrls(
             sessions,
             outlet_ids,

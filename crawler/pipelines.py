@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Self
 
 from scrapy.crawler import Crawler
@@ -112,9 +112,8 @@ class StorePipeline:
         outlets: list[Outlet] = crawler.settings.getlist("NEWSALERT_OUTLETS")
         engine, sessions = open_database(url)
         with sessions.begin() as session:
-            outlet_ids = ledger.sync_outlets(session, outlets)
-        cutoff = datetime.now().astimezone() - timedelta(days=crawl.max_age_days) if crawl.max_age_days else None
-        return cls(crawler.stats, sessions, outlet_ids, cutoff=cutoff, engine=engine)
+            outlet_ids = ledger.outlet_ids(session, outlets)
+        return cls(crawler.stats, sessions, outlet_ids, cutoff=crawl.age_cutoff(), engine=engine)
 
     def open_spider(self) -> None:
         self.flusher.start(self.FLUSH_SECONDS, now=False)

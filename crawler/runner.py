@@ -272,7 +272,7 @@ def _crawl_in_child(
         engine, sessions = open_database(config.database_url)
         try:
             with sessions.begin() as session:
-                outlet_ids = ledger.sync_outlets(session, outlets)
+                outlet_ids = ledger.outlet_ids(session, outlets)
                 for name, tally in final.items():
                     ledger.record_outlet_run(session, run_id, outlet_ids[name], tally.figures())
                 ledger.finish_run(session, run_id, status=status, error=error)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator, Iterator
-from datetime import datetime, timedelta
 from typing import Any, Self
 from urllib.parse import urlsplit
 
@@ -58,9 +57,7 @@ class OutletsSpider(scrapy.Spider):
         super().__init__(**kwargs)
         self.outlets = {outlet.name: outlet for outlet in outlets}
         self.max_page_bytes = crawl.max_page_bytes
-        self.sitemap_cutoff = (
-            datetime.now().astimezone() - timedelta(days=crawl.max_age_days) if crawl.max_age_days else None
-        )
+        self.sitemap_cutoff = crawl.age_cutoff()
         self._workers: WorkerPool | None = None
 
     @classmethod

@@ -78,9 +78,10 @@ class WorkerPool:
         self.timeout = timeout
         self._closed = False
         self.processes = workers > 0
-        context = worker_context()
-        self._forks = context.get_start_method() == "forkserver"
+        self._forks = False
         if self.processes:
+            context = worker_context()
+            self._forks = context.get_start_method() == "forkserver"
             self._pool: Any = pebble.ProcessPool(
                 max_workers=workers, initializer=_init, initargs=(settings,), context=context
             )

@@ -35,6 +35,8 @@ from newsalert.pipelines.matching import ANY_LANGUAGE, PhraseMatcher
 from newsalert.pipelines.partnership import Context, PartnershipRule
 from newsalert.pipelines.tagging import LEAD_WORDS, Gazetteer, Salience, load_gazetteer, place_salience
 
+PASSING = "a passing mention (once, after the lead)"
+DOMESTIC = "the article names no other country, foreign region or international body (a domestic story)"
 # What the decision depends on besides topics.yaml: the built-in gazetteer and organizations.
 BUILT_IN_DATA = ("gazetteer.yaml", "organizations.yaml")
 
@@ -96,35 +98,21 @@ class TopicScorer:
                         phrase,
                         0.0 if passing else -weight,
                         (phrase,),
-                        note="does not count: a passing mention (once, after the lead)" if passing else where,
+                        note=f"does not count: {PASSING}" if passing else where,
                     )
                 )
                 continue
             if key in self.cross_border:
                 if cross_border is None:
                     cross_border = self._cross_border(context)
+                why_not = None
                 if not cross_border:
-                    contributions.append(
-                        Contribution(
-                            "cross-border phrase",
-                            phrase,
-                            0.0,
-                            (phrase,),
-                            note="does not count: the article names no other country, foreign region or "
-                            "international body (a domestic story)",
-                        )
-                    )
-                    continue
-                if passing:
-                    contributions.append(
-                        Contribution(
-                            "cross-border phrase",
-                            phrase,
-                            0.0,
-                            (phrase,),
-                            note="does not count: a passing mention (once, after the lead)",
-                        )
-                    )
+                    why_not = DOMESTIC
+                elif passing:
+                    why_not = PASSING
+                if why_not:
+                    note = f"does not count: {why_not}"
+                    contributions.append(Contribution("cross-border phrase", phrase, 0.0, (phrase,), note=note))
                     continue
                 contributions.append(Contribution("cross-border phrase", phrase, weight, (phrase,), note=where))
                 continue

@@ -74,6 +74,16 @@ def sync_outlets(session: Session, outlets: Iterable[Outlet]) -> dict[str, int]:
     return ids
 
 
+def outlet_ids(session: Session, outlets: Iterable[Outlet]) -> dict[str, int]:
+    """The ids of the outlets by name; outlets the archive does not know yet are added. The
+    crawl's command synced them all before the crawl began, so this is one read."""
+    wanted = list(outlets)
+    rows = session.execute(select(OutletRow.name, OutletRow.id).where(OutletRow.name.in_([o.name for o in wanted])))
+    ids: dict[str, int] = {name: id_ for name, id_ in rows}
+    missing = [outlet for outlet in wanted if outlet.name not in ids]
+    return {**ids, **(sync_outlets(session, missing) if missing else {})}
+
+
 def settled_urls(
     session: Session, urls: Collection[str], *, max_attempts: int, reconsider: Reconsider | None = None
 ) -> set[str]:
