@@ -189,6 +189,23 @@ class SeenUrlRow(Base):
     last_seen: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class SourceStateRow(Base):
+    """What a feed, sitemap or listing page answered when last read in full: its validators
+    and a hash of its body. Written only after a pass over the outlet left nothing behind
+    (no failure, no cap), so an unchanged source holds no link a later crawl still needs."""
+
+    __tablename__ = "source_states"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    url: Mapped[str] = mapped_column(String(2048), unique=True)
+    outlet_id: Mapped[int] = mapped_column(ForeignKey("outlets.id"))
+    etag: Mapped[str | None] = mapped_column(String(512))
+    last_modified: Mapped[str | None] = mapped_column(String(64))
+    body_hash: Mapped[str | None] = mapped_column(String(64))
+    topic_version: Mapped[str | None] = mapped_column(String(16))  # the profile its links were judged by
+    checked_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class CrawlRunRow(Base):
     __tablename__ = "crawl_runs"
 
