@@ -81,6 +81,8 @@ def scrapy_settings(
             # The same robots.txt rules, refusing with an exception of their own type.
             "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
             "newsalert.crawler.middlewares.RobotsTxt": 100,
+            # After decompression (590) on the way back: validators and hashes of the real body.
+            "newsalert.crawler.conditional.SourceValidators": 120,
         },
         "ITEM_PIPELINES": {
             "newsalert.crawler.pipelines.AnalyzePipeline": 100,

@@ -38,6 +38,7 @@ from newsalert.config.models import CrawlSettings, Outlet
 from newsalert.crawler import figures
 from newsalert.crawler.addresses import REFUSED_HOSTS
 from newsalert.crawler.admission import AlreadySeen, article_request
+from newsalert.crawler.conditional import UNCHANGED, VALIDATORS
 from newsalert.crawler.middlewares import AddressBlocked, RobotsForbidden
 from newsalert.crawler.sources import Candidate, SourceError
 from newsalert.crawler.workers import WorkerPool, WorkFailed, crawl_workers, feed_task, listing_task, sitemap_task
@@ -99,6 +100,8 @@ class OutletsSpider(scrapy.Spider):
 
     async def parse_feed(self, response: Response) -> AsyncIterator[scrapy.Request]:
         outlet = self._outlet(response)
+        if self._unchanged(outlet, response):
+            return
         content_type = (response.headers.get("Content-Type") or b"").decode("latin-1")
         try:
             candidates = await self.workers.run(feed_task, response.body, response.url, content_type)
@@ -111,6 +114,8 @@ class OutletsSpider(scrapy.Spider):
 
     async def parse_sitemap(self, response: Response) -> AsyncIterator[scrapy.Request]:
         outlet = self._outlet(response)
+        if self._unchanged(outlet, response):
+            return
         try:
             page = await self.workers.run(sitemap_task, response.body, self.max_page_bytes)
         except (SourceError, WorkFailed) as exc:
@@ -121,6 +126,9 @@ class OutletsSpider(scrapy.Spider):
             for request in self._articles(outlet, page.articles):
                 yield request
             return
+        # An index is read in full every time: its children are what change (and are asked
+        # "changed since?" themselves).
+        response.meta.pop(VALIDATORS, None)
         cutoff = self.sitemap_cutoff
         children = [c for c in page.sitemaps if not (cutoff and c.modified_at and c.modified_at < cutoff)]
         children.sort(key=lambda c: c.modified_at.timestamp() if c.modified_at else 0, reverse=True)
@@ -129,6 +137,8 @@ class OutletsSpider(scrapy.Spider):
 
     async def parse_listing(self, response: Response) -> AsyncIterator[scrapy.Request]:
         outlet = self._outlet(response)
+        if self._unchanged(outlet, response):
+            return
         if not isinstance(response, HtmlResponse):
             self._source_error(outlet, response.url, "the listing page is not HTML")
             return
@@ -145,6 +155,15 @@ class OutletsSpider(scrapy.Spider):
         page = response.meta["page"]
         if following and page < outlet.max_listing_pages and following != response.url:
             yield self._source_request(outlet, following, self.parse_listing, page=page + 1)
+
+    def _unchanged(self, outlet: Outlet, response: Response) -> bool:
+        """A source unchanged since the last complete pass (crawler/conditional.py): its
+        links were all dealt with then, so it is not parsed (nor, for a listing, followed)."""
+        if not response.meta.get(UNCHANGED):
+            return False
+        self._count(outlet, "sources_ok")
+        self._count(outlet, "unchanged")
+        return True
 
     def source_failed(self, failure: Failure) -> None:
         request = failure.request  # type: ignore[attr-defined]

@@ -275,6 +275,7 @@ class TallySnapshot(TypedDict):
     failed: int
     sources_ok: int
     sources_failed: int
+    unchanged: int
     errors: list[str]
     status: str
 
@@ -293,8 +294,9 @@ class OutletTally:
     rejected: int = 0  # not an article, too short, too large, robots.txt, gone
     irrelevant: int = 0  # off topic
     failed: int = 0  # transient fetch failures, retried by later crawls
-    sources_ok: int = 0
+    sources_ok: int = 0  # sources read, unchanged ones included
     sources_failed: int = 0
+    unchanged: int = 0  # sources not changed since the last complete pass (not parsed)
     errors: list[str] = field(default_factory=list)
 
     @property

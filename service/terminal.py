@@ -36,9 +36,10 @@ SPARKS = "▁▂▃▄▅▆▇█"
 RUN_STYLES = {RunStatus.OK: "green", RunStatus.PARTIAL: "yellow", RunStatus.FAILED: "bold red"}
 DIGEST_STYLES = {DigestStatus.SENT: "green", DigestStatus.PREVIEW: "cyan", DigestStatus.FAILED: "red",
                  DigestStatus.REFUSED: "red", DigestStatus.UNKNOWN: "yellow"}  # fmt: skip
-# Crawl table columns: header -> tally field.
-CRAWL_COLUMNS = {"found": "discovered", "known": "known", "pages": "pages", "new": "stored", "dup": "duplicates",
-                 "old": "too_old", "off-topic": "irrelevant", "rejected": "rejected", "failed": "failed"}  # fmt: skip
+# Crawl table columns: header -> tally field ("same src": sources unchanged since the last full pass).
+CRAWL_COLUMNS = {"same src": "unchanged", "found": "discovered", "known": "known", "pages": "pages",
+                 "new": "stored", "dup": "duplicates", "old": "too_old", "off-topic": "irrelevant",
+                 "rejected": "rejected", "failed": "failed"}  # fmt: skip
 
 
 def safe(value: object) -> str:

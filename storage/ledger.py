@@ -7,7 +7,7 @@ crawl processes, later several machines) agree without locks.
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
@@ -22,6 +22,7 @@ from newsalert.storage.models import (
     OutletRow,
     OutletRunRow,
     SeenUrlRow,
+    SourceStateRow,
     utcnow,
 )
 
@@ -39,6 +40,18 @@ class UrlRecord:
     relevance: float | None = None
     topic_version: str | None = None  # the topic profile that judged the page
     published_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class SourceState:
+    """What a source answered when last read in full (see SourceStateRow)."""
+
+    url: str
+    outlet_id: int
+    etag: str | None
+    last_modified: str | None
+    body_hash: str | None
+    judged_by: str | None
 
 
 @dataclass(frozen=True)
@@ -151,6 +164,26 @@ def record_new_urls(session: Session, records: Iterable[UrlRecord]) -> None:
     ]
     if rows:
         session.execute(dialect_insert(session, SeenUrlRow).values(rows).on_conflict_do_nothing(index_elements=["url"]))
+
+
+def source_states(session: Session, outlet_ids: Collection[int]) -> dict[str, SourceState]:
+    """The stored validators of the outlets' sources, by URL."""
+    rows = session.scalars(select(SourceStateRow).where(SourceStateRow.outlet_id.in_(list(outlet_ids))))
+    return {
+        row.url: SourceState(row.url, row.outlet_id, row.etag, row.last_modified, row.body_hash, row.judged_by)
+        for row in rows
+    }
+
+
+def save_source_states(session: Session, states: Iterable[SourceState]) -> None:
+    """Insert or replace the validators of sources read in full (one statement)."""
+    now = utcnow()
+    rows = [{**asdict(state), "checked_at": now} for state in states]
+    if not rows:
+        return
+    statement = dialect_insert(session, SourceStateRow).values(rows)
+    replaced = {name: statement.excluded[name] for name in rows[0] if name != "url"}
+    session.execute(statement.on_conflict_do_update(index_elements=["url"], set_=replaced))
 
 
 def start_run(session: Session, *, trigger: str, pid: int | None, host: str | None = None) -> int:

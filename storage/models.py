@@ -202,7 +202,9 @@ class SourceStateRow(Base):
     etag: Mapped[str | None] = mapped_column(String(512))
     last_modified: Mapped[str | None] = mapped_column(String(64))
     body_hash: Mapped[str | None] = mapped_column(String(64))
-    topic_version: Mapped[str | None] = mapped_column(String(16))  # the profile its links were judged by
+    # A digest of what its links were judged by (topic profile, the outlet's link rules): when
+    # that changes, the source is read again in full.
+    judged_by: Mapped[str | None] = mapped_column(String(16))
     checked_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

@@ -49,12 +49,14 @@ class SiteServer:
 
     Unknown paths get a 404. Every request path is appended to `requests` (and, with the time
     it arrived, to `times`), so a test can tell which pages a crawl fetched, how often and when.
+    A route with an ETag or Last-Modified header answers a matching conditional GET with 304.
     """
 
     def __init__(self, routes: Mapping[str, Route] | None = None, *, host: str = "127.0.0.1", port: int = 0) -> None:
         self.routes: dict[str, Route] = dict(routes or {})
         self.requests: list[str] = []
         self.times: list[tuple[float, str]] = []  # (time.monotonic(), path) of every request
+        self.not_modified: list[str] = []  # the paths answered 304 to a conditional request
         self._lock = threading.Lock()
         self._httpd = _Server((host, port), self._make_handler())
         self._thread: threading.Thread | None = None
@@ -114,6 +116,15 @@ class SiteServer:
                 route = server._lookup(self.path) or Route(b"<h1>Not found</h1>", status=404)
                 if route.delay:
                     time.sleep(route.delay)
+                if route.status == 200 and self._not_modified(route):
+                    with server._lock:
+                        server.not_modified.append(self.path)
+                    self.send_response(304)
+                    for name in ("ETag", "Last-Modified"):
+                        if name in route.headers:
+                            self.send_header(name, route.headers[name])
+                    self.end_headers()
+                    return
                 self.send_response(route.status)
                 if route.content_type:
                     self.send_header("Content-Type", route.content_type)
@@ -123,6 +134,15 @@ class SiteServer:
                 self.end_headers()
                 if send_body and route.body:
                     self.wfile.write(route.body)
+
+            def _not_modified(self, route: Route) -> bool:
+                """A conditional GET that the route's own validators answer (RFC 9110 13.2.2:
+                If-None-Match, when sent, decides alone). Dates are compared as sent back."""
+                etag, modified = route.headers.get("ETag"), route.headers.get("Last-Modified")
+                if (asked := self.headers.get("If-None-Match")) is not None:
+                    return etag is not None and etag in (tag.strip() for tag in asked.split(","))
+                asked = self.headers.get("If-Modified-Since")
+                return asked is not None and modified is not None and asked == modified
 
             def log_message(self, format: str, *args: object) -> None:
                 pass  # the crawl's own log says what was fetched

@@ -27,7 +27,7 @@ def upgrade() -> None:
         sa.Column("etag", sa.String(512)),
         sa.Column("last_modified", sa.String(64)),
         sa.Column("body_hash", sa.String(64)),
-        sa.Column("topic_version", sa.String(16)),
+        sa.Column("judged_by", sa.String(16)),
         sa.Column("checked_at", sa.DateTime(timezone=True), nullable=False),
     )
 
