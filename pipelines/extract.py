@@ -21,6 +21,17 @@ from trafilatura.utils import load_html
 
 from newsalert.domain import Extracted, Hints, Rejection, UrlStatus
 from newsalert.pipelines.clean import clean_line, clean_text
+from newsalert.pipelines.metadata import (
+    PageMetadata,
+    body_byline,
+    emphasised_lines,
+    is_house_account,
+    page_times,
+    parse_date,
+    read_metadata,
+    split_authors,
+    without_site_name,
+)
 from newsalert.pipelines.urls import canonical_url, site_of
 
 DATE_PARAMS = {"extensive_search": True, "original_date": True, "outputformat": "%Y-%m-%dT%H:%M:%S"}
@@ -28,7 +39,6 @@ DATE_PARAMS = {"extensive_search": True, "original_date": True, "outputformat": 
 MAX_JUNK_SHARE = 0.05
 LANG_ATTR = re.compile(r"^[a-zA-Z]{2,3}\b")
 WORDS = re.compile(r"\w+")
-TITLE_SEPARATORS = (" | ", " - ", " – ", " — ", " :: ", " « ", " » ")
 MAX_FIELD_CHARS = 300  # a title, an author, a site name: longer ones are cut
 FUTURE_TOLERANCE = timedelta(days=1)  # time zones and clocks disagree; beyond this a date is wrong
 # A Chinese, Japanese or Korean character says about as much as three Latin letters (a word
@@ -77,7 +87,9 @@ def extract_article(
         return too_big
     page_language = _page_language(tree) or _normalize_language(declared_language)
     declared_canonical = _declared_canonical(tree, url)
-    declared_published = _declared_published(tree)
+    stated = read_metadata(tree, url)  # before trafilatura, which prunes the tree it is given
+    times_of_day = page_times(tree)
+    emphasised = emphasised_lines(tree)
 
     document = bare_extraction(
         tree,
@@ -99,15 +111,21 @@ def extract_article(
             f"a Chinese, Japanese or Korean character counts {CJK_CHAR_WEIGHT})",
         )
 
-    site_name = _clean(document.sitename)
-    title = _without_site_name(_clean(document.title), site_name) or _clean(hints.title) or _first_words(text)
+    site_name = stated.site_name or _clean(document.sitename)
+    title = (
+        stated.title
+        or without_site_name(_clean(document.title), site_name, url)
+        or _clean(hints.title)
+        or _first_words(text)
+    )
     text = _without_leading_title(text, title)
-    published = publication_date(declared_published, _parse_date(document.date), hints.published_at)
+    found = _with_time_of_day(_parse_date(document.date), times_of_day)
+    published = publication_date(stated.published, found, hints.published_at)
     published_at, date_note = believable_date(published)
     return Extracted(
         title=title,
         text=text,
-        author=_clean(document.author) or _clean(hints.author),
+        author=_author(stated, body_byline(text, emphasised), _clean(document.author), _clean(hints.author)),
         published_at=published_at,
         date_note=date_note,
         description=clean_line(document.description, limit=2000),
@@ -190,20 +208,26 @@ def _declared_canonical(tree: HtmlElement, url: str) -> str | None:
     return None
 
 
-def _declared_published(tree: HtmlElement) -> datetime | None:
-    """The publication time the page declares with its UTC offset (htmldate drops offsets)."""
-    candidates = tree.xpath(
-        '//meta[@property="article:published_time" or @name="article:published_time" or '
-        '@itemprop="datePublished" or @name="pubdate" or @name="publish-date"]/@content'
-    )
-    for script in tree.xpath('//script[@type="application/ld+json"]/text()'):
-        candidates += re.findall(r'"datePublished"\s*:\s*"([^"]+)"', script)
-    candidates += tree.xpath("//article//time/@datetime")
-    for candidate in candidates:
-        parsed = _parse_date(candidate.strip().replace("Z", "+00:00"), require_offset=True)
-        if parsed:
-            return parsed
-    return None
+def _author(stated: PageMetadata, byline: list[str], found: str | None, listed: str | None) -> str | None:
+    """The people the page names as authors; else a bold byline opening the text; else
+    trafilatura's reading of the byline or the feed's author, unless that is the outlet
+    itself; else the organisation the page names."""
+    if stated.authors or byline:
+        return "; ".join(stated.authors or byline)
+    outlets = {name.casefold() for name in stated.organisations}
+    for candidate in (found, listed):
+        names = split_authors(candidate or "")
+        if names and not any(name.casefold() in outlets or is_house_account(name, stated.site_name) for name in names):
+            return "; ".join(names)
+    return "; ".join(stated.organisations) or found or listed
+
+
+def _with_time_of_day(found: datetime | None, times: list[datetime]) -> datetime | None:
+    """A date found without a time of day takes the first <time datetime> of the page (with
+    its offset) that falls within that calendar day, in whatever zone the page is."""
+    if found is None or (found.hour, found.minute, found.second) != (0, 0, 0):
+        return found
+    return next((time for time in times if SAME_DAY_BEFORE <= time - found < SAME_DAY_AFTER), found)
 
 
 def publication_date(declared: datetime | None, found: datetime | None, listed: datetime | None) -> datetime | None:
@@ -221,27 +245,12 @@ def publication_date(declared: datetime | None, found: datetime | None, listed: 
     return found
 
 
-def _parse_date(value: str | None, *, require_offset: bool = False) -> datetime | None:
-    if not value:
+def _parse_date(value: str | None) -> datetime | None:
+    """trafilatura's date (htmldate gives no offset: read as UTC)."""
+    parsed = parse_date(value)
+    if parsed is None:
         return None
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    if parsed.tzinfo is None:
-        return None if require_offset else parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
-
-
-def _without_site_name(title: str | None, site_name: str | None) -> str | None:
-    """'Port deal signed | The Harbour Herald' becomes 'Port deal signed'."""
-    if not title or not site_name:
-        return title
-    for separator in TITLE_SEPARATORS:
-        head, found, tail = title.rpartition(separator)
-        if found and head and tail.strip().casefold() == site_name.casefold():
-            return head.strip()
-    return title
+    return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).astimezone(UTC)
 
 
 def _without_leading_title(text: str, title: str) -> str:

@@ -1,0 +1,265 @@
+"""What a page states about itself (pipelines/metadata.py), on small pages written here."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+from lxml.html import HtmlElement
+from trafilatura.utils import load_html
+
+from newsalert.domain import Extracted
+from newsalert.pipelines.extract import extract_article
+from newsalert.pipelines.metadata import (
+    MAX_SCRIPT_CHARS,
+    body_byline,
+    emphasised_lines,
+    parse_date,
+    read_metadata,
+    split_authors,
+    without_site_name,
+)
+
+URL = "https://www.harbourherald.example/news/2024/05/port-deal"
+BODY = "<p>" + "The port authority signed the concession on Tuesday after two years of talks. " * 6 + "</p>"
+
+
+def _page(head: str = "", body: str = "", *, title: str = "Port deal signed | The Harbour Herald") -> str:
+    return f"<html><head><title>{title}</title>{head}</head><body>{body}<article>{BODY}</article></body></html>"
+
+
+def _ld(data: object) -> str:
+    return f'<script type="application/ld+json">{json.dumps(data)}</script>'
+
+
+def _tree(page: str) -> HtmlElement:
+    tree = load_html(page)
+    assert tree is not None
+    return tree
+
+
+def test_json_ld_graph_gives_headline_date_and_referenced_author() -> None:
+    graph = {
+        "@context": "https://schema.org",
+        "@graph": [
+            {"@type": "WebSite", "name": "The Harbour Herald"},
+            {
+                "@type": "NewsArticle",
+                "headline": "Port deal signed after two years",
+                "datePublished": "2024-05-14T09:30:00+03:00",
+                "author": [{"@id": "https://www.harbourherald.example/#/person/1"}],
+                "publisher": {"@type": "NewsMediaOrganization", "name": "The Harbour Herald"},
+            },
+            {"@type": "Person", "@id": "https://www.harbourherald.example/#/person/1", "name": "Amina Otieno"},
+        ],
+    }
+    stated = read_metadata(_tree(_page(_ld(graph))), URL)
+    assert stated.title == "Port deal signed after two years"
+    assert stated.published == datetime(2024, 5, 14, 6, 30, tzinfo=UTC)
+    assert stated.authors == ("Amina Otieno",)
+    assert stated.site_name == "The Harbour Herald"
+
+
+def test_people_win_over_organisations_and_an_organisation_alone_is_kept_apart() -> None:
+    both = {
+        "@type": ["ReportageNewsArticle"],
+        "headline": "Port deal signed",
+        "author": [
+            {"@type": "NewsMediaOrganization", "name": "Harbour Herald Wire"},
+            {"@type": "Person", "name": "Amina Otieno"},
+            {"@type": "Person", "name": "By Jonas Weber"},
+        ],
+    }
+    stated = read_metadata(_tree(_page(_ld(both))), URL)
+    assert stated.authors == ("Amina Otieno", "Jonas Weber")
+    assert stated.organisations == ("Harbour Herald Wire",)
+
+    outlet = {"@type": "Organization", "name": "朝日新聞デジタル"}
+    only_outlet = {"@type": "http://schema.org/Article", "author": outlet}
+    stated = read_metadata(_tree(_page(_ld(only_outlet))), URL)
+    assert stated.authors == ()
+    assert stated.organisations == ("朝日新聞デジタル",)
+
+
+def test_extracted_author_is_the_person_then_the_outlet_when_no_person_is_named() -> None:
+    person = _ld({"@type": "NewsArticle", "author": "Samya Kullab and Vasilisa Stepanenko"})
+    result = extract_article(_page(person), URL)
+    assert isinstance(result, Extracted)
+    assert result.author == "Samya Kullab; Vasilisa Stepanenko"
+
+    outlet = '<meta property="og:site_name" content="Harbour Herald"><meta name="author" content="Harbour Herald">'
+    result = extract_article(_page(outlet + '<meta name="author" content="https://facebook.com/herald">'), URL)
+    assert isinstance(result, Extracted)
+    assert result.author == "Harbour Herald"
+
+
+@pytest.mark.parametrize(
+    ("title", "site_name", "expected"),
+    [
+        ("Port deal signed | The Harbour Herald", "The Harbour Herald", "Port deal signed"),
+        ("Port deal signed - Harbour Herald", "The Harbour Herald", "Port deal signed"),
+        ("The Harbour Herald: Port deal signed", "The Harbour Herald", "Port deal signed"),
+        ("港湾协议签署：港湾日报", "港湾日报", "港湾协议签署"),
+        ("Port deal signed - National | Harbourherald.example", None, "Port deal signed - National"),
+        ("Port deal signed - Business", "The Harbour Herald", "Port deal signed - Business"),
+        ("Harbour Herald", "Harbour Herald", "Harbour Herald"),
+    ],
+)
+def test_site_name_is_cut_from_a_title(title: str, site_name: str | None, expected: str) -> None:
+    assert without_site_name(title, site_name, URL) == expected
+
+
+def test_og_title_without_site_name_wins_over_the_title_element() -> None:
+    head = (
+        '<meta property="og:site_name" content="The Harbour Herald">'
+        '<meta property="og:title" content="Port deal signed &amp; sealed | The Harbour Herald">'
+    )
+    page = _page(head, title="port-deal-signed - Harbour Herald - News - Business")
+    result = extract_article(page, URL)
+    assert isinstance(result, Extracted)
+    assert result.title == "Port deal signed & sealed"
+    assert result.site_name == "The Harbour Herald"
+
+
+def test_the_stated_title_that_is_also_the_visible_headline_wins() -> None:
+    head = _ld({"@type": "NewsArticle", "headline": "Port deal: what it means for fishermen (SEO)"})
+    head += '<meta property="og:title" content="Port deal signed after two years">'
+    stated = read_metadata(_tree(_page(head, "<h1>Port deal signed after two years</h1>")), URL)
+    assert stated.title == "Port deal signed after two years"
+    # With no heading to agree with, JSON-LD's headline comes first.
+    stated = read_metadata(_tree(_page(head)), URL)
+    assert stated.title == "Port deal: what it means for fishermen (SEO)"
+
+
+def test_a_page_with_only_a_title_element_states_no_title_of_its_own() -> None:
+    stated = read_metadata(_tree(_page(title="Port deal signed--Business--Harbour Herald")), URL)
+    assert stated.title is None
+
+
+def test_local_time_without_offset_takes_the_offset_the_page_states_elsewhere() -> None:
+    head = _ld({"@type": "NewsArticle", "datePublished": "2024-06-21T09:12:00"})
+    head += '<meta property="article:modified_time" content="2024-06-21T10:00:00+08:00">'
+    head += '<meta property="article:published_time" content="2024-06-21T09:12:00+08:00">'
+    stated = read_metadata(_tree(_page(head)), URL)
+    assert stated.published == datetime(2024, 6, 21, 1, 12, tzinfo=UTC)
+
+
+def test_local_time_is_read_as_utc_when_the_page_states_no_offset_anywhere() -> None:
+    head = _ld({"@type": "NewsArticle", "datePublished": "2026-04-20T14:09:42.493"})
+    stated = read_metadata(_tree(_page(head)), URL)
+    assert stated.published == datetime(2026, 4, 20, 14, 9, 42, 493000, tzinfo=UTC)
+
+
+def test_a_time_element_outside_the_article_gives_a_day_only_date_its_time() -> None:
+    body = '<p class="date"><time datetime="2024-07-02T18:30:00+03:00">2 July 2024</time></p>'
+    page = f"<html><head><title>Fares up</title></head><body>{body}<div>{BODY}</div></body></html>"
+    result = extract_article(page, "https://www.coast.example/index.php?id=7")
+    assert isinstance(result, Extracted)
+    assert result.published_at == datetime(2024, 7, 2, 15, 30, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2024-09-16T21:33+0100", datetime(2024, 9, 16, 21, 33, tzinfo=timezone(timedelta(hours=1)))),
+        ("2023-06-26T12:00:29.055Z", datetime(2023, 6, 26, 12, 0, 29, 55000, tzinfo=UTC)),
+        ("1762513252000", datetime(2025, 11, 7, 11, 0, 52, tzinfo=UTC)),
+        ("2021-02-21", datetime(2021, 2, 21)),
+        ("0001-01-01T00:00:00Z", None),
+        ("1970-01-01T00:00:00Z", None),
+        ("9999-12-31T23:59:59Z", None),
+        ("2024-05-14T09:30:00+23:00", None),
+        ("yesterday", None),
+        ("2024-13-45", None),
+        ("9" * 5000, None),
+        ("", None),
+    ],
+)
+def test_parse_date_takes_iso_and_unix_times_and_refuses_absurd_ones(text: str, expected: datetime | None) -> None:
+    assert parse_date(text) == expected
+
+
+def test_a_date_in_the_far_past_is_not_taken_from_the_page() -> None:
+    head = _ld({"@type": "NewsArticle", "datePublished": "0001-01-01T00:00:00Z"})
+    head += '<meta property="article:published_time" content="2024-05-14T09:30:00Z">'
+    assert read_metadata(_tree(_page(head)), URL).published == datetime(2024, 5, 14, 9, 30, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("By Jane Doe and John Roe", ["Jane Doe", "John Roe"]),
+        ("Mathatisi Sebusi/Mohalenyane Phakela", ["Mathatisi Sebusi", "Mohalenyane Phakela"]),
+        ("Escrito por Gabriela Ferrero", ["Gabriela Ferrero"]),
+        ("记者 李明远", ["李明远"]),
+        ("Baraka Mwakyusa More by this Author", ["Baraka Mwakyusa"]),
+        ("https://www.facebook.com/asahicom/", []),
+        ("105092", []),
+        ("desk@harbourherald.example", []),
+        ("", []),
+    ],
+)
+def test_split_authors_gives_names_only(value: str, expected: list[str]) -> None:
+    assert split_authors(value) == expected
+
+
+def test_a_bold_byline_opening_the_text_names_the_authors() -> None:
+    tree = _tree(_page(body="<p><strong>MTHOBISI SITHOLE&nbsp;</strong></p><p><b>Breaking:</b> the port</p>"))
+    emphasised = emphasised_lines(tree)
+    assert body_byline("MTHOBISI SITHOLE\nThe port authority signed ...", emphasised) == ["MTHOBISI SITHOLE"]
+    # Not at the start of the text, or not shaped like a name: no byline.
+    assert body_byline("One.\nTwo.\nThree.\nMTHOBISI SITHOLE", emphasised) == []
+    lede = frozenset({"Talks are over, the deal is signed."})
+    assert body_byline("Talks are over, the deal is signed.\nMore text", lede) == []
+
+
+def test_an_author_named_after_the_outlet_gives_way_to_the_bold_byline() -> None:
+    head = '<meta property="og:site_name" content="Ilanga News">'
+    head += _ld({"@type": "BlogPosting", "author": {"@id": "https://ilanga.example/author/admin/", "name": "Ilanga D"}})
+    body = "<article><p><strong>Thandi Mkhize</strong></p>" + BODY + "</article>"
+    page = f"<html><head><title>Izindaba</title>{head}</head><body>{body}</body></html>"
+    result = extract_article(page, "https://ilanga.example/izindaba/")
+    assert isinstance(result, Extracted)
+    assert result.author == "Thandi Mkhize"
+
+
+# --- hostile pages ---------------------------------------------------------------------------
+
+
+def test_broken_json_ld_is_skipped_and_the_meta_tags_still_count() -> None:
+    head = '<script type="application/ld+json">{"@type": "NewsArticle", "headline": "Half</script>'
+    head += '<meta property="og:title" content="Port deal signed">'
+    head += '<meta property="article:published_time" content="2024-05-14T09:30:00Z">'
+    stated = read_metadata(_tree(_page(head)), URL)
+    assert stated.title == "Port deal signed"
+    assert stated.published == datetime(2024, 5, 14, 9, 30, tzinfo=UTC)
+
+
+def test_a_huge_json_ld_script_is_not_parsed() -> None:
+    huge = {"@type": "NewsArticle", "headline": "Huge", "filler": "x" * MAX_SCRIPT_CHARS}
+    head = _ld(huge) + '<meta property="og:title" content="Port deal signed">'
+    assert read_metadata(_tree(_page(head)), URL).title == "Port deal signed"
+
+
+def test_deeply_nested_or_strange_json_ld_does_not_raise() -> None:
+    deep = "[" * 5000 + "]" * 5000
+    strange = [None, 3, "text", {"@type": 7, "headline": ["Port deal signed"], "author": [[{"name": 5}]]}]
+    head = f'<script type="application/ld+json">{deep}</script>' + _ld(strange)
+    head += _ld({"@type": "NewsArticle", "author": {"@id": "#nobody"}, "datePublished": {"x": 1}})
+    stated = read_metadata(_tree(_page(head)), URL)
+    assert stated.authors == ()
+    assert stated.published is None
+
+
+def test_control_characters_and_raw_newlines_in_json_ld_are_cleaned() -> None:
+    raw = '{"@type": "NewsArticle", "headline": "Port\tdeal\n signed\u0007", "author": "Amina\u0000 Otieno"}'
+    stated = read_metadata(_tree(_page(f'<script type="application/ld+json">{raw}</script>')), URL)
+    assert stated.title == "Port deal signed"
+    assert stated.authors == ("Amina Otieno",)
+
+
+def test_an_overlong_title_is_cut() -> None:
+    head = '<meta property="og:title" content="' + "Port " * 400 + '">'
+    stated = read_metadata(_tree(_page(head)), URL)
+    assert stated.title is not None and len(stated.title) <= 300 and stated.title.endswith("…")
