@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select, tuple_, update
+from sqlalchemy import Select, and_, delete, func, or_, select, tuple_, update
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from newsalert.storage.db import dialect_insert
@@ -63,21 +63,34 @@ def find_exact_copy(session: Session, content_hash: str) -> Copy | None:
     return Copy(row[0], row[1], row[2], 1.0) if row else None
 
 
+def near_copy_candidates(bands: tuple[tuple[int, int], ...]) -> Select[int]:
+    """The archived articles sharing an LSH band with `bands`, those sharing most first.
+
+    One equality per band, joined by OR, so that both SQLite and PostgreSQL look each band up
+    in the primary key (band, bucket, article_id) and the cost does not grow with the archive.
+    A row-value list, `(band, bucket) IN (...)`, reads the whole table on SQLite: it uses no
+    index for it, and prefers the article_id index to save the GROUP BY's sort.
+    """
+    matches = or_(*(and_(LshBucketRow.band == band, LshBucketRow.bucket == key) for band, key in bands))
+    return (
+        select(LshBucketRow.article_id)
+        .where(matches)
+        .group_by(LshBucketRow.article_id)
+        .order_by(func.count().desc(), LshBucketRow.article_id)
+        .limit(MAX_NEAR_DUPLICATE_CANDIDATES)
+    )
+
+
 def find_near_copy(
     session: Session, signature: bytes, bands: tuple[tuple[int, int], ...], *, threshold: float
 ) -> Copy | None:
     """The most similar archived article sharing an LSH band, if similar enough."""
     from newsalert.pipelines.dedup import similarity
 
+    if not bands:
+        return None
     # A true copy shares many bands; unrelated texts share one by chance: verify the best first.
-    candidates = (
-        select(LshBucketRow.article_id)
-        .where(tuple_(LshBucketRow.band, LshBucketRow.bucket).in_(list(bands)))
-        .group_by(LshBucketRow.article_id)
-        .order_by(func.count().desc())
-        .limit(MAX_NEAR_DUPLICATE_CANDIDATES)
-        .subquery()
-    )
+    candidates = near_copy_candidates(bands).subquery()
     rows = session.execute(
         select(ArticleRow.id, ArticleRow.outlet_id, ArticleRow.cluster_id, ArticleRow.minhash).where(
             ArticleRow.id.in_(select(candidates.c.article_id))
