@@ -9,9 +9,10 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Select, and_, delete, func, or_, select, tuple_, update
+from sqlalchemy import Select, and_, bindparam, delete, func, or_, select, tuple_, update
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from newsalert.storage.db import dialect_insert
@@ -63,21 +64,45 @@ def find_exact_copy(session: Session, content_hash: str) -> Copy | None:
     return Copy(row[0], row[1], row[2], 1.0) if row else None
 
 
-def near_copy_candidates(bands: tuple[tuple[int, int], ...]) -> Select[int]:
-    """The archived articles sharing an LSH band with `bands`, those sharing most first.
+NearCopyQuery = Select[int, int, int | None, bytes | None]  # id, outlet_id, cluster_id, minhash
+
+
+def near_copy_query(bands: tuple[tuple[int, int], ...]) -> tuple[NearCopyQuery, dict[str, int]]:
+    """The archived articles sharing an LSH band with `bands` (at most the
+    MAX_NEAR_DUPLICATE_CANDIDATES sharing most), and the statement's parameters.
 
     One equality per band, joined by OR, so that both SQLite and PostgreSQL look each band up
     in the primary key (band, bucket, article_id) and the cost does not grow with the archive.
     A row-value list, `(band, bucket) IN (...)`, reads the whole table on SQLite: it uses no
-    index for it, and prefers the article_id index to save the GROUP BY's sort.
+    index for it, and prefers the article_id index to save the GROUP BY's sort. The statement
+    is built once, with bound parameters: building 37 comparisons for every page costs more
+    than running them.
     """
-    matches = or_(*(and_(LshBucketRow.band == band, LshBucketRow.bucket == key) for band, key in bands))
-    return (
+    parameters: dict[str, int] = {}
+    for number, (band, key) in enumerate(bands):
+        parameters[f"band_{number}"], parameters[f"bucket_{number}"] = band, key
+    return _near_copy_statement(len(bands)), parameters
+
+
+@cache
+def _near_copy_statement(band_count: int) -> NearCopyQuery:
+    matches = or_(
+        *(
+            and_(LshBucketRow.band == bindparam(f"band_{n}"), LshBucketRow.bucket == bindparam(f"bucket_{n}"))
+            for n in range(band_count)
+        )
+    )
+    # A true copy shares many bands; unrelated texts share one by chance: verify the best first.
+    candidates = (
         select(LshBucketRow.article_id)
         .where(matches)
         .group_by(LshBucketRow.article_id)
         .order_by(func.count().desc(), LshBucketRow.article_id)
         .limit(MAX_NEAR_DUPLICATE_CANDIDATES)
+        .subquery()
+    )
+    return select(ArticleRow.id, ArticleRow.outlet_id, ArticleRow.cluster_id, ArticleRow.minhash).where(
+        ArticleRow.id.in_(select(candidates.c.article_id))
     )
 
 
@@ -89,16 +114,10 @@ def find_near_copy(
 
     if not bands:
         return None
-    # A true copy shares many bands; unrelated texts share one by chance: verify the best first.
-    candidates = near_copy_candidates(bands).subquery()
-    rows = session.execute(
-        select(ArticleRow.id, ArticleRow.outlet_id, ArticleRow.cluster_id, ArticleRow.minhash).where(
-            ArticleRow.id.in_(select(candidates.c.article_id))
-        )
-    ).all()
+    statement, parameters = near_copy_query(bands)
     scored = [
         Copy(id_, outlet_id, cluster_id, similarity(signature, minhash))
-        for id_, outlet_id, cluster_id, minhash in rows
+        for id_, outlet_id, cluster_id, minhash in session.execute(statement, parameters)
         if minhash
     ]
     best = max(scored, key=lambda copy: (copy.similarity, -copy.article_id), default=None)

@@ -118,9 +118,10 @@ def test_a_copy_joins_its_story_among_more_chance_matches_than_are_verified(db_u
     assert new_story == UrlStatus.STORED and unrelated not in (None, story)
 
 
-def _plan(session: Session, statement: object) -> str:
+def _plan(session: Session, bands: tuple[tuple[int, int], ...]) -> str:
+    statement, parameters = article_store.near_copy_query(bands)
     bind = session.get_bind()
-    sql = str(statement.compile(bind, compile_kwargs={"literal_binds": True}))  # type: ignore[attr-defined]
+    sql = str(statement.params(parameters).compile(bind, compile_kwargs={"literal_binds": True}))
     if bind.dialect.name == "sqlite":
         return "\n".join(row[3] for row in session.execute(text(f"EXPLAIN QUERY PLAN {sql}")))
     return "\n".join(row[0] for row in session.execute(text(f"EXPLAIN {sql}")))
@@ -137,7 +138,7 @@ def test_the_near_duplicate_lookup_reads_the_band_index(db_url: str) -> None:
             session.execute(text("ANALYZE"))
     bands = fingerprint(_text(3)).bands
     with sessions.begin() as session:
-        plan = _plan(session, article_store.near_copy_candidates(bands))
+        plan = _plan(session, bands)
     engine.dispose()
     if engine.dialect.name == "sqlite":
         lookups = [line for line in plan.splitlines() if "lsh_buckets" in line]
