@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
 import logging
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Self
 
@@ -12,6 +15,7 @@ from scrapy.statscollectors import StatsCollector
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 from twisted.internet import task
+from twisted.internet.defer import Deferred
 
 from newsalert.config.models import CrawlSettings, Outlet
 from newsalert.crawler import figures
@@ -81,10 +85,16 @@ def _one_line(exc: BaseException) -> str:
 
 
 class StorePipeline:
-    """Writes outcomes to the archive in batched transactions and counts them per outlet."""
+    """Writes outcomes to the archive in batched transactions and counts them per outlet.
+
+    The writes run on a thread of their own, one batch at a time, so the reactor goes on
+    downloading and feeding the workers while a batch is written; at most MAX_INFLIGHT batches
+    wait for the writer before the pipeline holds items back.
+    """
 
     BATCH_SIZE = 50
     FLUSH_SECONDS = 2.0  # an idle crawl still commits what it has promptly
+    MAX_INFLIGHT = 4
 
     def __init__(
         self,
@@ -101,7 +111,9 @@ class StorePipeline:
         self.outlet_ids = outlet_ids
         self.cutoff = cutoff
         self.pending: list[PageItem] = []
-        self.flusher = task.LoopingCall(self.flush)
+        self.inflight: set[asyncio.Future[list[Written]]] = set()
+        self.writer = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="store")
+        self.flusher = task.LoopingCall(self.submit)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -118,57 +130,92 @@ class StorePipeline:
     def open_spider(self) -> None:
         self.flusher.start(self.FLUSH_SECONDS, now=False)
 
-    def close_spider(self) -> None:
+    async def close_spider(self) -> None:
         if self.flusher.running:
             self.flusher.stop()
+        if self.inflight:
+            await asyncio.wait(self.inflight)
         self.flush()
+        self.writer.shutdown()
         if self.engine is not None:
             self.engine.dispose()
 
-    def process_item(self, item: PageItem) -> PageItem:
+    def process_item(self, item: PageItem) -> PageItem | Deferred[PageItem]:
         self.pending.append(item)
-        if len(self.pending) >= self.BATCH_SIZE:
-            self.flush()
-        return item
+        if len(self.pending) < self.BATCH_SIZE:
+            return item
+        self.submit()
+        if len(self.inflight) <= self.MAX_INFLIGHT:
+            return item
+        # The writer is behind: hold this item until a batch is written.
+        waiting = asyncio.ensure_future(asyncio.wait(self.inflight, return_when=asyncio.FIRST_COMPLETED))
+        return Deferred.fromFuture(waiting).addCallback(lambda _: item)
 
-    def flush(self) -> None:
+    def submit(self) -> None:
+        """Hand the pending items to the writer thread; they are counted once written."""
         if not self.pending:
             return
         batch, self.pending = self.pending, []
+        written = asyncio.wrap_future(self.writer.submit(self.write, batch))
+        self.inflight.add(written)
+
+        def count(future: asyncio.Future[list[Written]]) -> None:
+            self.inflight.discard(future)
+            self._count(batch, future.result())
+
+        written.add_done_callback(count)  # before any waiter's: counted when the wait ends
+
+    def flush(self) -> None:
+        """Write the pending items now, in this thread."""
+        if self.pending:
+            batch, self.pending = self.pending, []
+            self._count(batch, self.write(batch))
+
+    def write(self, batch: list[PageItem]) -> list[Written]:
+        """Store a batch in one transaction (or, if that fails, page by page); never raises."""
         try:
-            statuses = self._save(batch)
+            return [Written(status) for status in self._save(batch)]
         except Exception as exc:
             # One bad page must not cost the others: store the batch page by page.
             log.warning("could not write a batch of %d pages (%s); writing them one by one", len(batch), _one_line(exc))
-            statuses = [self._save_one(item) for item in batch]
-        self._count(batch, statuses)
+            return [self._save_one(item) for item in batch]
 
     def _save(self, batch: list[PageItem]) -> list[str]:
         with self.sessions.begin() as session:
             return [save_page(session, item, self.outlet_ids[item.outlet], cutoff=self.cutoff) for item in batch]
 
-    def _save_one(self, item: PageItem) -> str:
+    def _save_one(self, item: PageItem) -> Written:
         """Store one page; if even that fails, record it failed with the reason, so that a later
         crawl tries it again (up to max_attempts) and the run says what went wrong."""
         try:
-            return self._save([item])[0]
+            return Written(self._save([item])[0])
         except Exception as exc:
             reason = f"could not be stored: {_one_line(exc)}"
             log.error("%s: %s %s", item.outlet, item.url, reason)
-            figures.note_storage_error(self.stats, f"{item.url}: {reason}")
             item.outcome = Rejection(UrlStatus.FAILED, reason)
             try:
                 with self.sessions.begin() as session:
                     record_failure(session, item, self.outlet_ids[item.outlet], reason)
             except Exception as again:  # the database itself is gone: the next crawl fetches the page again
                 log.error("%s: cannot record the failure of %s either: %s", item.outlet, item.url, _one_line(again))
-            return UrlStatus.FAILED
+            return Written(UrlStatus.FAILED, f"{item.url}: {reason}")
 
-    def _count(self, batch: list[PageItem], statuses: list[str]) -> None:
-        for item, status in zip(batch, statuses, strict=True):
+    def _count(self, batch: list[PageItem], written: list[Written]) -> None:
+        for item, outcome in zip(batch, written, strict=True):
+            status = outcome.status
+            if outcome.error:
+                figures.note_storage_error(self.stats, outcome.error)
             figures.count(self.stats, item.outlet, REJECTED_TALLY.get(UrlStatus(status), "rejected"))
             if status == UrlStatus.STORED:
                 log.info("%s: stored %s", item.outlet, item.url)
             else:
                 reason = item.outcome.reason if isinstance(item.outcome, Rejection) else status
                 log.info("%s: %s %s (%s)", item.outlet, status, item.url, reason)
+
+
+@dataclass(frozen=True)
+class Written:
+    """What became of one page in the writer thread; `error` is a storage error to report."""
+
+    status: str
+    error: str | None = None

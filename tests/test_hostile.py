@@ -279,14 +279,14 @@ def test_a_page_the_database_refuses_is_recorded_failed_and_the_batch_is_kept(
 
 
 @pytest.mark.slow
-def test_a_feed_built_to_stall_feedparser_does_not_delay_other_outlets(tmp_path: Path, serve: Serve) -> None:
+def test_a_feed_built_to_stall_feedparser_is_defused_and_the_others_go_on(tmp_path: Path, serve: Serve) -> None:
+    """The fields are bounded before feedparser sees them (crawler/sources.py), so the feed is
+    read at once rather than stopped by the time limit: its article is stored too."""
     hostile, other = serve(), serve()
     author = "x" * 32_000 + "@" + "y." * 16_000  # 64 KB: feedparser alone takes 30 s or more
     hostile.routes["/feed.xml"] = rss([("Slow", hostile.url("/2026/11/slow.html"))], author=author)
     hostile.routes["/2026/11/slow.html"] = Route(article("A story behind a hostile feed"))
-    other.routes["/feed.xml"] = Route(
-        rss([("Fine", other.url("/2026/11/fine.html"))]).body, delay=1.0, content_type="application/rss+xml"
-    )
+    other.routes["/feed.xml"] = rss([("Fine", other.url("/2026/11/fine.html"))])
     other.routes["/2026/11/fine.html"] = Route(article("A story from a quiet outlet"))
     config = make_config(
         tmp_path,
@@ -294,14 +294,10 @@ def test_a_feed_built_to_stall_feedparser_does_not_delay_other_outlets(tmp_path:
         database=f"sqlite:///{tmp_path / 'stall.db'}",
         extract_workers=2,
     )
-    started = time.monotonic()
     result = run_crawl(config, config.enabled_outlets)
-    elapsed = time.monotonic() - started
-    feed_served = next(t for t, path in hostile.times if path == "/feed.xml")
-    first_article = next(t for t, path in other.times if path == "/2026/11/fine.html")
-    assert first_article - feed_served < 5, f"the quiet outlet waited {first_article - feed_served:.1f} s"
-    assert result.outlets["Hostile Herald"]["stored"] == 1 and result.outlets["Quiet Quarterly"]["stored"] == 1
-    assert elapsed < 30, f"the crawl took {elapsed:.0f} s"
+    for name in ("Hostile Herald", "Quiet Quarterly"):
+        tally = result.outlets[name]
+        assert (tally["stored"], tally["sources_failed"], tally["errors"]) == (1, 0, []), tally
 
 
 def huge_page() -> str:
@@ -312,7 +308,7 @@ def huge_page() -> str:
 def test_a_page_of_200000_paragraphs_is_settled_fast_and_small(tmp_path: Path) -> None:
     """Refused before trafilatura (which needs minutes and gigabytes for it), in a worker whose
     peak memory stays under 500 MB."""
-    pool = WorkerPool(1, WorkerSettings(None, 250, PageLimits(), 1536), timeout=30)
+    pool = WorkerPool(1, WorkerSettings(None, 250, PageLimits().max_elements, 1536), timeout=30)
     try:
         started = time.monotonic()
         outcome = asyncio.run(pool.run(article_task, huge_page(), "http://127.0.0.1:9/huge.html", Hints(), None))
@@ -342,7 +338,7 @@ def test_the_crawl_records_the_huge_page_and_finishes(tmp_path: Path, serve: Ser
 
 
 def test_a_stuck_task_is_stopped_and_its_worker_replaced() -> None:
-    pool = WorkerPool(1, WorkerSettings(None, 250, PageLimits(), None), timeout=1)
+    pool = WorkerPool(1, WorkerSettings(None, 250, PageLimits().max_elements, None), timeout=1)
     try:
         started = time.monotonic()
         with pytest.raises(WorkFailed, match="stopped after 1 s"):
