@@ -77,7 +77,7 @@ def pool_times(mode: str) -> tuple[float, float]:
 
     if mode == "spawn":
         workers.worker_context = lambda: multiprocessing.get_context("spawn")  # type: ignore[assignment]
-    settings = WorkerSettings(load_topics(ROOT / "config" / "topics.yaml"), 250, PageLimits(), 1536)
+    settings = WorkerSettings(load_topics(ROOT / "config" / "topics.yaml"), 250, PageLimits().max_elements, 1536)
     times = []
     for _ in range(2):
         started = time.perf_counter()

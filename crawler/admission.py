@@ -27,7 +27,7 @@ from newsalert.config.models import CrawlSettings, Outlet
 from newsalert.crawler import figures
 from newsalert.domain import Hints, UrlStatus
 from newsalert.pipelines.extract import FUTURE_TOLERANCE
-from newsalert.pipelines.relevance import profile_version
+from newsalert.pipelines.profile import profile_version
 from newsalert.pipelines.urls import MAX_URL_LENGTH, canonical_url, is_http_url
 from newsalert.storage import ledger
 from newsalert.storage.db import open_database

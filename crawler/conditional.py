@@ -32,7 +32,7 @@ from newsalert.config.models import CrawlSettings, Outlet
 from newsalert.crawler import figures
 from newsalert.crawler.admission import ArticleAdmission
 from newsalert.domain import OutletTally
-from newsalert.pipelines.relevance import profile_version
+from newsalert.pipelines.profile import profile_version
 from newsalert.storage import ledger
 
 log = logging.getLogger(__name__)

@@ -30,7 +30,7 @@ from scrapy.http import HtmlResponse
 
 from newsalert.config.models import CrawlSettings, TopicsFile
 from newsalert.crawler.sources import Candidate, SitemapPage, listing_links, next_page, parse_feed, parse_sitemap
-from newsalert.pipelines import analyze
+from newsalert.domain import Analysis, Hints, Rejection
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +45,7 @@ class WorkFailed(Exception):
 class WorkerSettings:
     topics: TopicsFile | None
     min_text_chars: int
-    limits: analyze.PageLimits
+    max_page_elements: int  # pages with more HTML elements are refused before extraction
     memory_mb: int | None  # address-space limit of a worker process
 
 
@@ -53,7 +53,12 @@ def _init(settings: WorkerSettings) -> None:
     if settings.memory_mb:
         limit = settings.memory_mb * 1024 * 1024
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-    analyze.init_worker(settings.topics, settings.min_text_chars, settings.limits)
+    # The analysis is imported where it runs (the crawl process only sends pages and reads
+    # the results): from the fork server's preload, or here for a spawned worker or a thread.
+    from newsalert.pipelines import analyze
+    from newsalert.pipelines.extract import PageLimits
+
+    analyze.init_worker(settings.topics, settings.min_text_chars, PageLimits(max_elements=settings.max_page_elements))
 
 
 PRELOAD = "newsalert.crawler.preload"
@@ -140,7 +145,7 @@ class Workers:
         settings = WorkerSettings(
             crawler.settings.get("NEWSALERT_TOPICS"),
             crawl.min_text_chars,
-            analyze.PageLimits(max_elements=crawl.max_page_elements),
+            crawl.max_page_elements,
             crawl.worker_memory_mb,
         )
         count = (os.cpu_count() or 1) if crawl.extract_workers is None else crawl.extract_workers
@@ -186,7 +191,9 @@ def listing_task(
 def article_task(
     html: str,
     url: str,
-    hints: analyze.Hints,
+    hints: Hints,
     declared_language: str | None,
-) -> analyze.Analysis | analyze.Rejection:
-    return analyze.analyze_in_worker(html, url, hints, declared_language)
+) -> Analysis | Rejection:
+    from newsalert.pipelines.analyze import analyze_in_worker
+
+    return analyze_in_worker(html, url, hints, declared_language)

@@ -321,3 +321,17 @@ class OutletTally:
 
     def snapshot(self) -> TallySnapshot:
         return TallySnapshot(**asdict(self), status=self.status)  # type: ignore[typeddict-item]
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """What the analysis makes of an article page (pipelines/analyze.py)."""
+
+    article: Extracted
+    relevance: Relevance | None  # None when no topic profile is in use
+    tags: list[Tag]
+    fingerprint: Fingerprint
+
+    @property
+    def kept(self) -> bool:
+        return self.relevance is None or self.relevance.kept

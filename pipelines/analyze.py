@@ -8,26 +8,12 @@ relevance and tags alike.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from newsalert.config.models import TopicsFile
-from newsalert.domain import Extracted, Fingerprint, Hints, Rejection, Relevance, Tag, Tokenized, chinese_word_starts
+from newsalert.domain import Analysis, Fingerprint, Hints, Rejection, Relevance, Tag, Tokenized, chinese_word_starts
 from newsalert.pipelines.dedup import fingerprint
 from newsalert.pipelines.extract import DEFAULT_LIMITS, PageLimits, extract_article
 from newsalert.pipelines.relevance import RelevanceModel
 from newsalert.pipelines.tagging import Tagger, place_salience
-
-
-@dataclass(frozen=True)
-class Analysis:
-    article: Extracted
-    relevance: Relevance | None  # None when no topic profile is in use
-    tags: list[Tag]
-    fingerprint: Fingerprint
-
-    @property
-    def kept(self) -> bool:
-        return self.relevance is None or self.relevance.kept
 
 
 class Analyzer:

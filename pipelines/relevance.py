@@ -22,10 +22,7 @@ best one counts. `Relevance.contributions` says what each rule added, for `newsa
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections import Counter
-from importlib import resources
 
 from newsalert.config.models import PhraseSpec, TopicProfile, TopicsFile
 from newsalert.domain import Contribution, Relevance, Tokenized
@@ -33,12 +30,11 @@ from newsalert.pipelines.actors import Actors, load_actors
 from newsalert.pipelines.extract import detect_language
 from newsalert.pipelines.matching import ANY_LANGUAGE, PhraseMatcher
 from newsalert.pipelines.partnership import Context, PartnershipRule
+from newsalert.pipelines.profile import profile_version
 from newsalert.pipelines.tagging import LEAD_WORDS, Gazetteer, Salience, load_gazetteer, place_salience
 
 PASSING = "a passing mention (once, after the lead)"
 DOMESTIC = "the article names no other country, foreign region or international body (a domestic story)"
-# What the decision depends on besides topics.yaml: the built-in gazetteer and organizations.
-BUILT_IN_DATA = ("gazetteer.yaml", "organizations.yaml")
 
 
 class TopicScorer:
@@ -190,16 +186,3 @@ class RelevanceModel:
         return Relevance(
             scorer.profile.name, score, scorer.profile.threshold, tuple(c.label for c in counted), ordered, self.version
         )
-
-
-def profile_version(topics: TopicsFile | None) -> str | None:
-    """A short hash of everything a relevance decision depends on: the topic profiles and
-    taxonomy, and the built-in gazetteer and organizations. None without a profile."""
-    if topics is None:
-        return None
-    digest = hashlib.sha256(
-        json.dumps(topics.model_dump(mode="json"), sort_keys=True, ensure_ascii=False).encode("utf-8")
-    )
-    for name in BUILT_IN_DATA:
-        digest.update((resources.files("newsalert.pipelines") / name).read_bytes())
-    return digest.hexdigest()[:16]

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from newsalert.config import Config
 from newsalert.pipelines.analyze import Analyzer
-from newsalert.pipelines.relevance import profile_version
+from newsalert.pipelines.profile import profile_version
 from newsalert.storage import articles as article_store
 from newsalert.storage import models
 

@@ -84,7 +84,9 @@ def test_a_worker_forked_from_the_warm_fork_server_judges_as_one_built_from_scra
     for name in page_names():
         url = load_golden(name)["url"]
         pages.append((name, url, decode((PAGES / f"{name}.html").read_bytes(), url)))
-    pool = WorkerPool(2, WorkerSettings(load_topics(TOPICS), MIN_TEXT_CHARS, PageLimits(), 1536), timeout=60)
+    pool = WorkerPool(
+        2, WorkerSettings(load_topics(TOPICS), MIN_TEXT_CHARS, PageLimits().max_elements, 1536), timeout=60
+    )
 
     async def in_workers() -> list[Any]:
         return await asyncio.gather(*(pool.run(article_task, html, url, Hints(), None) for _, url, html in pages))

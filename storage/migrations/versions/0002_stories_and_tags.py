@@ -79,8 +79,6 @@ def upgrade() -> None:
 
 
 def _backfill_stories() -> None:
-    from newsalert.pipelines.dedup import fingerprint
-
     connection = op.get_bind()
     articles = sa.table(
         "articles",
@@ -107,6 +105,9 @@ def _backfill_stories() -> None:
         ).all()
         if not rows:
             break
+        # Imported only for an archive that has articles: datasketch costs 90 MB to load.
+        from newsalert.pipelines.dedup import fingerprint
+
         for article_id, text, fetched_at in rows:
             cluster_id = connection.execute(
                 sa.insert(clusters).values(created_at=fetched_at).returning(clusters.c.id)
