@@ -1,15 +1,29 @@
-"""Crawl throughput with and without the extraction process pool.
+"""Crawl throughput against bare trafilatura, memory of the crawl's process tree, and the cost
+of a re-crawl of unchanged outlets.
 
-Serves the real news pages of the evaluation corpus (/work/shared/corpus, read at run time)
-gunzipped from one local SiteServer, with an RSS 2.0 feed listing them all, and crawls them
-end to end (Scrapy engine, trafilatura extraction, SQLite storage) through `run_crawl`, each
-run into a fresh database. Modes: "pool" (`extract_workers: null`, one process per core) and
-"thread" (`extract_workers: 0`, extraction in one thread of the crawl process), alternated.
+Three measurements, each through `newsalert crawl` run as a fresh process (the command a user
+runs: its start-up, the crawl's child process, the extraction workers, the writes):
 
-Each run's time includes spawning the crawl's child process; a crawl of an empty feed, once
-per mode, measures that start-up overhead, and pages/s is given raw and net of it.
+1. **Throughput.** The real news pages of the evaluation corpus (../shared/corpus, read at run
+   time, never copied) served gunzipped by 10 local hosts (127.0.0.2 … 127.0.0.11), each with a
+   sitemap of its pages; no topic filter, no age limit, no politeness ramp-up. The anchor is
+   bare trafilatura (`bare_extraction(with_metadata=True)`) over the same pages in one process,
+   measured in the same run, alternated with the crawls. Pages/s of each are wall-clock,
+   end to end; the ratio is of the medians.
+2. **Scale.** 2,000 article pages made from the corpus pages (each with a paragraph of its
+   own, so none is an exact copy) on 10 hosts, each with an RSS feed and a sitemap carrying
+   ETag and Last-Modified. The first crawl into a fresh archive: its time and the peak memory
+   of the process tree (sampled every 0.1 s: the command, the crawl process, the fork server,
+   the workers) and of each process. Then a re-crawl of the same, unchanged outlets: its time
+   over the first crawl's.
+3. **Demo.** The peak memory of `newsalert demo`'s process tree.
 
-    .venv/bin/python benchmarks/crawl_bench.py [--repeat 3] [--corpus PATH] [--json]
+Memory is given as RSS (each process' resident pages; pages shared by forked workers count in
+every process) and PSS (shared pages divided among the processes sharing them: what the tree
+really occupies). Targets (issue 12): throughput >= 1.3x bare trafilatura; tree <= 600 MB on
+the 2,000 pages, <= 400 MB on the demo; re-crawl <= 5% of the first crawl.
+
+    .venv/bin/python benchmarks/crawl_bench.py [--repeat 3] [--pages 2000] [--corpus PATH] [--json]
 """
 
 from __future__ import annotations
@@ -19,25 +33,32 @@ import gzip
 import json
 import os
 import platform
-import resource
+import sqlite3
 import statistics
+import subprocess
 import sys
 import tempfile
+import threading
 import time
+from contextlib import closing
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
 
+import psutil
 import yaml
 
-from newsalert.config.loader import Config, load_config
 from newsalert.crawler.demo.server import Route, SiteServer
-from newsalert.crawler.runner import run_crawl
 
-DEFAULT_CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
+ROOT = Path(__file__).resolve().parents[1]
+NEWSALERT = Path(sys.executable).with_name("newsalert")
+DEFAULT_CORPUS = ROOT.parent / "shared" / "corpus"
 FOLDERS = ("article-extraction-benchmark", "fundus-sample")
-MODES: dict[str, int | None] = {"pool": None, "thread": 0}
+HOSTS = [f"127.0.0.{n}" for n in range(2, 12)]
 HTML = "text/html; charset=utf-8"
+LAST_MODIFIED = "Sun, 06 Dec 2026 06:00:00 GMT"
+TARGETS = {"ratio": 1.3, "tree_mb": 600, "demo_mb": 400, "recrawl": 0.05}
 
 
 def corpus_pages(corpus: Path) -> list[bytes]:
@@ -45,142 +66,313 @@ def corpus_pages(corpus: Path) -> list[bytes]:
     return [gzip.decompress(path.read_bytes()) for path in files]
 
 
-def rss(site: str, links: list[str]) -> bytes:
-    items = "".join(
-        f"<item><title>Article {n}</title><link>{escape(link)}</link></item>" for n, link in enumerate(links, 1)
-    )
+def sitemap(urls: list[str]) -> bytes:
+    entries = "".join(f"<url><loc>{escape(url)}</loc></url>" for url in urls)
     return (
-        '<?xml version="1.0" encoding="utf-8"?>\n<rss version="2.0"><channel>'
-        f"<title>Corpus</title><link>{escape(site)}</link><description>benchmark</description>"
-        f"{items}</channel></rss>"
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        f'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{entries}</urlset>'
     ).encode()
 
 
-def write_config(directory: Path, server: SiteServer, workers: int | None) -> Config:
-    outlets = [
-        {"name": name, "url": server.url("/"), "feeds": [server.url(feed)]}
-        for name, feed in (("corpus", "/rss.xml"), ("empty", "/empty.xml"))
-    ]
+def rss(site: str, urls: list[str]) -> bytes:
+    items = "".join(f"<item><title>Article {n}</title><link>{escape(u)}</link></item>" for n, u in enumerate(urls))
+    return (
+        f'<?xml version="1.0" encoding="utf-8"?>\n<rss version="2.0"><channel><title>Bench</title>'
+        f"<link>{escape(site)}</link><description>benchmark</description>{items}</channel></rss>"
+    ).encode()
+
+
+def own_paragraph(page: bytes, n: int) -> bytes:
+    """The page with a paragraph of its own before its first closing </p>."""
+    words = " ".join(f"w{(n * 7919 + k * 104729) % 1000003:x}" for k in range(40))
+    marker = f"</p><p>Reference {n}: {words}.</p>".encode()
+    return page.replace(b"</p>", marker, 1) if b"</p>" in page else page
+
+
+class Mirror:
+    """Pages spread over the local hosts, each host with a sitemap (and, for scale, a feed)."""
+
+    def __init__(self, pages: list[bytes], *, feeds: bool, validators: bool) -> None:
+        self.servers = [SiteServer(host=host).start() for host in HOSTS]
+        headers = {"Last-Modified": LAST_MODIFIED} if validators else {}
+        per_host: list[list[str]] = [[] for _ in self.servers]
+        for n, body in enumerate(pages):
+            index = n % len(self.servers)
+            server = self.servers[index]
+            path = f"/{2026}/{12}/article-{n}.html"
+            server.routes[path] = Route(body, content_type=HTML)
+            per_host[index].append(server.url(path))
+        for index, (server, urls) in enumerate(zip(self.servers, per_host, strict=True)):
+            etag = {"ETag": f'"sitemap-{index}"'} if validators else {}
+            server.routes["/sitemap.xml"] = Route(sitemap(urls), content_type="application/xml", headers=headers)
+            if feeds:
+                body = rss(server.url("/"), urls[-50:])
+                server.routes["/rss.xml"] = Route(body, content_type="application/rss+xml", headers=etag)
+        self.feeds = feeds
+
+    def outlets(self) -> list[dict[str, Any]]:
+        return [
+            {
+                "name": f"Host {n}",
+                "url": server.url("/"),
+                "sitemaps": [server.url("/sitemap.xml")],
+                **({"feeds": [server.url("/rss.xml")]} if self.feeds else {}),
+            }
+            for n, server in enumerate(self.servers, 1)
+        ]
+
+    def stop(self) -> None:
+        for server in self.servers:
+            server.stop()
+
+
+def write_config(directory: Path, outlets: list[dict[str, Any]]) -> Path:
     (directory / "outlets.yaml").write_text(yaml.safe_dump(outlets), encoding="utf-8")
     settings = {
+        "database": f"sqlite:///{directory / 'newsalert.db'}",
         "outlets_file": "outlets.yaml",
         "topics_file": None,
         "crawl": {
             "max_age_days": None,
-            "max_articles_per_outlet": 10_000,
+            "max_articles_per_outlet": 100_000,
             "obey_robots": False,
-            "concurrency_per_domain": 16,
-            "concurrency": 16,
-            "extract_workers": workers,
-            "scrapy_settings": {"AUTOTHROTTLE_ENABLED": False, "DOWNLOAD_DELAY": 0, "LOG_LEVEL": "ERROR"},
+            "concurrency": 32,
+            "concurrency_per_domain": 8,
+            "scrapy_settings": {"AUTOTHROTTLE_ENABLED": False, "DOWNLOAD_DELAY": 0},
         },
     }
     path = directory / "newsalert.yaml"
     path.write_text(yaml.safe_dump(settings), encoding="utf-8")
-    # An explicit database: $NEWSALERT_DB must not point the benchmark at a used archive.
-    return load_config(path, database=f"sqlite:///{directory / 'newsalert.db'}")
+    return path
 
 
-def timed_crawl(server: SiteServer, outlet: str, mode: str) -> dict[str, Any]:
-    """One crawl of `outlet` into a fresh database; its seconds and the outlet's tally."""
-    with tempfile.TemporaryDirectory(prefix="crawl-bench-") as tmp:
-        config = write_config(Path(tmp), server, MODES[mode])
-        cpu_before = resource.getrusage(resource.RUSAGE_CHILDREN)
-        start = time.perf_counter()
-        result = run_crawl(config, config.select_outlets([outlet]))
-        seconds = time.perf_counter() - start
-        cpu_after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    # CPU of the crawl process and its extraction workers (descendants count once reaped).
-    cpu = (cpu_after.ru_utime + cpu_after.ru_stime) - (cpu_before.ru_utime + cpu_before.ru_stime)
-    if result.status != "ok":
-        sys.exit(f"the {mode} crawl of {outlet!r} ended {result.status}: {result.error}")
-    tally = result.outlets[outlet]
-    print(
-        f"  {mode:<6} {outlet:<6} {seconds:6.2f} s  cpu {cpu:6.2f} s  pages {tally['pages']:>3}  "
-        f"stored {tally['stored']:>3}  rejected {tally['rejected']:>3}  "
-        f"duplicates {tally['duplicates']:>3}",
-        file=sys.stderr,
-        flush=True,
+@dataclass
+class Peak:
+    """The largest memory of a process tree, sampled, in total and per process."""
+
+    rss_mb: float = 0.0
+    pss_mb: float = 0.0
+    per_process: dict[str, float] = field(default_factory=dict)  # role -> peak RSS MB
+
+
+def role(process: psutil.Process, root: psutil.Process) -> str:
+    if process.pid == root.pid:
+        return "command"
+    try:
+        command = " ".join(process.cmdline())
+    except psutil.Error:
+        return "other"
+    if "forkserver" in command:  # the fork server, and the workers it forked (same command line)
+        parent = process.parent()
+        return "worker" if parent is not None and "forkserver" in " ".join(parent.cmdline()) else "fork server"
+    if "resource_tracker" in command:
+        return "resource tracker"
+    if "spawn_main" in command:
+        return "crawl process"
+    return "worker"
+
+
+class TreeSampler(threading.Thread):
+    def __init__(self, pid: int, interval: float = 0.1) -> None:
+        super().__init__(daemon=True)
+        self.root = psutil.Process(pid)
+        self.interval = interval
+        self.peak = Peak()
+        self.finished = threading.Event()
+
+    def run(self) -> None:
+        while not self.finished.is_set():
+            self.sample()
+            self.finished.wait(self.interval)
+
+    def sample(self) -> None:
+        try:
+            processes = [self.root, *self.root.children(recursive=True)]
+        except psutil.Error:
+            return
+        rss = pss = 0.0
+        roles: dict[str, int] = {}
+        for process in processes:
+            try:
+                memory = process.memory_full_info()
+            except psutil.Error:
+                continue
+            rss += memory.rss / 2**20
+            pss += memory.pss / 2**20
+            name = role(process, self.root)
+            roles[name] = roles.get(name, 0) + 1
+            label = name if name in ("command", "crawl process", "fork server") else f"{name} {roles[name]}"
+            self.peak.per_process[label] = max(self.peak.per_process.get(label, 0.0), memory.rss / 2**20)
+        self.peak.rss_mb, self.peak.pss_mb = max(self.peak.rss_mb, rss), max(self.peak.pss_mb, pss)
+
+
+def run_command(args: list[str], cwd: Path) -> tuple[float, Peak, str]:
+    """Run `newsalert ARGS`; its wall time, the peak memory of its tree and its output."""
+    started = time.perf_counter()
+    process = subprocess.Popen(
+        [str(NEWSALERT), *args], cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
     )
-    keys = ("pages", "stored", "rejected", "duplicates", "failed")
-    return {"seconds": seconds, "cpu_seconds": cpu, **{key: tally[key] for key in keys}}
+    sampler = TreeSampler(process.pid)
+    sampler.start()
+    output, _ = process.communicate()
+    seconds = time.perf_counter() - started
+    sampler.finished.set()
+    sampler.join()
+    if process.returncode not in (0, 1):
+        sys.exit(f"newsalert {' '.join(args)} failed ({process.returncode}):\n{output}")
+    return seconds, sampler.peak, output
 
 
-def summarize(runs: list[dict[str, Any]], overhead: float) -> dict[str, Any]:
+def crawl(config: Path) -> tuple[float, Peak, int]:
+    """One `newsalert crawl`; its seconds, peak memory and the pages it fetched."""
+    seconds, peak, _output = run_command(["--config", str(config), "crawl"], config.parent)
+    with closing(sqlite3.connect(config.parent / "newsalert.db")) as archive:
+        [(pages,)] = archive.execute(
+            "SELECT SUM(pages) FROM outlet_runs WHERE run_id = (SELECT MAX(id) FROM crawl_runs)"
+        )
+    return seconds, peak, int(pages or 0)
+
+
+def bare_trafilatura(pages: list[bytes], urls: list[str]) -> float:
+    """Pages/s of trafilatura alone, with metadata, in this process."""
+    import trafilatura
+
+    started = time.perf_counter()
+    for html, url in zip(pages, urls, strict=True):
+        trafilatura.bare_extraction(html, url=url, with_metadata=True)
+    return len(pages) / (time.perf_counter() - started)
+
+
+def throughput(pages: list[bytes], repeat: int) -> dict[str, Any]:
+    mirror = Mirror(pages, feeds=False, validators=False)
+    urls = [url for server in mirror.servers for url in (server.url(p) for p in server.routes if p != "/sitemap.xml")]
+    bare_trafilatura(pages[:10], urls[:10])  # trafilatura's lazy tables, as a worker has them
+    bare, crawls = [], []
+    try:
+        for n in range(repeat):
+            bare.append(bare_trafilatura(pages, urls[: len(pages)]))
+            with tempfile.TemporaryDirectory(prefix="crawl-bench-") as folder:
+                seconds, _peak, fetched = crawl(write_config(Path(folder), mirror.outlets()))
+            crawls.append({"seconds": seconds, "pages": fetched, "pages_per_s": fetched / seconds})
+            print(
+                f"  run {n + 1}: bare {bare[-1]:.1f} pages/s; crawl {fetched} pages in {seconds:.1f} s "
+                f"= {crawls[-1]['pages_per_s']:.1f} pages/s",
+                file=sys.stderr,
+                flush=True,
+            )
+    finally:
+        mirror.stop()
+    crawl_median = statistics.median(c["pages_per_s"] for c in crawls)
+    bare_median = statistics.median(bare)
     return {
-        "overhead_seconds": overhead,
-        "median_seconds": statistics.median(r["seconds"] for r in runs),
-        "median_cpu_seconds": statistics.median(r["cpu_seconds"] for r in runs),
-        "median_pages_per_s": statistics.median(r["pages"] / r["seconds"] for r in runs),
-        "median_net_pages_per_s": statistics.median(r["pages"] / max(r["seconds"] - overhead, 1e-9) for r in runs),
-        "pages": sorted({r["pages"] for r in runs}),
-        "stored": sorted({r["stored"] for r in runs}),
-        "runs": runs,
+        "pages": len(pages),
+        "bare_pages_per_s": bare,
+        "crawls": crawls,
+        "median_bare_pages_per_s": bare_median,
+        "median_crawl_pages_per_s": crawl_median,
+        "ratio": crawl_median / bare_median,
     }
 
 
+def scale(pages: list[bytes], count: int) -> dict[str, Any]:
+    made = [own_paragraph(pages[n % len(pages)], n) for n in range(count)]
+    mirror = Mirror(made, feeds=True, validators=True)
+    try:
+        with tempfile.TemporaryDirectory(prefix="crawl-bench-") as folder:
+            config = write_config(Path(folder), mirror.outlets())
+            first, peak, fetched = crawl(config)
+            print(f"  first crawl: {fetched} pages in {first:.1f} s", file=sys.stderr, flush=True)
+            again, _peak, refetched = crawl(config)
+            print(f"  re-crawl: {refetched} pages in {again:.2f} s", file=sys.stderr, flush=True)
+    finally:
+        mirror.stop()
+    return {
+        "pages": count,
+        "first_seconds": first,
+        "first_pages": fetched,
+        "recrawl_seconds": again,
+        "recrawl_pages": refetched,
+        "recrawl_ratio": again / first,
+        "peak": peak.__dict__,
+    }
+
+
+def demo_memory() -> dict[str, Any]:
+    with tempfile.TemporaryDirectory(prefix="demo-bench-") as folder:
+        seconds, peak, _ = run_command(["demo"], Path(folder))
+    return {"seconds": seconds, "peak": peak.__dict__}
+
+
+def verdict(value: float, target: float, *, at_most: bool) -> str:
+    return "ok" if (value <= target if at_most else value >= target) else "MISSED"
+
+
 def table(report: dict[str, Any]) -> str:
-    machine = report["machine"]
+    machine, speed, big, demo = report["machine"], report["throughput"], report["scale"], report["demo"]
     lines = [
-        f"cpus {machine['cpu_count']}, Python {machine['python']} ({machine['platform']}); "
-        f"{report['corpus_pages']} pages, {report['repeat']} runs per mode; load average "
-        f"{machine['load_before']:.2f} before, {machine['load_after']:.2f} after",
-        "",
-        f"{'mode':<8}{'workers':>8}{'start-up s':>12}{'median s':>10}{'cpu s':>7}{'pages/s':>9}"
-        f"{'net p/s':>9}{'pages':>7}{'stored':>8}",
+        f"cpus {machine['cpu_count']}, Python {machine['python']}; load average {machine['load_before']:.2f} "
+        f"before, {machine['load_after']:.2f} after",
     ]
-    for mode, s in report["modes"].items():
-        workers = "null" if MODES[mode] is None else str(MODES[mode])
-        lines.append(
-            f"{mode:<8}{workers:>8}{s['overhead_seconds']:>12.2f}{s['median_seconds']:>10.2f}"
-            f"{s['median_cpu_seconds']:>7.1f}"
-            f"{s['median_pages_per_s']:>9.1f}{s['median_net_pages_per_s']:>9.1f}"
-            f"{'/'.join(map(str, s['pages'])):>7}{'/'.join(map(str, s['stored'])):>8}"
-        )
-    ratio = report["ratio_pool_over_thread"]
-    lines += [
-        "",
-        f"pool/thread of the medians: pages/s {ratio['pages_per_s']:.2f}, "
-        f"net pages/s {ratio['net_pages_per_s']:.2f}, seconds {ratio['seconds']:.2f}",
-    ]
+    if speed:
+        lines += [
+            "",
+            f"throughput ({speed['pages']} corpus pages on {len(HOSTS)} hosts, {len(speed['crawls'])} runs, medians):",
+            f"  bare trafilatura, one process   {speed['median_bare_pages_per_s']:7.1f} pages/s",
+            f"  newsalert crawl, end to end     {speed['median_crawl_pages_per_s']:7.1f} pages/s",
+            f"  ratio                           {speed['ratio']:7.2f}x   target >= {TARGETS['ratio']}x  "
+            f"{verdict(speed['ratio'], TARGETS['ratio'], at_most=False)}",
+        ]
+    if big:
+        lines += [
+            "",
+            f"scale ({big['pages']} made pages on {len(HOSTS)} hosts):",
+            f"  first crawl                     {big['first_seconds']:7.1f} s ({big['first_pages']} pages)",
+            memory_line(big["peak"], TARGETS["tree_mb"]),
+            *per_process(big["peak"]),
+            f"  re-crawl, outlets unchanged     {big['recrawl_seconds']:7.2f} s ({big['recrawl_pages']} pages) = "
+            f"{big['recrawl_ratio']:.1%} of the first   target <= {TARGETS['recrawl']:.0%}  "
+            f"{verdict(big['recrawl_ratio'], TARGETS['recrawl'], at_most=True)}",
+        ]
+    if demo:
+        lines += ["", f"demo ({demo['seconds']:.1f} s):", memory_line(demo["peak"], TARGETS["demo_mb"])]
+        lines += per_process(demo["peak"])
     return "\n".join(lines)
+
+
+def memory_line(peak: dict[str, Any], target: float) -> str:
+    return (
+        f"  peak memory of the tree         {peak['rss_mb']:7.0f} MB RSS, {peak['pss_mb']:.0f} MB PSS   "
+        f"target <= {target:.0f} MB  {verdict(peak['pss_mb'], target, at_most=True)} (PSS)"
+    )
+
+
+def per_process(peak: dict[str, Any]) -> list[str]:
+    return [f"    {name:<28}{mb:7.0f} MB RSS" for name, mb in sorted(peak["per_process"].items())]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
-    parser.add_argument("--repeat", type=int, default=3, help="runs per mode (default 3)")
+    parser.add_argument("--repeat", type=int, default=3, help="throughput runs (default 3)")
+    parser.add_argument("--pages", type=int, default=2000, help="pages of the scale crawl (default 2000)")
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS, help="the corpus folder")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    parser.add_argument("--only", choices=("throughput", "scale", "demo"), help="run one measurement")
     args = parser.parse_args()
-    if args.repeat < 1:
-        parser.error("--repeat must be at least 1")
-
+    if args.repeat < 1 or args.pages < 1:
+        parser.error("--repeat and --pages must be at least 1")
     pages = corpus_pages(args.corpus) if args.corpus.is_dir() else []
     if not pages:
         print(f"no corpus pages under {args.corpus}; nothing to benchmark")
         return
 
     load_before = os.getloadavg()[0]
-    server = SiteServer().start()
-    try:
-        links = [server.url(f"/a/{n}.html") for n in range(1, len(pages) + 1)]
-        server.routes.update({f"/a/{n}.html": Route(body, content_type=HTML) for n, body in enumerate(pages, 1)})
-        feed_type = "application/rss+xml; charset=utf-8"
-        server.routes["/rss.xml"] = Route(rss(server.url("/"), links), content_type=feed_type)
-        server.routes["/empty.xml"] = Route(rss(server.url("/"), []), content_type=feed_type)
-
-        print("start-up (empty feed):", file=sys.stderr)
-        overhead = {mode: timed_crawl(server, "empty", mode)["seconds"] for mode in MODES}
-        print("crawls:", file=sys.stderr)
-        runs: dict[str, list[dict[str, Any]]] = {mode: [] for mode in MODES}
-        for _ in range(args.repeat):
-            for mode in MODES:
-                runs[mode].append(timed_crawl(server, "corpus", mode))
-    finally:
-        server.stop()
-
-    modes = {mode: summarize(runs[mode], overhead[mode]) for mode in MODES}
-    pool, thread = modes["pool"], modes["thread"]
+    wanted = {args.only} if args.only else {"throughput", "scale", "demo"}
+    print("throughput:", file=sys.stderr)
+    speed = throughput(pages, args.repeat) if "throughput" in wanted else None
+    print("scale:", file=sys.stderr)
+    big = scale(pages, args.pages) if "scale" in wanted else None
+    print("demo:", file=sys.stderr)
+    demo = demo_memory() if "demo" in wanted else None
     report = {
         "machine": {
             "cpu_count": os.cpu_count(),
@@ -189,14 +381,10 @@ def main() -> None:
             "load_before": load_before,
             "load_after": os.getloadavg()[0],
         },
-        "corpus_pages": len(pages),
-        "repeat": args.repeat,
-        "modes": modes,
-        "ratio_pool_over_thread": {
-            "pages_per_s": pool["median_pages_per_s"] / thread["median_pages_per_s"],
-            "net_pages_per_s": pool["median_net_pages_per_s"] / thread["median_net_pages_per_s"],
-            "seconds": pool["median_seconds"] / thread["median_seconds"],
-        },
+        "throughput": speed,
+        "scale": big,
+        "demo": demo,
+        "targets": TARGETS,
     }
     print(json.dumps(report, indent=2) if args.json else table(report))
 
