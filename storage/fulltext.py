@@ -1,5 +1,8 @@
 """Full-text search over title and text: SQLite FTS5 (bm25) or PostgreSQL tsvector (ts_rank).
 
+The SQLite index is the FTS5 table articles_fts (rowid: the article id); the PostgreSQL one is
+article_search.search_vector with a GIN index (revision 0009).
+
 Both index the same *search form* of the text: folded (lower case, no accents, one kind of
 dash) and cut into the matcher's tokens, Chinese characters one by one. So "cooperation"
 finds "coopération", and "南南合作" is found as a phrase of four characters, with the
@@ -14,13 +17,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Subquery, bindparam, func, literal_column, select, text
+from sqlalchemy import CTE, Connection, Select, bindparam, column, func, literal_column, select, table, text
 from sqlalchemy.orm import Session
 
 from newsalert.domain import Tokenized
-from newsalert.storage.models import ArticleRow
+from newsalert.storage.models import ArticleSearchRow
 
 QUERY_PART = re.compile(r'-?"[^"]*"|\S+')
 
@@ -88,8 +92,9 @@ def tsquery(parsed: ParsedQuery) -> str:
 
 INDEX_STATEMENTS = {
     "postgresql": text(
-        "UPDATE articles SET search_vector = setweight(to_tsvector('simple', :title), 'A') "
-        "|| setweight(to_tsvector('simple', :body), 'B') WHERE id = :id"
+        # article_search's row was made by a trigger when the article was inserted.
+        "UPDATE article_search SET search_vector = setweight(to_tsvector('simple', :title), 'A') "
+        "|| setweight(to_tsvector('simple', :body), 'B') WHERE article_id = :id"
     ),
     "sqlite": text("INSERT INTO articles_fts(rowid, title, body) VALUES (:id, :title, :body)"),
 }
@@ -103,22 +108,40 @@ def index_article(session: Session | Connection, article_id: int, title: str, bo
     )
 
 
-def fulltext_matches(session: Session, query: str) -> Subquery:
-    """A subquery of (article_id, rank) for the articles matching `query`; lower rank is better."""
-    parsed = parse_query(query)
-    if session.get_bind().dialect.name == "postgresql":
-        compiled = func.to_tsquery("simple", bindparam("fts_query", tsquery(parsed)))
-        vector: Any = literal_column("articles.search_vector")
-        return (
-            select(ArticleRow.id.label("article_id"), (-func.ts_rank(vector, compiled)).label("rank"))
-            .where(vector.op("@@")(compiled))
-            .subquery("matches")
+def matching(statement: Select[int, datetime], dialect: str, parsed: ParsedQuery) -> Select[int, datetime]:
+    """`statement`, a select from article_search, narrowed to the articles matching the query."""
+    if dialect == "postgresql":
+        return statement.where(literal_column("article_search.search_vector").op("@@")(_tsquery(parsed)))
+    return statement.join(FTS_TABLE, ArticleSearchRow.article_id == FTS_ROWID).where(_fts_match(parsed))
+
+
+def ranked(candidates: CTE, dialect: str, parsed: ParsedQuery) -> Select[int, float]:
+    """(article_id, rank) of each candidate (a CTE of article_id, published), newest first;
+    lower rank is better. The title weighs more than the body (5 times with bm25, A against B)."""
+    if dialect == "postgresql":
+        vector: Any = literal_column("article_search.search_vector")
+        statement = select(candidates.c.article_id, (-func.ts_rank(vector, _tsquery(parsed))).label("rank")).join(
+            ArticleSearchRow, ArticleSearchRow.article_id == candidates.c.article_id
         )
-    return (
-        select(
-            literal_column("rowid").label("article_id"), literal_column("bm25(articles_fts, 5.0, 1.0)").label("rank")
-        )  # the title weighs 5 times
-        .select_from(text("articles_fts"))
-        .where(literal_column("articles_fts").op("MATCH")(bindparam("fts_query", fts5_query(parsed))))
-        .subquery("matches")
-    )
+    else:
+        # One pass over the matches, looking each up among the candidates: "rowid + 0" keeps
+        # SQLite from the other plan, a MATCH per candidate, which reads the term's list each time.
+        statement = (
+            select(candidates.c.article_id, literal_column("bm25(articles_fts, 5.0, 1.0)").label("rank"))
+            .select_from(FTS_TABLE)
+            .join(candidates, candidates.c.article_id == literal_column("articles_fts.rowid + 0"))
+            .where(_fts_match(parsed))
+        )
+    return statement.order_by(candidates.c.published.desc(), candidates.c.article_id.desc())
+
+
+FTS_TABLE = table("articles_fts", column("rowid"))
+FTS_ROWID = FTS_TABLE.c.rowid
+
+
+def _fts_match(parsed: ParsedQuery) -> Any:
+    return literal_column("articles_fts").op("MATCH")(bindparam("fts_query", fts5_query(parsed)))
+
+
+def _tsquery(parsed: ParsedQuery) -> Any:
+    return func.to_tsquery("simple", bindparam("fts_query", tsquery(parsed)))

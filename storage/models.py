@@ -124,6 +124,23 @@ class ArticleRow(Base):
     )
 
 
+class ArticleSearchRow(Base):
+    """What a search filters and orders by, one narrow row per article, so that finding the
+    newest matches of a common word reads a few MB, not the articles. Copied from articles by
+    triggers (revision 0009); on PostgreSQL it also holds the tsvector (out of line), created
+    by raw SQL like the FTS5 table on SQLite."""
+
+    __tablename__ = "article_search"
+
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )
+    published: Mapped[datetime]  # published_at, or fetched_at when the page gave no date
+    outlet_id: Mapped[int]
+    language: Mapped[str | None] = mapped_column(String(8))
+    on_topic: Mapped[bool]
+
+
 class ClusterRow(Base):
     """A story: an article and every copy of it (syndicated, republished, lightly edited)."""
 

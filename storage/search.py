@@ -1,22 +1,35 @@
-"""Searching the archive: full text, filters, one row per story."""
+"""Searching the archive: full text, filters, one row per story.
+
+Ordering guarantee. With a query and sort="relevance", results come in windows of the date
+order: the newest RANK_WINDOW matches (of the query and every filter) ranked best first, then
+the next RANK_WINDOW newest ranked among themselves, and so on. So when at most RANK_WINDOW
+articles match, the order is exact relevance order; when more match, a page shows the
+best-ranked of the newest RANK_WINDOW, and an older, better match comes later (in its own
+window), never dropped. Matching and filters are always exact; sort="date" is exact date order
+(newest first; published, or fetched when the page gave no date). Ranking is thereby bounded:
+no query ranks more than RANK_WINDOW articles per window it shows, however common its words.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Collection
-from dataclasses import dataclass
+from collections.abc import Collection, Iterator
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import Executable, and_, func, or_, select, text
 from sqlalchemy.orm import Session, contains_eager, selectinload
 
-from newsalert.storage.fulltext import fulltext_matches
+from newsalert.storage.fulltext import matching, parse_query, ranked
 from newsalert.storage.models import (
     ArticleRow,
+    ArticleSearchRow,
     ArticleTagRow,
     OutletRow,
     TagRow,
 )
+
+RANK_WINDOW = 1000  # matches ranked together: the newest first (see the module's docstring)
 
 
 @dataclass(frozen=True)
@@ -36,63 +49,159 @@ class SearchFilters:
     offset: int = 0
 
 
+@dataclass
+class SearchResults:
+    """A page of results, and how many articles match: `matches` exactly, or, when `more` is
+    set, at least `matches` (counting stops at the windows the page needed)."""
+
+    articles: list[ArticleRow]
+    matches: int
+    more: bool
+
+
 def search_articles(session: Session, filters: SearchFilters) -> list[ArticleRow]:
-    """Articles matching the filters; with a query, the best full-text matches first."""
-    statement = select(ArticleRow).join(OutletRow, OutletRow.id == ArticleRow.outlet_id)
-    conditions: list[Any] = []
-    order: list[Any] = []
-    if filters.query:
-        matches = fulltext_matches(session, filters.query)
-        statement = statement.join(matches, matches.c.article_id == ArticleRow.id)
-        order.append(matches.c.rank)
-    when = func.coalesce(ArticleRow.published_at, ArticleRow.fetched_at)
-    if not filters.include_off_topic:
-        conditions.append(ArticleRow.on_topic)
-    if filters.since:
-        conditions.append(when >= filters.since)
-    if filters.until:
-        conditions.append(when < filters.until)
-    if filters.outlets:
-        conditions.append(func.lower(OutletRow.name).in_([name.lower() for name in filters.outlets]))
-    if filters.languages:
-        conditions.append(ArticleRow.language.in_([lang.lower() for lang in filters.languages]))
-    for kind, codes in (("country", filters.countries), ("region", filters.regions)):
-        if codes:
-            conditions.append(_tagged(kind, codes))
-    for tag in filters.tags:
-        kind, _, code = tag.rpartition(":")
-        conditions.append(_tagged(kind or None, [code]))
-    statement = statement.where(and_(*conditions)) if conditions else statement
-    if filters.sort == "date":
-        order = []
-    statement = statement.order_by(*order, when.desc(), ArticleRow.id.desc())
-    statement = statement.options(contains_eager(ArticleRow.outlet), selectinload(ArticleRow.tags))
-    if not filters.collapse:
-        return list(session.scalars(statement.limit(filters.limit).offset(filters.offset)))
-    # One row per story: walk the ranked results and keep each cluster's first article.
-    wanted, start = filters.offset + filters.limit, 0
-    kept: list[ArticleRow] = []
+    """Articles matching the filters; with a query, the best full-text matches first (in
+    windows of the newest RANK_WINDOW: see the module's docstring)."""
+    return search(session, filters).articles
+
+
+def search(session: Session, filters: SearchFilters) -> SearchResults:
+    """The page of articles matching the filters, and how many match."""
+    windows = _Windows(session, filters)
+    if filters.collapse:
+        ids = _one_per_story(session, windows, filters.offset + filters.limit)[filters.offset :]
+    else:
+        ids = _page(windows, filters.offset, filters.limit)
+    return SearchResults(_load(session, ids), windows.counted, windows.more)
+
+
+@dataclass
+class _Windows:
+    """The results' ids in order, RANK_WINDOW at a time, counting the matches met on the way."""
+
+    session: Session
+    filters: SearchFilters
+    counted: int = 0
+    more: bool = True
+    _dialect: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        self._dialect = self.session.get_bind().dialect.name
+
+    def __call__(self, first: int = 0) -> Iterator[list[int]]:
+        """Window `first`, then the next ones until the matches run out."""
+        number = first
+        while self.more:
+            yield self._window(number)
+            number += 1
+
+    def _window(self, number: int) -> list[int]:
+        filters = self.filters
+        newest = select(ArticleSearchRow.article_id, ArticleSearchRow.published).where(*_conditions(filters))
+        parsed = parse_query(filters.query) if filters.query else None
+        if parsed:
+            newest = matching(newest, self._dialect, parsed)
+        # One more than a window: whether there are more matches than this window holds.
+        newest = newest.order_by(ArticleSearchRow.published.desc(), ArticleSearchRow.article_id.desc())
+        newest = newest.limit(RANK_WINDOW + 1).offset(number * RANK_WINDOW)
+        if parsed is not None and filters.sort != "date":
+            candidates = newest.cte("candidates").prefix_with("MATERIALIZED")
+            rows = self._fetch(ranked(candidates, self._dialect, parsed))  # (id, rank), newest first
+        else:
+            rows = self._fetch(newest.with_only_columns(ArticleSearchRow.article_id))
+        self.more = len(rows) > RANK_WINDOW
+        rows = rows[:RANK_WINDOW]  # the one left out is the oldest
+        self.counted = number * RANK_WINDOW + len(rows)
+        if rows and len(rows[0]) > 1:
+            rows.sort(key=lambda row: row[1])  # stable: equal ranks stay newest first
+        return [row[0] for row in rows]
+
+    def _fetch(self, statement: Executable) -> list[Any]:
+        if self._dialect != "postgresql":
+            return list(self.session.execute(statement))
+        # The GIN index, never a scan of the table: a sequential scan would read every
+        # out-of-line vector to test it, where the index's bitmap needs none of them.
+        self.session.execute(text("SET LOCAL enable_seqscan = off"))
+        try:
+            return list(self.session.execute(statement))
+        finally:
+            self.session.execute(text("SET LOCAL enable_seqscan = on"))
+
+
+def _page(windows: _Windows, offset: int, limit: int) -> list[int]:
+    ids: list[int] = []
+    skip = offset % RANK_WINDOW
+    for window in windows(offset // RANK_WINDOW):
+        ids += window[skip : skip + limit - len(ids)]
+        skip = 0
+        if len(ids) == limit:
+            break
+    return ids
+
+
+def _one_per_story(session: Session, windows: _Windows, wanted: int) -> list[int]:
+    """The first `wanted` results that are each their story's first (best-ranked) article."""
+    kept: list[int] = []
     seen: set[int] = set()
-    batch = max(wanted * 3, 100)
-    while len(kept) < wanted:
-        rows = list(session.scalars(statement.limit(batch).offset(start)))
-        for article in rows:
-            story = article.cluster_id if article.cluster_id is not None else -article.id
+    for window in windows():
+        rows = session.execute(select(ArticleRow.id, ArticleRow.cluster_id).where(ArticleRow.id.in_(window)))
+        clusters = {article_id: cluster for article_id, cluster in rows}
+        for article_id in window:
+            cluster = clusters[article_id]
+            story = cluster if cluster is not None else -article_id
             if story not in seen:
                 seen.add(story)
-                kept.append(article)
-        if len(rows) < batch:
-            break
-        start += batch
-    return kept[filters.offset : wanted]
+                kept.append(article_id)
+                if len(kept) == wanted:
+                    return kept
+    return kept
 
 
-def _tagged(kind: str | None, codes: Collection[str]) -> Any:
-    """Articles carrying one of the tags `codes` (of `kind`, or of any kind), case-insensitively."""
+def _load(session: Session, ids: list[int]) -> list[ArticleRow]:
+    """The articles `ids`, in that order, with their outlet and tags."""
+    if not ids:
+        return []
+    statement = (
+        select(ArticleRow)
+        .join(OutletRow, OutletRow.id == ArticleRow.outlet_id)
+        .where(ArticleRow.id.in_(ids))
+        .options(contains_eager(ArticleRow.outlet), selectinload(ArticleRow.tags))
+    )
+    position = {article_id: number for number, article_id in enumerate(ids)}
+    return sorted(session.scalars(statement), key=lambda article: position[article.id])
+
+
+def _conditions(filters: SearchFilters) -> list[Any]:
+    """The filters, as conditions on article_search: all exact."""
+    row = ArticleSearchRow
+    conditions: list[Any] = []
+    if not filters.include_off_topic:
+        conditions.append(row.on_topic)
+    if filters.since:
+        conditions.append(row.published >= filters.since)
+    if filters.until:
+        conditions.append(row.published < filters.until)
+    if filters.outlets:
+        names = [name.lower() for name in filters.outlets]
+        conditions.append(row.outlet_id.in_(select(OutletRow.id).where(func.lower(OutletRow.name).in_(names))))
+    if filters.languages:
+        conditions.append(row.language.in_([lang.lower() for lang in filters.languages]))
+    for kind, codes in (("country", filters.countries), ("region", filters.regions)):
+        if codes:
+            conditions.append(_tagged(kind, codes, row.article_id))
+    for tag in filters.tags:
+        kind, _, code = tag.rpartition(":")
+        conditions.append(_tagged(kind or None, [code], row.article_id))
+    return conditions
+
+
+def _tagged(kind: str | None, codes: Collection[str], article_id: Any = ArticleRow.id) -> Any:
+    """Articles (`article_id`) carrying one of the tags `codes` (of `kind`, or of any kind),
+    case-insensitively."""
     condition: Any = func.lower(TagRow.code).in_([code.lower() for code in codes])
     if kind:
         condition = and_(condition, TagRow.kind == kind.lower())
-    return ArticleRow.id.in_(
+    return article_id.in_(
         select(ArticleTagRow.article_id).join(TagRow, TagRow.id == ArticleTagRow.tag_id).where(condition)
     )
 

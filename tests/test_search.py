@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 
@@ -247,3 +248,229 @@ def test_limit_offset_and_every_format(archive: tuple[str, dict[str, int]]) -> N
         json.loads(line)["outlet"] in ("Wire", "Courrier")
         for line in run_cli("--db", db_url, "search", "--format", "ndjson").output.splitlines()
     )
+
+
+# --- Ranking bounded to windows of the newest matches (search.RANK_WINDOW) --------------------
+
+WINDOW = 4  # stands in for search.RANK_WINDOW, so that a few articles fill several windows
+
+
+@pytest.fixture
+def many(db_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Any, dict[int, dict[str, Any]]]]:
+    """Eighteen articles a day apart (id 1 the newest), on two outlets, in English and French,
+    every third tagged KE; the word "cooperation" in most, in the title of the oldest ones (so
+    that the best-ranked matches are the oldest), "kenya" or "nigeria" in some, "loan" in a few."""
+    from datetime import timedelta
+
+    from newsalert.domain import Tag
+    from newsalert.storage import search
+
+    monkeypatch.setattr(search, "RANK_WINDOW", WINDOW)
+    engine, sessions = open_database(db_url)
+    now = datetime.now(UTC)
+    facts: dict[int, dict[str, Any]] = {}
+    with sessions.begin() as session:
+        outlets = ledger.sync_outlets(
+            session, [Outlet(name=n, url=f"https://{n}.example/", feeds=[f"https://{n}.example/rss"]) for n in "ab"]
+        )
+        for number in range(18):
+            words = {"cooperation"} if number % 6 != 5 else set()
+            words |= {"kenya"} if number % 3 == 0 else {"nigeria"} if number % 3 == 1 else set()
+            words |= {"loan"} if number % 4 == 0 else set()
+            title = "Cooperation cooperation" if number >= 12 and "cooperation" in words else "Weekly notes"
+            article_id = article_store.insert_article(
+                session,
+                {
+                    "outlet_id": outlets["ab"[number % 2]],
+                    "canonical_url": f"https://a.example/{number}",
+                    "url": f"https://a.example/{number}",
+                    "title": title,
+                    "text": "Filler words about the week. " + " ".join(sorted(words)),
+                    "content_hash": str(number),
+                    "fetched_at": now,
+                    "published_at": now - timedelta(days=number),
+                    "language": "fr" if number % 5 == 0 else "en",
+                },
+            )
+            assert article_id is not None
+            if number % 3 == 0:
+                article_store.add_tags(session, article_id, [Tag("country", "KE", "Kenya", 5.0)])
+            facts[article_id] = {"age": number, "words": words, "outlet": "ab"[number % 2], "title": title}
+    yield sessions, facts
+    engine.dispose()
+
+
+def newest_first(facts: dict[int, dict[str, Any]], keep: Any) -> list[int]:
+    return sorted((i for i, fact in facts.items() if keep(fact)), key=lambda i: facts[i]["age"])
+
+
+def run_search(sessions: Any, **options: Any) -> Any:
+    from newsalert.storage import search
+
+    with sessions() as session:
+        return search.search(session, search.SearchFilters(**options))
+
+
+def test_a_common_word_ranks_the_newest_window_first(many: tuple[Any, dict[int, dict[str, Any]]]) -> None:
+    sessions, facts = many
+    matching = newest_first(facts, lambda fact: "cooperation" in fact["words"])
+    assert len(matching) > 3 * WINDOW
+    page = run_search(sessions, query="cooperation", limit=2)
+    assert {a.id for a in page.articles} <= set(matching[:WINDOW]), "a page holds the newest matches, not the best"
+    assert (page.matches, page.more) == (WINDOW, True), "more match than the window counted"
+    everything = run_search(sessions, query="cooperation", limit=50)
+    ids = [a.id for a in everything.articles]
+    assert (everything.matches, everything.more) == (len(matching), False)
+    for start in range(0, len(matching), WINDOW):  # window by window: the same articles, ranked within
+        assert set(ids[start : start + WINDOW]) == set(matching[start : start + WINDOW])
+    for start in range(0, len(ids), WINDOW):
+        in_title = [facts[i]["title"] != "Weekly notes" for i in ids[start : start + WINDOW]]
+        assert in_title == sorted(in_title, reverse=True), "title hits rank first within their window"
+    assert facts[ids[-1]]["title"] != "Weekly notes", "the best-ranked matches, the oldest, come last"
+    pages = [
+        a.id
+        for offset in range(0, 16, 3)
+        for a in run_search(sessions, query="cooperation", limit=3, offset=offset).articles
+    ]
+    assert pages == ids[: len(pages)], "pages across windows follow the same order"
+    by_date = run_search(sessions, query="cooperation", sort="date", limit=50)
+    assert [a.id for a in by_date.articles] == matching, "sort by date is exact"
+
+
+@pytest.mark.parametrize(
+    ("query", "keep"),
+    [
+        ("kenya OR nigeria", lambda words: "kenya" in words or "nigeria" in words),
+        ("kenya OR nigeria -loan", lambda words: ("kenya" in words or "nigeria" in words) and "loan" not in words),
+        ("cooperation -kenya", lambda words: "cooperation" in words and "kenya" not in words),
+    ],
+)
+def test_or_and_exclusion_are_exact_beyond_the_window(
+    many: tuple[Any, dict[int, dict[str, Any]]], query: str, keep: Any
+) -> None:
+    sessions, facts = many
+    expected = newest_first(facts, lambda fact: keep(fact["words"]))
+    assert len(expected) > WINDOW
+    page = run_search(sessions, query=query, limit=50)
+    assert sorted(a.id for a in page.articles) == sorted(expected)
+    assert {a.id for a in page.articles[:WINDOW]} == set(expected[:WINDOW])
+    assert (page.matches, page.more) == (len(expected), False)
+
+
+@pytest.mark.parametrize(
+    ("options", "keep"),
+    [
+        ({"outlets": ("A",)}, lambda fact: fact["outlet"] == "a"),
+        ({"languages": ("fr",)}, lambda fact: fact["age"] % 5 == 0),
+        ({"countries": ("ke",)}, lambda fact: fact["age"] % 3 == 0),
+        ({"since_days": 9}, lambda fact: fact["age"] < 9),
+        ({"until_days": 9, "outlets": ("b",)}, lambda fact: fact["age"] > 9 and fact["outlet"] == "b"),
+    ],
+)
+def test_filters_are_exact_beyond_the_window(
+    many: tuple[Any, dict[int, dict[str, Any]]], options: dict[str, Any], keep: Any
+) -> None:
+    from datetime import timedelta
+
+    sessions, facts = many
+    now = datetime.now(UTC)
+    if "since_days" in options:  # from half a day before the day: age < since_days
+        options["since"] = now - timedelta(days=options.pop("since_days") - 0.5)
+    if "until_days" in options:  # to half a day after the day: age > until_days
+        options["until"] = now - timedelta(days=options.pop("until_days") + 0.5)
+    expected = newest_first(facts, lambda fact: "cooperation" in fact["words"] and keep(fact))
+    page = run_search(sessions, query="cooperation", limit=50, **options)
+    assert sorted(a.id for a in page.articles) == sorted(expected)
+    assert {a.id for a in page.articles[:WINDOW]} == set(expected[:WINDOW]), "the window is the newest that pass"
+    newest = run_search(sessions, limit=50, **options)  # without a query: every article that passes, newest first
+    assert [a.id for a in newest.articles] == newest_first(facts, keep)
+
+
+def test_the_search_table_follows_updates_and_deletes(many: tuple[Any, dict[int, dict[str, Any]]]) -> None:
+    from datetime import timedelta
+
+    from sqlalchemy import delete, update
+
+    from newsalert.storage.models import ArticleRow
+
+    sessions, facts = many
+    matching = newest_first(facts, lambda fact: "cooperation" in fact["words"])
+    newest, oldest = matching[:2], matching[-1]
+    with sessions.begin() as session:  # a rescore finds the newest off topic; the oldest is re-dated
+        session.execute(update(ArticleRow).where(ArticleRow.id == newest[0]).values(on_topic=False))
+        when = datetime.now(UTC) + timedelta(hours=1)
+        session.execute(update(ArticleRow).where(ArticleRow.id == oldest).values(published_at=when))
+        session.execute(delete(ArticleRow).where(ArticleRow.id == newest[1]))
+    ids = [a.id for a in run_search(sessions, query="cooperation", sort="date", limit=50).articles]
+    assert newest[0] not in ids and newest[1] not in ids
+    assert ids[0] == oldest
+    off_topic = run_search(sessions, query="cooperation", sort="date", include_off_topic=True, limit=50)
+    assert newest[0] in [a.id for a in off_topic.articles]
+
+
+def test_the_upgrade_fills_the_search_table_from_an_existing_archive(db_url: str) -> None:
+    """An archive at revision 0008 (the index then lived in articles_fts / articles.search_vector)
+    is searchable after the upgrade, and keeps indexing what is stored afterwards."""
+    from alembic import command
+    from sqlalchemy import text
+
+    from newsalert.storage.db import alembic_config, make_engine
+    from newsalert.storage.fulltext import search_form
+
+    engine = make_engine(db_url)
+    command.upgrade(alembic_config(engine), "0008")
+    old_index = {
+        "sqlite": "INSERT INTO articles_fts(rowid, title, body) VALUES (:id, :title, :body)",
+        "postgresql": "UPDATE articles SET search_vector = setweight(to_tsvector('simple', :title), 'A') "
+        "|| setweight(to_tsvector('simple', :body), 'B') WHERE id = :id",
+    }[engine.dialect.name]
+    now = datetime.now(UTC).replace(tzinfo=None)
+    ids = []
+    with engine.begin() as connection:
+        outlet_id = connection.execute(
+            text(
+                "INSERT INTO outlets (name, domain, url, enabled, created_at)"
+                " VALUES ('O', 'o', 'u', :t, :now) RETURNING id"
+            ),
+            {"t": True, "now": now},
+        ).scalar()
+        for number, (title, body) in enumerate([("Coopération Sud-Sud", "un texte"), ("Other", "nothing here")]):
+            article_id = connection.execute(
+                text(
+                    "INSERT INTO articles (outlet_id, canonical_url, url, title, text, content_hash, fetched_at,"
+                    " on_topic) VALUES (:outlet, :url, :url, :title, :body, 'h', :now, :t) RETURNING id"
+                ),
+                {
+                    "outlet": outlet_id,
+                    "url": f"https://o/{number}",
+                    "title": title,
+                    "body": body,
+                    "t": True,
+                    "now": now,
+                },
+            ).scalar()
+            ids.append(article_id)
+            folded = {"id": article_id, "title": search_form(title), "body": search_form(body)}
+            connection.execute(text(old_index), folded)
+    engine.dispose()
+    engine, sessions = open_database(db_url)  # upgrades to the head
+    page = run_search(sessions, query="cooperation sud")
+    assert [a.id for a in page.articles] == ids[:1] and (page.matches, page.more) == (1, False)
+    with sessions.begin() as session:
+        article_store.insert_article(
+            session,
+            {
+                "outlet_id": outlet_id,
+                "canonical_url": "https://o/new",
+                "url": "https://o/new",
+                "title": "Cooperation again",
+                "text": "south south",
+                "content_hash": "n",
+                "fetched_at": datetime.now(UTC),
+            },
+        )
+    assert [a.title for a in run_search(sessions, query="cooperation", sort="date").articles] == [
+        "Cooperation again",
+        "Coopération Sud-Sud",
+    ]
+    engine.dispose()

@@ -1,0 +1,92 @@
+"""A narrow search table: what a search filters and orders by, one small row per article.
+
+Revision ID: 0009
+Revises: 0008
+Create Date: 2026-12-07
+
+Ranking every match of a common word is what made search slow at 100k articles; search now
+ranks the newest matches only (storage/search.py), and finding them must not read the wide
+articles rows. article_search holds, per article, its date (published, or fetched when the
+page gave none), outlet, language and on_topic, copied by triggers on every insert and
+update of articles, so no writer has to know about it; a deleted article's row goes with it
+(ON DELETE CASCADE).
+
+On PostgreSQL the tsvector and its GIN index move here from articles, and the vectors are
+stored out of line (TOAST): the table itself stays a few dozen bytes a row, so reading the
+date of every match of a common word touches a few MB instead of the articles table. On
+SQLite the FTS5 table stays as it is; its rowid is the article id.
+
+This revision fills the table from the articles already archived.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0009"
+down_revision = "0008"
+branch_labels = None
+depends_on = None
+
+COPIED = "published, outlet_id, language, on_topic"
+FROM_ARTICLE = "coalesce({row}.published_at, {row}.fetched_at), {row}.outlet_id, {row}.language, {row}.on_topic"
+WATCHED = "published_at, fetched_at, outlet_id, language, on_topic"
+
+SQLITE = [
+    f"""CREATE TRIGGER article_search_insert AFTER INSERT ON articles BEGIN
+           INSERT INTO article_search (article_id, {COPIED}) VALUES (new.id, {FROM_ARTICLE.format(row="new")});
+       END""",
+    f"""CREATE TRIGGER article_search_update AFTER UPDATE OF {WATCHED} ON articles BEGIN
+           UPDATE article_search SET ({COPIED}) = ({FROM_ARTICLE.format(row="new")}) WHERE article_id = new.id;
+       END""",
+    f"INSERT INTO article_search (article_id, {COPIED}) SELECT id, {FROM_ARTICLE.format(row='articles')} FROM articles",
+]
+POSTGRES = [
+    # Vectors out of line: a row longer than 128 bytes moves its vector to the TOAST table.
+    "ALTER TABLE article_search ADD COLUMN search_vector tsvector",
+    "ALTER TABLE article_search ALTER COLUMN search_vector SET STORAGE EXTERNAL",
+    "ALTER TABLE article_search SET (toast_tuple_target = 128)",
+    f"""CREATE FUNCTION article_search_sync() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            IF TG_OP = 'INSERT' THEN
+                INSERT INTO article_search (article_id, {COPIED}) VALUES (NEW.id, {FROM_ARTICLE.format(row="NEW")});
+            ELSE
+                UPDATE article_search SET ({COPIED}) = ({FROM_ARTICLE.format(row="NEW")}) WHERE article_id = NEW.id;
+            END IF;
+            RETURN NULL;
+        END $$""",
+    "CREATE TRIGGER article_search_insert AFTER INSERT ON articles FOR EACH ROW EXECUTE FUNCTION article_search_sync()",
+    f"""CREATE TRIGGER article_search_update AFTER UPDATE OF {WATCHED} ON articles
+        FOR EACH ROW EXECUTE FUNCTION article_search_sync()""",
+    f"""INSERT INTO article_search (article_id, {COPIED}, search_vector)
+        SELECT id, {FROM_ARTICLE.format(row="articles")}, search_vector FROM articles""",
+    # The index keeps its name (db.FULLTEXT_OBJECTS leaves it out of model comparisons).
+    "DROP INDEX ix_articles_search_vector",
+    "ALTER TABLE articles DROP COLUMN search_vector",
+    "CREATE INDEX ix_articles_search_vector ON article_search USING gin (search_vector)",
+    "ANALYZE article_search",
+]
+
+
+def upgrade() -> None:
+    op.create_table(
+        "article_search",
+        sa.Column(
+            "article_id",
+            sa.Integer(),
+            sa.ForeignKey("articles.id", ondelete="CASCADE"),
+            primary_key=True,
+            autoincrement=False,
+        ),
+        sa.Column("published", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("outlet_id", sa.Integer(), nullable=False),
+        sa.Column("language", sa.String(8)),
+        sa.Column("on_topic", sa.Boolean(), nullable=False),
+    )
+    for statement in POSTGRES if op.get_bind().dialect.name == "postgresql" else SQLITE:
+        op.execute(statement)
+
+
+def downgrade() -> None:
+    raise NotImplementedError("0009 cannot be undone: restore a backup taken before the upgrade")
