@@ -179,6 +179,11 @@ def _crawl_in_child(
     log_level: str,
     messages: multiprocessing.Queue[dict[str, Any]],
 ) -> None:
+    if config.settings.crawl.extract_workers != 0:
+        # First of all: the fork server loads the analysis while this process imports Scrapy.
+        from newsalert.crawler.forking import start_fork_server
+
+        start_fork_server()
     # Imported here: the parent never loads Scrapy or Twisted.
     from scrapy import signals
     from scrapy.crawler import CrawlerProcess

@@ -16,7 +16,6 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import logging
-import multiprocessing
 import os
 import resource
 from collections.abc import Callable
@@ -29,6 +28,7 @@ from scrapy.crawler import Crawler
 from scrapy.http import HtmlResponse
 
 from newsalert.config.models import CrawlSettings, TopicsFile
+from newsalert.crawler.forking import start_fork_server, worker_context
 from newsalert.crawler.sources import Candidate, SitemapPage, listing_links, next_page, parse_feed, parse_sitemap
 from newsalert.domain import Analysis, Hints, Rejection
 
@@ -61,21 +61,6 @@ def _init(settings: WorkerSettings) -> None:
     analyze.init_worker(settings.topics, settings.min_text_chars, PageLimits(max_elements=settings.max_page_elements))
 
 
-PRELOAD = "newsalert.crawler.preload"
-
-
-def worker_context() -> multiprocessing.context.BaseContext:
-    """How workers start. Never by forking the crawl process itself, which runs the reactor
-    and its threads; from a fork server where there is one (Linux, macOS): a clean process
-    that imports PRELOAD once, so every worker, and every replacement of a killed one, starts
-    with the analysis' data loaded. Elsewhere each worker is spawned and loads it itself."""
-    if "forkserver" not in multiprocessing.get_all_start_methods():
-        return multiprocessing.get_context("spawn")
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload([PRELOAD])
-    return context
-
-
 class WorkerPool:
     """The crawl's workers: `await pool.run(task, *args)` runs `task` under the time limit."""
 
@@ -99,9 +84,7 @@ class WorkerPool:
         """Start the fork server now, without waiting for it: it loads the analysis' data
         while the crawl fetches its feeds, and the workers fork from it when first needed."""
         if self.processes and self._forks:
-            from multiprocessing import forkserver
-
-            forkserver.ensure_running()
+            start_fork_server()
 
     async def run(self, task: Callable[..., T], *args: Any) -> T:
         if self.processes:

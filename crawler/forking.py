@@ -1,0 +1,30 @@
+"""How the crawl's worker processes start (kept free of Scrapy and the analysis, so that the
+crawl process can start the fork server before it imports either)."""
+
+from __future__ import annotations
+
+import multiprocessing
+from multiprocessing.context import BaseContext
+
+PRELOAD = "newsalert.crawler.preload"
+
+
+def worker_context() -> BaseContext:
+    """How workers start. Never by forking the crawl process itself, which runs the reactor
+    and its threads; from a fork server where there is one (Linux, macOS): a clean process
+    that imports PRELOAD once, so every worker, and every replacement of a killed one, starts
+    with the analysis' data loaded. Elsewhere each worker is spawned and loads it itself."""
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("spawn")
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload([PRELOAD])
+    return context
+
+
+def start_fork_server() -> None:
+    """Start the fork server now, without waiting for it: it loads the analysis' data while
+    the crawl process sets itself up and fetches the first sources."""
+    if worker_context().get_start_method() == "forkserver":
+        from multiprocessing import forkserver
+
+        forkserver.ensure_running()
