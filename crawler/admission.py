@@ -25,8 +25,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from newsalert.config.models import CrawlSettings, Outlet
 from newsalert.crawler import figures
-from newsalert.domain import Hints, UrlStatus
-from newsalert.pipelines.extract import FUTURE_TOLERANCE
+from newsalert.domain import FUTURE_TOLERANCE, Hints, UrlStatus
 from newsalert.pipelines.profile import profile_version
 from newsalert.pipelines.urls import MAX_URL_LENGTH, canonical_url, is_http_url
 from newsalert.storage import ledger

@@ -13,10 +13,13 @@ import logging
 import re
 import unicodedata
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from functools import cache, cached_property
 from typing import TypedDict
+
+# A date this far ahead is wrong, not early: time zones and clocks disagree by less.
+FUTURE_TOLERANCE = timedelta(days=1)
 
 
 class UrlStatus(StrEnum):

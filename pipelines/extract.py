@@ -19,7 +19,7 @@ from trafilatura import bare_extraction
 from trafilatura.settings import Document
 from trafilatura.utils import load_html
 
-from newsalert.domain import Extracted, Hints, Rejection, UrlStatus
+from newsalert.domain import FUTURE_TOLERANCE, Extracted, Hints, Rejection, UrlStatus
 from newsalert.pipelines.clean import clean_line, clean_text
 from newsalert.pipelines.metadata import (
     PageMetadata,
@@ -40,7 +40,6 @@ MAX_JUNK_SHARE = 0.05
 LANG_ATTR = re.compile(r"^[a-zA-Z]{2,3}\b")
 WORDS = re.compile(r"\w+")
 MAX_FIELD_CHARS = 300  # a title, an author, a site name: longer ones are cut
-FUTURE_TOLERANCE = timedelta(days=1)  # time zones and clocks disagree; beyond this a date is wrong
 # A Chinese, Japanese or Korean character says about as much as three Latin letters (a word
 # is one or two characters there, five or six letters and a space here), so the minimum
 # length counts it three times: a 210-character Chinese news item is an article.
