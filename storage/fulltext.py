@@ -17,10 +17,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import CTE, Connection, Select, bindparam, column, func, literal_column, select, table, text
+from sqlalchemy import CTE, Connection, Select, bindparam, cast, column, func, literal_column, select, table, text
+from sqlalchemy.dialects.postgresql import TSQUERY
 from sqlalchemy.orm import Session
 
 from newsalert.domain import Tokenized
@@ -90,11 +91,29 @@ def tsquery(parsed: ParsedQuery) -> str:
     return required + "".join(f" & !{phrase(term)}" for term in parsed.excluded)
 
 
+# PostgreSQL: each vector also holds its article's week, "week:2026-49" (ISO, UTC; no word
+# folds to a lexeme with a colon), so that the GIN index itself can find the newest matches
+# of a common word, week by week, without visiting every match (search.py).
+WEEK = "'week:' || to_char({when} AT TIME ZONE 'UTC', 'IYYY-IW')"
+WEEKS_AHEAD = 1  # an article is dated at most at its fetch; a week ahead is for clocks that disagree
+
+
+def recent_weeks(now: datetime, weeks: int) -> str:
+    """A tsquery: any of the `weeks` weeks up to `now`, or of the WEEKS_AHEAD weeks after it."""
+    days = range(-7 * WEEKS_AHEAD, 7 * weeks, 7)
+    lexemes = dict.fromkeys("week:{}-{:02d}".format(*(now - timedelta(days=day)).isocalendar()[:2]) for day in days)
+    return " | ".join(f"'{lexeme}'" for lexeme in lexemes)
+
+
 INDEX_STATEMENTS = {
     "postgresql": text(
-        # article_search's row was made by a trigger when the article was inserted.
-        "UPDATE article_search SET search_vector = setweight(to_tsvector('simple', :title), 'A') "
-        "|| setweight(to_tsvector('simple', :body), 'B') WHERE article_id = :id"
+        # The article's whole search row (revision 0009), in one write.
+        "INSERT INTO article_search (article_id, published, outlet_id, language, on_topic, search_vector) "
+        "SELECT id, least(published_at, fetched_at), outlet_id, language, on_topic, "
+        "setweight(to_tsvector('simple', :title), 'A') || setweight(to_tsvector('simple', :body), 'B') "
+        f"|| array_to_tsvector(ARRAY[{WEEK.format(when='least(published_at, fetched_at)')}]) "
+        "FROM articles WHERE id = :id "
+        "ON CONFLICT (article_id) DO UPDATE SET search_vector = excluded.search_vector"
     ),
     "sqlite": text("INSERT INTO articles_fts(rowid, title, body) VALUES (:id, :title, :body)"),
 }
@@ -108,10 +127,20 @@ def index_article(session: Session | Connection, article_id: int, title: str, bo
     )
 
 
-def matching(statement: Select[int, datetime], dialect: str, parsed: ParsedQuery) -> Select[int, datetime]:
-    """`statement`, a select from article_search, narrowed to the articles matching the query."""
+def matching(
+    statement: Select[int, datetime], dialect: str, parsed: ParsedQuery, weeks: str | None = None
+) -> Select[int, datetime]:
+    """`statement`, a select of (article_id, published) from article_search, narrowed to the
+    articles matching the query; on PostgreSQL, to those of `weeks` (recent_weeks) if given."""
     if dialect == "postgresql":
-        return statement.where(literal_column("article_search.search_vector").op("@@")(_tsquery(parsed)))
+        # Matched by the GIN index alone, in a CTE of its own: joined to the tag filters, the
+        # planner would test the match article by article, reading each one's vector.
+        query = _tsquery(parsed)
+        if weeks:
+            query = query.op("&&")(cast(bindparam("weeks", weeks), TSQUERY))
+        vector: Any = literal_column("article_search.search_vector")
+        matches = statement.where(vector.op("@@")(query)).cte("matches").prefix_with("MATERIALIZED")
+        return select(matches.c.article_id, matches.c.published)
     return statement.join(FTS_TABLE, ArticleSearchRow.article_id == FTS_ROWID).where(_fts_match(parsed))
 
 

@@ -135,7 +135,7 @@ class ArticleSearchRow(Base):
     article_id: Mapped[int] = mapped_column(
         ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
     )
-    published: Mapped[datetime]  # published_at, or fetched_at when the page gave no date
+    published: Mapped[datetime]  # published_at (fetched_at when the page gave none), at most fetched_at
     outlet_id: Mapped[int]
     language: Mapped[str | None] = mapped_column(String(8))
     on_topic: Mapped[bool]

@@ -6,21 +6,23 @@ the next RANK_WINDOW newest ranked among themselves, and so on. So when at most 
 articles match, the order is exact relevance order; when more match, a page shows the
 best-ranked of the newest RANK_WINDOW, and an older, better match comes later (in its own
 window), never dropped. Matching and filters are always exact; sort="date" is exact date order
-(newest first; published, or fetched when the page gave no date). Ranking is thereby bounded:
-no query ranks more than RANK_WINDOW articles per window it shows, however common its words.
+(newest first: published, or fetched when the page gave no date, and never after the fetch).
+Ranking is thereby bounded: no query ranks more than RANK_WINDOW articles per window it shows,
+however common its words.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Executable, and_, func, or_, select, text
 from sqlalchemy.orm import Session, contains_eager, selectinload
 
-from newsalert.storage.fulltext import matching, parse_query, ranked
+from newsalert.storage.fulltext import ParsedQuery, matching, parse_query, ranked, recent_weeks
 from newsalert.storage.models import (
     ArticleRow,
     ArticleSearchRow,
@@ -29,7 +31,9 @@ from newsalert.storage.models import (
     TagRow,
 )
 
-RANK_WINDOW = 1000  # matches ranked together: the newest first (see the module's docstring)
+RANK_WINDOW = 500  # matches ranked together: the newest first (see the module's docstring)
+FIRST_WEEKS, MAX_WEEKS = 2, 26  # PostgreSQL: the recent weeks to look in first, and at most
+WEEK_SECONDS = 7 * 24 * 3600
 
 
 @dataclass(frozen=True)
@@ -77,16 +81,26 @@ def search(session: Session, filters: SearchFilters) -> SearchResults:
 
 @dataclass
 class _Windows:
-    """The results' ids in order, RANK_WINDOW at a time, counting the matches met on the way."""
+    """The results' ids in order, a window at a time, counting the matches met on the way.
+
+    Ranked, a window is RANK_WINDOW matches; in date order, the rows a page needs."""
 
     session: Session
     filters: SearchFilters
     counted: int = 0
     more: bool = True
+    size: int = field(init=False)
+    _parsed: ParsedQuery | None = field(init=False)
+    _ranks: bool = field(init=False)
     _dialect: str = field(init=False)
 
     def __post_init__(self) -> None:
+        filters = self.filters
         self._dialect = self.session.get_bind().dialect.name
+        self._parsed = parse_query(filters.query) if filters.query else None
+        self._ranks = self._parsed is not None and filters.sort != "date"
+        wanted = filters.offset + filters.limit
+        self.size = RANK_WINDOW if self._ranks else max(3 * wanted, 100) if filters.collapse else max(wanted, 1)
 
     def __call__(self, first: int = 0) -> Iterator[list[int]]:
         """Window `first`, then the next ones until the matches run out."""
@@ -96,28 +110,52 @@ class _Windows:
             number += 1
 
     def _window(self, number: int) -> list[int]:
-        filters = self.filters
-        newest = select(ArticleSearchRow.article_id, ArticleSearchRow.published).where(*_conditions(filters))
-        parsed = parse_query(filters.query) if filters.query else None
-        if parsed:
-            newest = matching(newest, self._dialect, parsed)
-        # One more than a window: whether there are more matches than this window holds.
-        newest = newest.order_by(ArticleSearchRow.published.desc(), ArticleSearchRow.article_id.desc())
-        newest = newest.limit(RANK_WINDOW + 1).offset(number * RANK_WINDOW)
-        if parsed is not None and filters.sort != "date":
-            candidates = newest.cte("candidates").prefix_with("MATERIALIZED")
-            rows = self._fetch(ranked(candidates, self._dialect, parsed))  # (id, rank), newest first
-        else:
-            rows = self._fetch(newest.with_only_columns(ArticleSearchRow.article_id))
-        self.more = len(rows) > RANK_WINDOW
-        rows = rows[:RANK_WINDOW]  # the one left out is the oldest
-        self.counted = number * RANK_WINDOW + len(rows)
-        if rows and len(rows[0]) > 1:
+        rows = self._recent(number) if self._dialect == "postgresql" and self._parsed else None
+        if rows is None:
+            rows = self._rows(number)
+        self.more = len(rows) > self.size
+        rows = rows[: self.size]  # the one left out is the oldest
+        self.counted = number * self.size + len(rows)
+        if self._ranks:
             rows.sort(key=lambda row: row[1])  # stable: equal ranks stay newest first
         return [row[0] for row in rows]
 
+    def _recent(self, number: int) -> list[Any] | None:
+        """The first window from the recent weeks' matches alone, if they fill it: every match
+        outside those weeks is older than all of them (PostgreSQL). A common word's newest
+        matches lie in a week or two, and the GIN index finds them without visiting the tens
+        of thousands of others; a rarer word's are few enough to take all. A --since within
+        reach makes the weeks it spans the whole answer."""
+        if number:
+            return None
+        now, weeks = datetime.now(UTC), FIRST_WEEKS
+        since = self.filters.since
+        span = max(math.ceil((now - since).total_seconds() / WEEK_SECONDS) + 1, 1) if since else MAX_WEEKS + 1
+        for _ in range(3):
+            complete = span <= weeks
+            rows = self._rows(0, recent_weeks(now, min(weeks, span)))
+            if complete or len(rows) > self.size:
+                return rows
+            weeks = math.ceil(weeks * 1.5 * (self.size + 1) / max(len(rows), 1))  # enough, were matches even
+            if weeks > MAX_WEEKS and span > MAX_WEEKS:
+                break
+        return None
+
+    def _rows(self, number: int, weeks: str | None = None) -> list[Any]:
+        """Window `number`, and one row more if there is one: (id, rank), or (id,) in date order."""
+        newest = select(ArticleSearchRow.article_id, ArticleSearchRow.published).where(*_conditions(self.filters))
+        if self._parsed:
+            newest = matching(newest, self._dialect, self._parsed, weeks)
+        article_id, published = newest.selected_columns
+        newest = newest.where(*_tag_conditions(self.filters, article_id)).order_by(published.desc(), article_id.desc())
+        newest = newest.limit(self.size + 1).offset(number * self.size)
+        if self._parsed is not None and self._ranks:
+            candidates = newest.cte("candidates").prefix_with("MATERIALIZED")
+            return self._fetch(ranked(candidates, self._dialect, self._parsed))  # newest first
+        return self._fetch(newest.with_only_columns(article_id))
+
     def _fetch(self, statement: Executable) -> list[Any]:
-        if self._dialect != "postgresql":
+        if self._dialect != "postgresql" or self._parsed is None:
             return list(self.session.execute(statement))
         # The GIN index, never a scan of the table: a sequential scan would read every
         # out-of-line vector to test it, where the index's bitmap needs none of them.
@@ -125,13 +163,13 @@ class _Windows:
         try:
             return list(self.session.execute(statement))
         finally:
-            self.session.execute(text("SET LOCAL enable_seqscan = on"))
+            self.session.execute(text("SET LOCAL enable_seqscan TO DEFAULT"))
 
 
 def _page(windows: _Windows, offset: int, limit: int) -> list[int]:
     ids: list[int] = []
-    skip = offset % RANK_WINDOW
-    for window in windows(offset // RANK_WINDOW):
+    skip = offset % windows.size
+    for window in windows(offset // windows.size):
         ids += window[skip : skip + limit - len(ids)]
         skip = 0
         if len(ids) == limit:
@@ -172,7 +210,7 @@ def _load(session: Session, ids: list[int]) -> list[ArticleRow]:
 
 
 def _conditions(filters: SearchFilters) -> list[Any]:
-    """The filters, as conditions on article_search: all exact."""
+    """The filters on article_search's own columns (all exact; the tags are apart)."""
     row = ArticleSearchRow
     conditions: list[Any] = []
     if not filters.include_off_topic:
@@ -186,12 +224,18 @@ def _conditions(filters: SearchFilters) -> list[Any]:
         conditions.append(row.outlet_id.in_(select(OutletRow.id).where(func.lower(OutletRow.name).in_(names))))
     if filters.languages:
         conditions.append(row.language.in_([lang.lower() for lang in filters.languages]))
+    return conditions
+
+
+def _tag_conditions(filters: SearchFilters, article_id: Any) -> list[Any]:
+    """The tag filters, on the column `article_id`: countries, regions, tags (all exact)."""
+    conditions: list[Any] = []
     for kind, codes in (("country", filters.countries), ("region", filters.regions)):
         if codes:
-            conditions.append(_tagged(kind, codes, row.article_id))
+            conditions.append(_tagged(kind, codes, article_id))
     for tag in filters.tags:
         kind, _, code = tag.rpartition(":")
-        conditions.append(_tagged(kind or None, [code], row.article_id))
+        conditions.append(_tagged(kind or None, [code], article_id))
     return conditions
 
 

@@ -399,7 +399,7 @@ def test_the_search_table_follows_updates_and_deletes(many: tuple[Any, dict[int,
     with sessions.begin() as session:  # a rescore finds the newest off topic; the oldest is re-dated
         session.execute(update(ArticleRow).where(ArticleRow.id == newest[0]).values(on_topic=False))
         when = datetime.now(UTC) + timedelta(hours=1)
-        session.execute(update(ArticleRow).where(ArticleRow.id == oldest).values(published_at=when))
+        session.execute(update(ArticleRow).where(ArticleRow.id == oldest).values(published_at=when, fetched_at=when))
         session.execute(delete(ArticleRow).where(ArticleRow.id == newest[1]))
     ids = [a.id for a in run_search(sessions, query="cooperation", sort="date", limit=50).articles]
     assert newest[0] not in ids and newest[1] not in ids
@@ -472,5 +472,49 @@ def test_the_upgrade_fills_the_search_table_from_an_existing_archive(db_url: str
     assert [a.title for a in run_search(sessions, query="cooperation", sort="date").articles] == [
         "Cooperation again",
         "Coopération Sud-Sud",
+    ]
+    engine.dispose()
+
+
+def test_windows_reach_back_past_the_recent_weeks(db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Matches spread over two years: the first window is still the newest (PostgreSQL looks in
+    the recent weeks first, then further back), and re-dating an article moves it."""
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from newsalert.storage import search
+    from newsalert.storage.models import ArticleRow
+
+    monkeypatch.setattr(search, "RANK_WINDOW", 2)
+    engine, sessions = open_database(db_url)
+    now, ids = datetime.now(UTC), {}
+    with sessions.begin() as session:
+        outlet = ledger.sync_outlets(
+            session, [Outlet(name="O", url="https://o.example/", feeds=["https://o.example/r"])]
+        )
+        for weeks in (1, 3, 40, 100, 120):
+            ids[weeks] = article_store.insert_article(
+                session,
+                {
+                    "outlet_id": outlet["O"],
+                    "canonical_url": f"https://o.example/{weeks}",
+                    "url": f"https://o.example/{weeks}",
+                    "title": "Cooperation" if weeks in (3, 100) else "Notes",
+                    "text": "cooperation",
+                    "content_hash": str(weeks),
+                    "fetched_at": now,
+                    "published_at": now - timedelta(weeks=weeks),
+                },
+            )
+    page = run_search(sessions, query="cooperation", limit=50)
+    assert [a.id for a in page.articles] == [ids[3], ids[1], ids[100], ids[40], ids[120]]
+    first = run_search(sessions, query="cooperation", limit=1)
+    assert [a.id for a in first.articles] == [ids[3]] and (first.matches, first.more) == (2, True)
+    with sessions.begin() as session:
+        session.execute(update(ArticleRow).where(ArticleRow.id == ids[120]).values(published_at=now))
+    assert [a.id for a in run_search(sessions, query="cooperation", sort="date", limit=2).articles] == [
+        ids[120],
+        ids[1],
     ]
     engine.dispose()

@@ -7,13 +7,15 @@ Create Date: 2026-12-07
 Ranking every match of a common word is what made search slow at 100k articles; search now
 ranks the newest matches only (storage/search.py), and finding them must not read the wide
 articles rows. article_search holds, per article, its date (published, or fetched when the
-page gave none), outlet, language and on_topic, copied by triggers on every insert and
-update of articles, so no writer has to know about it; a deleted article's row goes with it
+page gave none), outlet, language and on_topic. A trigger copies every update of those
+columns; a new article's row is written with its full-text entry (on SQLite by a trigger, on
+PostgreSQL by fulltext.index_article, with the vector); a deleted article's row goes with it
 (ON DELETE CASCADE).
 
-On PostgreSQL the tsvector and its GIN index move here from articles, and the vectors are
-stored out of line (TOAST): the table itself stays a few dozen bytes a row, so reading the
-date of every match of a common word touches a few MB instead of the articles table. On
+On PostgreSQL the tsvector and its GIN index move here from articles; each vector also holds
+the article's week as a lexeme ("week:2026-49"), so that the index itself finds the newest
+matches of a common word. Vectors are stored out of line when the row is long enough to be
+toasted at all (2 kB); toast_tuple_target lets the toaster take them out entirely then. On
 SQLite the FTS5 table stays as it is; its rowid is the article id.
 
 This revision fills the table from the articles already archived.
@@ -30,8 +32,15 @@ branch_labels = None
 depends_on = None
 
 COPIED = "published, outlet_id, language, on_topic"
-FROM_ARTICLE = "coalesce({row}.published_at, {row}.fetched_at), {row}.outlet_id, {row}.language, {row}.on_topic"
+# An article's date: published, or fetched when the page gave none, and never after the fetch
+# (the pipeline already makes it so), so that no article is dated after the search asking.
+SQLITE_DATE = "min(coalesce({row}.published_at, {row}.fetched_at), {row}.fetched_at)"
+POSTGRES_DATE = "least({row}.published_at, {row}.fetched_at)"
+OTHERS = "{row}.outlet_id, {row}.language, {row}.on_topic"
+FROM_ARTICLE = SQLITE_DATE + ", " + OTHERS
+FROM_ARTICLE_PG = POSTGRES_DATE + ", " + OTHERS
 WATCHED = "published_at, fetched_at, outlet_id, language, on_topic"
+WEEK = "'week:' || to_char({when} AT TIME ZONE 'UTC', 'IYYY-IW')"  # as fulltext.WEEK: a revision keeps its own
 
 SQLITE = [
     f"""CREATE TRIGGER article_search_insert AFTER INSERT ON articles BEGIN
@@ -43,24 +52,28 @@ SQLITE = [
     f"INSERT INTO article_search (article_id, {COPIED}) SELECT id, {FROM_ARTICLE.format(row='articles')} FROM articles",
 ]
 POSTGRES = [
-    # Vectors out of line: a row longer than 128 bytes moves its vector to the TOAST table.
+    # Vectors out of line once a row is toasted: they leave it whole, not compressed inside it.
     "ALTER TABLE article_search ADD COLUMN search_vector tsvector",
     "ALTER TABLE article_search ALTER COLUMN search_vector SET STORAGE EXTERNAL",
     "ALTER TABLE article_search SET (toast_tuple_target = 128)",
+    # No insert trigger: fulltext.index_article inserts the whole row, vector included, in the
+    # article's transaction. A row inserted bare and then updated would leave a dead tuple per
+    # article behind, which every search's heap scan would read until a vacuum.
+    # The vector holds the article's week (fulltext.WEEK): a new date moves it to its new week.
     f"""CREATE FUNCTION article_search_sync() RETURNS trigger LANGUAGE plpgsql AS $$
         BEGIN
-            IF TG_OP = 'INSERT' THEN
-                INSERT INTO article_search (article_id, {COPIED}) VALUES (NEW.id, {FROM_ARTICLE.format(row="NEW")});
-            ELSE
-                UPDATE article_search SET ({COPIED}) = ({FROM_ARTICLE.format(row="NEW")}) WHERE article_id = NEW.id;
-            END IF;
+            UPDATE article_search SET ({COPIED}) = ({FROM_ARTICLE_PG.format(row="NEW")}),
+                search_vector = ts_delete(search_vector, {WEEK.format(when="published")})
+                    || array_to_tsvector(ARRAY[{WEEK.format(when=POSTGRES_DATE.format(row="NEW"))}])
+            WHERE article_id = NEW.id;
             RETURN NULL;
         END $$""",
-    "CREATE TRIGGER article_search_insert AFTER INSERT ON articles FOR EACH ROW EXECUTE FUNCTION article_search_sync()",
     f"""CREATE TRIGGER article_search_update AFTER UPDATE OF {WATCHED} ON articles
         FOR EACH ROW EXECUTE FUNCTION article_search_sync()""",
     f"""INSERT INTO article_search (article_id, {COPIED}, search_vector)
-        SELECT id, {FROM_ARTICLE.format(row="articles")}, search_vector FROM articles""",
+        SELECT id, {FROM_ARTICLE_PG.format(row="articles")},
+            search_vector || array_to_tsvector(ARRAY[{WEEK.format(when=POSTGRES_DATE.format(row="articles"))}])
+        FROM articles""",
     # The index keeps its name (db.FULLTEXT_OBJECTS leaves it out of model comparisons).
     "DROP INDEX ix_articles_search_vector",
     "ALTER TABLE articles DROP COLUMN search_vector",
