@@ -12,7 +12,6 @@ import hashlib
 from functools import cache
 
 import numpy as np
-from datasketch import MinHash, MinHashLSH
 
 from newsalert.domain import Fingerprint, Tokenized
 
@@ -31,6 +30,8 @@ SEED = 1
 
 @cache
 def _banding() -> list[tuple[int, int]]:
+    from datasketch import MinHashLSH
+
     return list(MinHashLSH(threshold=LSH_THRESHOLD, num_perm=NUM_PERM).hashranges)
 
 
@@ -42,6 +43,10 @@ def shingles(text: str | Tokenized) -> set[bytes]:
 
 
 def fingerprint(text: str | Tokenized) -> Fingerprint:
+    # Imported here: datasketch loads scipy (about 50 MB and a second), which only the
+    # workers need; storing compares signatures with numpy alone (similarity).
+    from datasketch import MinHash
+
     minhash = MinHash(num_perm=NUM_PERM, seed=SEED)
     minhash.update_batch(shingles(text))
     values = minhash.hashvalues.astype(np.uint64)
