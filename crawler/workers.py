@@ -50,9 +50,16 @@ class WorkerSettings:
 
 
 def _init(settings: WorkerSettings) -> None:
+    """A worker process: capped, then ready to analyse."""
     if settings.memory_mb:
         limit = settings.memory_mb * 1024 * 1024
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    _init_analysis(settings)
+
+
+def _init_analysis(settings: WorkerSettings) -> None:
+    """Ready to analyse; alone for the thread of `extract_workers: 0`, whose process (the
+    crawl's own) must not take a worker's address-space limit."""
     # The analysis is imported where it runs (the crawl process only sends pages and reads
     # the results): from the fork server's preload, or here for a spawned worker or a thread.
     from newsalert.pipelines import analyze
@@ -77,7 +84,7 @@ class WorkerPool:
             )
         else:
             self._pool = concurrent.futures.ThreadPoolExecutor(
-                1, thread_name_prefix="work", initializer=_init, initargs=(settings,)
+                1, thread_name_prefix="work", initializer=_init_analysis, initargs=(settings,)
             )
 
     def prestart(self) -> None:

@@ -320,6 +320,21 @@ def test_a_page_of_200000_paragraphs_is_settled_fast_and_small(tmp_path: Path) -
     assert elapsed < 40 and peak < 500, f"{elapsed:.1f} s, {peak:.0f} MB"
 
 
+def test_a_worker_thread_leaves_the_crawl_process_uncapped() -> None:
+    """The address-space limit is a worker process's; with `extract_workers: 0` the work runs
+    in a thread of the crawl process, which must not take the limit on (every page it holds
+    would then count against a worker's budget)."""
+    before = resource.getrlimit(resource.RLIMIT_AS)
+    pool = WorkerPool(0, WorkerSettings(None, 250, PageLimits().max_elements, 64), timeout=30)
+    try:
+        page = article("A small page").decode()
+        outcome = asyncio.run(pool.run(article_task, page, "http://127.0.0.1:9/a.html", Hints(), None))
+    finally:
+        pool.close()
+    assert not isinstance(outcome, Rejection), outcome
+    assert resource.getrlimit(resource.RLIMIT_AS) == before
+
+
 @pytest.mark.slow
 def test_the_crawl_records_the_huge_page_and_finishes(tmp_path: Path, serve: Serve) -> None:
     site = serve()
