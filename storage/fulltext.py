@@ -128,19 +128,25 @@ def index_article(session: Session | Connection, article_id: int, title: str, bo
 
 
 def matching(
-    statement: Select[int, datetime], dialect: str, parsed: ParsedQuery, weeks: str | None = None
+    statement: Select[int, datetime], dialect: str, parsed: ParsedQuery | None, weeks: str | None = None
 ) -> Select[int, datetime]:
     """`statement`, a select of (article_id, published) from article_search, narrowed to the
-    articles matching the query; on PostgreSQL, to those of `weeks` (recent_weeks) if given."""
+    articles matching the query; on PostgreSQL, to those of `weeks` (recent_weeks) if given,
+    and without a query, to those weeks alone."""
     if dialect == "postgresql":
         # Matched by the GIN index alone, in a CTE of its own: joined to the tag filters, the
         # planner would test the match article by article, reading each one's vector.
-        query = _tsquery(parsed)
-        if weeks:
-            query = query.op("&&")(cast(bindparam("weeks", weeks), TSQUERY))
+        in_weeks: Any = cast(bindparam("weeks", weeks), TSQUERY) if weeks else None
+        if parsed is None and in_weeks is None:
+            return statement
+        query = in_weeks if parsed is None else _tsquery(parsed)
+        if parsed is not None and in_weeks is not None:
+            query = query.op("&&")(in_weeks)
         vector: Any = literal_column("article_search.search_vector")
         matches = statement.where(vector.op("@@")(query)).cte("matches").prefix_with("MATERIALIZED")
         return select(matches.c.article_id, matches.c.published)
+    if parsed is None:
+        return statement
     return statement.join(FTS_TABLE, ArticleSearchRow.article_id == FTS_ROWID).where(_fts_match(parsed))
 
 

@@ -110,7 +110,7 @@ class _Windows:
             number += 1
 
     def _window(self, number: int) -> list[int]:
-        rows = self._recent(number) if self._dialect == "postgresql" and self._parsed else None
+        rows = self._recent(number) if self._dialect == "postgresql" else None
         if rows is None:
             rows = self._rows(number)
         self.more = len(rows) > self.size
@@ -125,7 +125,8 @@ class _Windows:
         outside those weeks is older than all of them (PostgreSQL). A common word's newest
         matches lie in a week or two, and the GIN index finds them without visiting the tens
         of thousands of others; a rarer word's are few enough to take all. A --since within
-        reach makes the weeks it spans the whole answer."""
+        reach makes the weeks it spans the whole answer. Without a query, the same finds the
+        newest articles that pass the filters."""
         if number:
             return None
         now, weeks = datetime.now(UTC), FIRST_WEEKS
@@ -144,18 +145,18 @@ class _Windows:
     def _rows(self, number: int, weeks: str | None = None) -> list[Any]:
         """Window `number`, and one row more if there is one: (id, rank), or (id,) in date order."""
         newest = select(ArticleSearchRow.article_id, ArticleSearchRow.published).where(*_conditions(self.filters))
-        if self._parsed:
-            newest = matching(newest, self._dialect, self._parsed, weeks)
+        newest = matching(newest, self._dialect, self._parsed, weeks)
         article_id, published = newest.selected_columns
         newest = newest.where(*_tag_conditions(self.filters, article_id)).order_by(published.desc(), article_id.desc())
         newest = newest.limit(self.size + 1).offset(number * self.size)
         if self._parsed is not None and self._ranks:
             candidates = newest.cte("candidates").prefix_with("MATERIALIZED")
             return self._fetch(ranked(candidates, self._dialect, self._parsed))  # newest first
-        return self._fetch(newest.with_only_columns(article_id))
+        return self._fetch(newest.with_only_columns(article_id), indexed=bool(self._parsed or weeks))
 
-    def _fetch(self, statement: Executable) -> list[Any]:
-        if self._dialect != "postgresql" or self._parsed is None:
+    def _fetch(self, statement: Executable, *, indexed: bool = True) -> list[Any]:
+        """The rows of `statement`; on PostgreSQL, read through the GIN index when `indexed`."""
+        if self._dialect != "postgresql" or not indexed:
             return list(self.session.execute(statement))
         # The GIN index, never a scan of the table: a sequential scan would read every
         # out-of-line vector to test it, where the index's bitmap needs none of them.

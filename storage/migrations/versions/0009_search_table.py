@@ -72,7 +72,8 @@ POSTGRES = [
         FOR EACH ROW EXECUTE FUNCTION article_search_sync()""",
     f"""INSERT INTO article_search (article_id, {COPIED}, search_vector)
         SELECT id, {FROM_ARTICLE_PG.format(row="articles")},
-            search_vector || array_to_tsvector(ARRAY[{WEEK.format(when=POSTGRES_DATE.format(row="articles"))}])
+            coalesce(search_vector, ''::tsvector)
+            || array_to_tsvector(ARRAY[{WEEK.format(when=POSTGRES_DATE.format(row="articles"))}])
         FROM articles""",
     # The index keeps its name (db.FULLTEXT_OBJECTS leaves it out of model comparisons).
     "DROP INDEX ix_articles_search_vector",
