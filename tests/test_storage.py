@@ -94,3 +94,38 @@ def test_seen_url_ledger_counts_attempts_and_keeps_stored(db_url: str) -> None:
             "https://o.example/flaky",
         }
     engine.dispose()
+
+
+def test_an_archive_from_the_first_revision_upgrades_with_its_articles(db_url: str) -> None:
+    """Every data migration (stories backfilled, search form indexed, the search table filled)
+    runs on an archive that has articles, with that revision's own schema."""
+    from alembic import command
+    from sqlalchemy import text
+
+    from newsalert.storage.db import alembic_config, make_engine
+    from newsalert.storage.search import SearchFilters, search_articles
+
+    engine = make_engine(db_url)
+    command.upgrade(alembic_config(engine), "0001")
+    now = datetime.now(UTC)
+    with engine.begin() as connection:
+        outlet_id = connection.execute(
+            text("INSERT INTO outlets (name, domain, url, enabled, created_at) VALUES ('Old', 'o', 'u', :t, :now)"
+                 " RETURNING id"),
+            {"t": True, "now": now},
+        ).scalar()  # fmt: skip
+        connection.execute(
+            text(
+                "INSERT INTO articles (outlet_id, canonical_url, url, title, text, content_hash, fetched_at)"
+                " VALUES (:outlet, 'https://o/1', 'https://o/1', 'Coopération Sud-Sud au Sahel', :body, 'h', :now)"
+            ),
+            {"outlet": outlet_id, "body": "Des ingénieurs sénégalais et chinois. " * 20, "now": now},
+        )
+    engine.dispose()
+    engine, sessions = open_database(db_url)  # upgrades to the head
+    with sessions() as session:
+        found = search_articles(session, SearchFilters(query="cooperation sahel"))
+        [article] = session.scalars(select(ArticleRow)).all()
+        assert [a.id for a in found] == [article.id]
+        assert article.cluster_id is not None and article.minhash, "the story was backfilled"
+    engine.dispose()

@@ -39,12 +39,21 @@ POSTGRES = [
 ]
 
 
+# This revision's own statements: storage/fulltext.py writes what the head revision has.
+INDEX = {
+    "postgresql": "UPDATE articles SET search_vector = setweight(to_tsvector('simple', :title), 'A') "
+    "|| setweight(to_tsvector('simple', :body), 'B') WHERE id = :id",
+    "sqlite": "INSERT INTO articles_fts(rowid, title, body) VALUES (:id, :title, :body)",
+}
+
+
 def upgrade() -> None:
-    from newsalert.storage.fulltext import index_article
+    from newsalert.storage.fulltext import search_form
 
     connection = op.get_bind()
     for statement in POSTGRES if connection.dialect.name == "postgresql" else SQLITE:
         op.execute(statement)
+    index = sa.text(INDEX["postgresql" if connection.dialect.name == "postgresql" else "sqlite"])
     articles = sa.table(
         "articles", sa.column("id", sa.Integer), sa.column("title", sa.Text), sa.column("text", sa.Text)
     )
@@ -55,8 +64,9 @@ def upgrade() -> None:
         .order_by(articles.c.id)
         .limit(BATCH)
     ).all():
-        for article_id, title, body in rows:
-            index_article(connection, article_id, title, body)
+        connection.execute(
+            index, [{"id": i, "title": search_form(title), "body": search_form(body)} for i, title, body in rows]
+        )
         last_id = rows[-1][0]
 
 
