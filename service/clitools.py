@@ -4,6 +4,7 @@ bundles (shared ones, and each command's own, so that cli.py reads as the list o
 from __future__ import annotations
 
 import functools
+import gc
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -230,6 +231,10 @@ def entry_point(group: click.Group) -> Callable[[], None]:
 
         try:
             status = group.main(prog_name="newsalert", standalone_mode=False)
+            # The command is done: spare the interpreter's final collection the tens of
+            # thousands of objects the imports made (a fifth of a second, measured on a
+            # search); they go with the process.
+            gc.freeze()
         except click.UsageError as exc:  # a bad option or value: click would print four lines
             where = exc.ctx.command_path if exc.ctx else "newsalert"
             err_console.print(plain(f"{where}: {' '.join(exc.format_message().split())}"), soft_wrap=True)
