@@ -64,6 +64,22 @@ class Found:
     articles: list[ArticleRow]
     copies: dict[int, list[article_store.StoryCopy]]
     terms: tuple[tuple[str, ...], ...] = ()  # the query's words, for highlighting
+    offset: int = 0  # how many matches come before these
+    matches: int = 0  # how many articles match: exactly, or at least this many when `more`
+    more: bool = False
+    collapse: bool = False  # one article per story
+
+    def summary(self) -> str:
+        """Which matches these are, of how many: "Showing 1-20 of 57 matches"."""
+        total = f"more than {self.matches}" if self.more else str(self.matches)
+        if not self.articles:
+            return f"No more matches: {total} in all." if self.matches else "No articles match."
+        first, last = self.offset + 1, self.offset + len(self.articles)
+        shown = f"stories {first}-{last} (one article each) of {total} matching articles"
+        line = f"Showing {shown if self.collapse else f'{first}-{last} of {total} matches'}"
+        if self.more or (not self.collapse and last < self.matches):
+            line += f"; --offset {last} shows the next ones"
+        return line + "."
 
     def json(self) -> list[dict[str, Any]]:
         return [formats.article_json(a, self.copies.get(a.id)) for a in self.articles]
@@ -111,11 +127,13 @@ class Archive:
             raise UsageError(str(exc)) from None
         with self.sessions() as session:
             try:
-                found = search_store.search_articles(session, wanted)
+                results = search_store.search(session, wanted)
             except QueryError as exc:
                 raise UsageError(str(exc)) from None
             terms = tuple(parse_query(query).terms) if query else ()
-            return Found(found, article_store.story_copies(session, found), terms)
+            found = results.articles
+            copies = article_store.story_copies(session, found)
+            return Found(found, copies, terms, wanted.offset, results.matches, results.more, wanted.collapse)
 
     def show(self, article_id: int) -> dict[str, Any]:
         """One article as JSON, with its text, the other articles of its story and every other

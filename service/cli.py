@@ -106,10 +106,10 @@ def search(app: Context, query: str | None, fmt: str, **filters: Any) -> None:
             click.echo(json.dumps(article, ensure_ascii=False))
     elif fmt == "csv":
         click.echo(formats.articles_csv(found.articles, found.copies), nl=False)
-    elif found.articles:
-        console.print(articles_table(found.articles, found.copies, terms=found.terms))
     else:
-        err_console.print("No articles match.")
+        if found.articles:
+            console.print(articles_table(found.articles, found.copies, terms=found.terms))
+        err_console.print(found.summary())
 
 
 @command(cli)

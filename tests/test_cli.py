@@ -117,6 +117,14 @@ def test_search_filters_and_formats(demo_archive: tuple[str, str]) -> None:
     assert rows and all(row["outlet"] == "Sahel Hebdo" for row in rows)
     table = run_cli("--config", config, "search", "BRICS")
     assert table.exit_code == 0 and "BRICS" in table.output
+    # The table says which matches it shows, of how many, and how to see the next ones.
+    matching = cli_json(config, "search", "cooperation", "--limit", "100", "--format", "json")
+    first = run_cli("--config", config, "search", "cooperation", "--limit", "2")
+    assert f"Showing 1-2 of {len(matching)} matches; --offset 2 shows the next ones." in first.output
+    beyond = run_cli("--config", config, "search", "cooperation", "--offset", str(len(matching)))
+    assert f"No more matches: {len(matching)} in all." in beyond.output
+    newest = run_cli("--config", config, "search", "--limit", "2")  # by date: counted as far as needed
+    assert "Showing 1-2 of more than 2 matches; --offset 2 shows the next ones." in newest.output
 
 
 @pytest.mark.slow
