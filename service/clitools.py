@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import gc
+import logging
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -56,11 +57,19 @@ def command(group: click.Group, *args: Any, **kwargs: Any) -> Callable[[F], F]:
 
     def decorate(function: F) -> F:
         @functools.wraps(function)  # keeps the options click attached to it
-        def run(ctx: click.Context, /, *a: Any, **kw: Any) -> Any:
+        def run(ctx: click.Context, /, *a: Any, verbose_here: int, quiet_here: bool, **kw: Any) -> Any:
+            if verbose_here or quiet_here:  # -v/-q after the command, as before it
+                ctx.obj.verbosity = -1 if quiet_here else max(ctx.obj.verbosity, 0) + verbose_here
+                logging.getLogger().setLevel(ctx.obj.log_level)
             with api_errors():
                 return function(ctx.obj, *a, **kw)
 
-        return group.command(*args, **kwargs)(click.pass_context(run))
+        with_verbosity = click.option("-q", "--quiet", "quiet_here", is_flag=True, help="Only errors.")(
+            click.option("-v", "--verbose", "verbose_here", count=True, help="More log output (-vv for debugging).")(
+                run
+            )
+        )
+        return group.command(*args, **kwargs)(click.pass_context(with_verbosity))
 
     return decorate
 

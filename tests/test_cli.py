@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import logging
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -220,3 +221,13 @@ def test_answering_a_query_loads_no_crawler_extractor_or_migrations(demo_archive
     probe = PROBE % (HEAVY,)
     loaded = subprocess.run([sys.executable, "-c", probe, config], capture_output=True, text=True, check=True)
     assert loaded.stdout.split() == [], loaded.stdout
+
+
+@pytest.mark.slow
+def test_verbosity_options_work_after_the_command_too(demo_archive: tuple[str, str]) -> None:
+    _, config = demo_archive
+    result = run_cli("--config", config, "search", "cooperation", "--format", "json", "-vv")
+    assert result.exit_code == 0 and json.loads(result.stdout), result.output
+    assert logging.getLogger().level == logging.DEBUG
+    result = run_cli("--config", config, "stats", "-q")
+    assert result.exit_code == 0 and logging.getLogger().level == logging.ERROR
