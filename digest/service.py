@@ -61,6 +61,7 @@ class DigestRun:
     error: str | None = None  # the SMTP server could not be used
 
     unknown: list[str] = field(default_factory=list)  # "digest 12 to a@b.org", outcome unknown
+    recipients: int = 0  # the subscribers it was built for
 
     @property
     def problems(self) -> list[BuiltDigest]:
@@ -87,6 +88,7 @@ def run_digests(
     run = DigestRun()
     with sessions.begin() as session:
         recipients = _recipients(session, subscriber)
+        run.recipients = len(recipients)
         if send:
             subscriptions.settle_interrupted(session)
             if resend_unknown:

@@ -237,6 +237,9 @@ def digest(app: Context, send: bool, preview_file: str | None, subscriber: str |
 
     result = app.archive.digest(send=send, subscriber=subscriber, resend_unknown=resend_unknown)
     warn_unknown(result.unknown)
+    if send and not result.recipients:
+        console.print("No subscribers: nothing to send (add one with: newsalert subscribers add EMAIL).")
+        return
     if not result.digests:
         console.print("No new stories: no digest built.")
         return

@@ -129,6 +129,14 @@ def parts(message: Message) -> tuple[str, str]:
     return text, html
 
 
+def test_sending_without_subscribers_says_so(archive: Archive, smtp: tuple[Mailbox, int]) -> None:
+    mailbox, _ = smtp
+    archive.add("Nigeria and China open a rice training centre")
+    result = cli(archive, "digest", "--send")
+    assert result.exit_code == 0 and "No subscribers: nothing to send" in result.output, result.output
+    assert mailbox.messages == []
+
+
 def test_message_structure_and_headers(archive: Archive, smtp: tuple[Mailbox, int]) -> None:
     mailbox, _ = smtp
     archive.add("Nigeria and China open a rice training centre")
