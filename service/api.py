@@ -12,7 +12,7 @@ outlet, an invalid address), `ConfigError` and `DatabaseError` from opening the 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from functools import cached_property
@@ -126,6 +126,7 @@ class Archive:
         except TypeError as exc:
             raise UsageError(str(exc)) from None
         with self.sessions() as session:
+            self._check_filters(session, wanted.outlets, wanted.countries, wanted.tags)
             try:
                 results = search_store.search(session, wanted)
             except QueryError as exc:
@@ -134,6 +135,53 @@ class Archive:
             found = results.articles
             copies = article_store.story_copies(session, found)
             return Found(found, copies, terms, wanted.offset, results.matches, results.more, wanted.collapse)
+
+    def _check_filters(
+        self,
+        session: Session,
+        outlets: Collection[str] = (),
+        countries: Collection[str] = (),
+        tags: Collection[str] = (),
+        *,
+        tag_option: str = "--tag",
+    ) -> None:
+        """Refuse a filter value that can match nothing, saying what was probably meant."""
+        from newsalert.service import filters as checks
+
+        try:
+            if outlets:
+                known = {*ledger.outlet_names(session), *(o.name for o in self.config.outlets)}
+                checks.check_outlets(outlets, known)
+            checks.check_countries(countries)
+            if tags:
+                checks.check_tags(tag_option, tags, self._known_tags(session), self._tag_aliases())
+        except checks.FilterError as exc:
+            raise UsageError(str(exc)) from None
+
+    def _known_tags(self, session: Session) -> set[tuple[str, str]]:
+        """What a tag filter can name: the archive's tags, the taxonomy's, the gazetteer's regions
+        and every country code."""
+        import pycountry
+
+        from newsalert.service.filters import gazetteer_regions
+
+        known = article_store.known_tags(session)
+        taxonomy = self.config.topics.taxonomy if self.config.topics else None
+        if taxonomy is not None:
+            known |= {("theme", code) for code in taxonomy.themes} | {("initiative", c) for c in taxonomy.initiatives}
+        known |= {("region", key) for key in gazetteer_regions()}
+        return known | {("country", country.alpha_2) for country in pycountry.countries}
+
+    def _tag_aliases(self) -> dict[str, str]:
+        """Every word of the taxonomy (in every language) -> its theme's or initiative's code."""
+        taxonomy = self.config.topics.taxonomy if self.config.topics else None
+        if taxonomy is None:
+            return {}
+        words: dict[str, str] = {}
+        for code, entry in (*taxonomy.themes.items(), *taxonomy.initiatives.items()):
+            for alias in (entry.label, *(a for names in entry.aliases.values() for a in names)):
+                words.setdefault(alias.casefold(), code)
+        return words
 
     def show(self, article_id: int) -> dict[str, Any]:
         """One article as JSON, with its text, the other articles of its story and every other
@@ -189,6 +237,7 @@ class Archive:
         """Add a subscriber or change their tags; True when they are new."""
         address = valid_email(email)
         with self.sessions.begin() as session:
+            self._check_filters(session, tags=tags, tag_option="--tag")
             return subscriptions.add_subscriber(session, address, list(tags))
 
     def remove_subscriber(self, email: str) -> None:

@@ -260,3 +260,8 @@ def stored_between(
     if tags:
         statement = statement.where(tagged_any(tags))
     return list(session.scalars(statement))
+
+
+def known_tags(session: Session) -> set[tuple[str, str]]:
+    """Every (kind, code) the archive has tagged an article with."""
+    return {(kind, code) for kind, code in session.execute(select(TagRow.kind, TagRow.code))}

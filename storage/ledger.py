@@ -97,6 +97,11 @@ def outlet_ids(session: Session, outlets: Iterable[Outlet]) -> dict[str, int]:
     return {**ids, **(sync_outlets(session, missing) if missing else {})}
 
 
+def outlet_names(session: Session) -> list[str]:
+    """The names of every outlet the archive has met (configured now or before)."""
+    return list(session.scalars(select(OutletRow.name)))
+
+
 def settled_urls(
     session: Session, urls: Collection[str], *, max_attempts: int, reconsider: Reconsider | None = None
 ) -> set[str]:

@@ -147,7 +147,8 @@ def test_search_by_tags(demo_archive: tuple[str, str]) -> None:
     assert latam and all("latin-america-caribbean" in a["tags"]["regions"] for a in latam)
     both = cli_json(config, "search", "--tag", "initiative:FOCAC", "--tag", "digital", "--format", "json")
     assert both and all("FOCAC" in a["tags"]["initiatives"] and "digital" in a["tags"]["themes"] for a in both)
-    assert cli_json(config, "search", "--tag", "no-such-tag", "--format", "json") == []
+    refused = run_cli("--config", config, "search", "--tag", "no-such-tag", "--format", "json")
+    assert refused.exit_code == 2 and "no tag 'no-such-tag'" in refused.output
 
 
 @pytest.mark.slow
@@ -231,3 +232,22 @@ def test_verbosity_options_work_after_the_command_too(demo_archive: tuple[str, s
     assert logging.getLogger().level == logging.DEBUG
     result = run_cli("--config", config, "stats", "-q")
     assert result.exit_code == 0 and logging.getLogger().level == logging.ERROR
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["search", "--country", "Kenya"], "--country takes a two-letter code: did you mean KE (Kenya)?"),
+        (["search", "--outlet", "lagos"], "--outlet: no outlet named 'lagos' (did you mean 'Lagos Ledger'?)"),
+        (["search", "--tag", "renewable"], "--tag: no tag 'renewable' in the archive or the taxonomy"),
+        (["subscribers", "add", "a@example.org", "--tag", "renewable"], "no tag 'renewable'"),
+    ],
+)
+def test_filter_values_that_match_nothing_are_refused(
+    demo_archive: tuple[str, str], args: list[str], message: str
+) -> None:
+    _, config = demo_archive
+    result = run_cli("--config", config, *args)
+    assert result.exit_code == 2 and message in result.output, result.output
+    assert len(result.output.strip().splitlines()) == 1

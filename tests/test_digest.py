@@ -290,9 +290,11 @@ def test_preview_builds_and_archives_but_sends_nothing(
 def test_subscriber_commands(archive: Archive) -> None:
     assert cli(archive, "subscribers", "add", "not-an-address").exit_code == 2
     assert cli(archive, "subscribers", "add", "a@example.org", "--tag", "africa").exit_code == 0
-    assert "Updated" in cli(archive, "subscribers", "add", "a@example.org", "--tag", "BRI").output
+    # This archive has no topic profile, so no initiative tag (BRI) can ever match: refused.
+    assert "no tag 'BRI'" in cli(archive, "subscribers", "add", "a@example.org", "--tag", "BRI").output
+    assert "Updated" in cli(archive, "subscribers", "add", "a@example.org", "--tag", "KE").output
     listed = cli(archive, "subscribers", "list", "--format", "json")
-    assert '"tags": [\n      "BRI"\n    ]' in listed.output
+    assert '"tags": [\n      "KE"\n    ]' in listed.output
     assert cli(archive, "subscribers", "remove", "a@example.org").exit_code == 0
     assert cli(archive, "subscribers", "remove", "a@example.org").exit_code == 1
     assert cli(archive, "digest", "--send", "--subscriber", "nobody@example.org").exit_code == 2
