@@ -158,14 +158,30 @@ def _build(
                     )
                 )
         view = _view(config, sections, since, now, subscriber)
-        path = Path(settings.archive_dir) / f"{now:%Y-%m-%d}" / f"digest-{digest.id}.html"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(render_html(view), encoding="utf-8")
-        path.with_suffix(".txt").write_text(render_text(view), encoding="utf-8")
+        path = _write_new(
+            Path(settings.archive_dir) / f"{now:%Y-%m-%d}" / f"digest-{digest.id}", render_html(view), render_text(view)
+        )
         digest.html_path = str(path)
         count = sum(len(s.all_stories) for s in sections)
         log.info("built digest %s for %s: %d stories, %s", digest.id, digest.email or "preview", count, path)
         return BuiltDigest(digest.id, digest.email, count, path, status)
+
+
+def _write_new(stem: Path, html: str, text: str) -> Path:
+    """Write the digest's HTML and text under `stem` (.html, .txt), never over an existing one:
+    an archive started afresh counts its digests from 1 again, so a name can come back."""
+    stem.parent.mkdir(parents=True, exist_ok=True)
+    number = 1
+    while True:
+        path = stem.with_name(stem.name + (f"-{number}" if number > 1 else "") + ".html")
+        try:
+            with path.open("x", encoding="utf-8") as file:
+                file.write(html)
+        except FileExistsError:
+            number += 1
+            continue
+        path.with_suffix(".txt").write_text(text, encoding="utf-8")
+        return path
 
 
 def _view(

@@ -34,7 +34,9 @@ def write_demo_config(sites: list[Site], directory: Path = DEMO_DIR) -> Path:
             # The sample sites are local: no need to start slowly.
             "scrapy_settings": {"AUTOTHROTTLE_START_DELAY": 0.0},
         },
-        "digest": {"archive_dir": "../digests"},
+        # Its own folder: the demo starts a fresh archive each run, and must never write
+        # over the digests of the archive the real settings use (data/digests).
+        "digest": {"archive_dir": "digests"},
     }
     path = directory / "newsalert.yaml"
     path.write_text(

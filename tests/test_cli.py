@@ -68,6 +68,7 @@ def test_demo_keeps_the_current_on_topic_sample_articles(demo_archive: tuple[str
     assert all(a["relevance"] >= 6 and a["matched_terms"] and a["tags"]["countries"] for a in articles)
     assert "Try next:" in output and "search" in output
     digest_path = output.split("Daily News Alert written to:")[1].split()[0]
+    assert Path(digest_path).parent.parent == Path(config).parent / "digests", "the demo keeps to data/demo/"
     html = Path(digest_path).read_text(encoding="utf-8")
     assert "Hot Stories" in html
     shown = {a["cluster_id"] for a in articles if str(escape(a["title"])) in html}

@@ -298,3 +298,14 @@ def test_subscriber_commands(archive: Archive) -> None:
     assert cli(archive, "subscribers", "remove", "a@example.org").exit_code == 0
     assert cli(archive, "subscribers", "remove", "a@example.org").exit_code == 1
     assert cli(archive, "digest", "--send", "--subscriber", "nobody@example.org").exit_code == 2
+
+
+def test_a_digest_file_is_never_written_over(tmp_path: Path) -> None:
+    """An archive started afresh counts digests from 1 again: the older file stays."""
+    from newsalert.digest.service import _write_new
+
+    first = _write_new(tmp_path / "2026-12-07" / "digest-1", "<p>first</p>", "first")
+    second = _write_new(tmp_path / "2026-12-07" / "digest-1", "<p>second</p>", "second")
+    assert (first.name, second.name) == ("digest-1.html", "digest-1-2.html")
+    assert first.read_text() == "<p>first</p>" and first.with_suffix(".txt").read_text() == "first"
+    assert second.read_text() == "<p>second</p>" and second.with_suffix(".txt").read_text() == "second"
