@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import os
+import shlex
+import shutil
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 import yaml
+from rich.markup import escape
 
 from newsalert.config.loader import packaged_config_dir
 from newsalert.crawler.demo.builder import Site
@@ -80,17 +85,31 @@ def run_demo(crawl: Callable[[Path], int], *, keep_serving: bool = False) -> int
             _wait_forever()
     finally:
         stop_demo_sites(sites)
-    option = f"--config {config}"
+    option = f"--config {shlex.quote(str(config))}"
     first = latest.articles[0].id if latest.articles else 1
+    program = escape(command_name())
     console.print(f"""
-[bold]Archive:[/] {database}
+[bold]Archive:[/] {escape(database)}
 [bold]Try next:[/]
-  newsalert {option} search cooperation
-  newsalert {option} search "Sur-Sur" --lang es --format json
-  newsalert {option} show {first}
-  newsalert {option} stats
-  newsalert {option} digest --preview alert.html""")
+  {program} {escape(option)} search cooperation
+  {program} {escape(option)} search "Sur-Sur" --lang es --format json
+  {program} {escape(option)} show {first}
+  {program} {escape(option)} stats
+  {program} {escape(option)} digest --preview alert.html""")
     return status
+
+
+def command_name() -> str:
+    """How to run this command again from here: `newsalert` when that is what the shell finds,
+    else the path it was started by (`.venv/bin/newsalert` after `make demo`)."""
+    started = Path(sys.argv[0]).resolve()
+    found = shutil.which("newsalert")
+    if found and Path(found).resolve() == started:
+        return "newsalert"
+    if started.name != "newsalert" or not started.is_file():  # run as python -m, or embedded
+        return "newsalert"
+    relative = os.path.relpath(started)
+    return shlex.quote(relative if not relative.startswith("..") else str(started))
 
 
 def _wait_forever() -> None:

@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import logging
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -252,3 +253,18 @@ def test_filter_values_that_match_nothing_are_refused(
     result = run_cli("--config", config, *args)
     assert result.exit_code == 2 and message in result.output, result.output
     assert len(result.output.strip().splitlines()) == 1
+
+
+def test_the_demo_prints_next_commands_that_run_as_printed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from newsalert.service.demo import command_name
+
+    script = tmp_path / "venv" / "bin" / "newsalert"
+    script.parent.mkdir(parents=True)
+    script.write_text("#!/bin/sh\n")
+    script.chmod(0o755)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(sys, "argv", [str(script), "demo"])
+    monkeypatch.setenv("PATH", "/usr/bin:/bin")
+    assert command_name() == "venv/bin/newsalert", "not on PATH: the path it was started by"
+    monkeypatch.setenv("PATH", f"{script.parent}:/usr/bin")
+    assert command_name() == "newsalert"
