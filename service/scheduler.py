@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import signal
 import threading
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from types import FrameType
 from zoneinfo import ZoneInfo
 
@@ -29,6 +29,7 @@ from newsalert.storage import ledger
 log = logging.getLogger(__name__)
 
 SCHEDULED_TRIGGERS = ("schedule", "catch-up")
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)  # "ever": a scheduled run since then
 
 
 def last_fire_time(trigger: CronTrigger, now: datetime, window: timedelta) -> datetime | None:
@@ -88,8 +89,11 @@ def serve(config: Config, sessions: sessionmaker[Session], *, log_level: str = "
     now = datetime.now(ZoneInfo(schedule.timezone))
     missed = last_fire_time(trigger, now, grace)
     if missed is not None and not ran_since(sessions, missed):
-        log.warning("the run due at %s was missed; running it now", missed.isoformat(timespec="seconds"))
-        scheduler.add_job(job, args=["catch-up"], id="catch-up", name="catch-up run")
+        if ran_since(sessions, EPOCH):
+            log.warning("the run due at %s was missed; running it now", missed.isoformat(timespec="seconds"))
+            scheduler.add_job(job, args=["catch-up"], id="catch-up", name="catch-up run")
+        else:  # installed and started a little after a scheduled time: not a run anyone missed
+            log.warning("first start: no run to catch up; the first run is the next scheduled one")
     log.warning(
         "newsalert serve: schedule %r (%s), next run at %s",
         schedule.cron,

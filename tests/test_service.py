@@ -18,6 +18,7 @@ from sqlalchemy import select
 
 from newsalert.crawler.demo.server import Route, SiteServer
 from newsalert.service.job import LOCK_NAME
+from newsalert.storage import ledger
 from newsalert.storage.db import open_database
 from newsalert.storage.locks import DatabaseLock
 from newsalert.storage.models import CrawlRunRow
@@ -128,21 +129,48 @@ def test_missed_run_is_caught_up_once(tmp_path: Path, smtp: tuple[Mailbox, int])
     wire = build_second_outlet()
     due = datetime.now(UTC) - timedelta(minutes=3)  # the daily run was due three minutes ago
     config = service_config(tmp_path, wire.url("/"), wire.feed_url, port, cron=f"{due.minute} {due.hour} * * *")
+    # The service ran its schedule before (yesterday): this start has a run to catch up.
+    engine, sessions = open_database(f"sqlite:///{tmp_path / 'service.db'}")
+    with sessions.begin() as session:
+        yesterday = ledger.start_run(session, trigger="schedule", pid=None)
+        session.get_one(CrawlRunRow, yesterday).started_at = due - timedelta(days=1)
+        ledger.finish_run(session, yesterday, status="ok")
+    engine.dispose()
     try:
         for attempt in range(2):
             process = start_serve(config, tmp_path / f"serve-{attempt}.log")
             try:
                 if attempt == 0:
-                    wait_for(lambda: [r for r in runs(config) if r.finished_at], what="the catch-up run")
+                    wait_for(
+                        lambda: [r for r in runs(config) if r.trigger == "catch-up" and r.finished_at],
+                        what="the catch-up run",
+                    )
                 else:  # the service decides on a catch-up before it logs its schedule
                     wait_for(log_says(tmp_path / "serve-1.log", "newsalert serve: schedule"), what="the service start")
             finally:
                 assert stop(process)[0] == 0
     finally:
         wire.server.stop()
-    assert [r.trigger for r in runs(config)] == ["catch-up"]
+    assert [r.trigger for r in runs(config)] == ["schedule", "catch-up"]
     assert "was missed; running it now" in (tmp_path / "serve-0.log").read_text()
     assert "was missed" not in (tmp_path / "serve-1.log").read_text()
+
+
+def test_the_very_first_start_catches_nothing_up(tmp_path: Path, smtp: tuple[Mailbox, int]) -> None:
+    """Installed and started a little after the scheduled time: nobody missed that run, and a
+    catch-up would mail every subscriber at once on the first day."""
+    _, port = smtp
+    due = datetime.now(UTC) - timedelta(minutes=3)
+    config = service_config(tmp_path, "http://127.0.0.1:9/", "http://127.0.0.1:9/rss.xml", port,
+                            cron=f"{due.minute} {due.hour} * * *")  # fmt: skip
+    process = start_serve(config, tmp_path / "serve.log")
+    try:
+        wait_for(log_says(tmp_path / "serve.log", "newsalert serve: schedule"), what="the service start")
+    finally:
+        assert stop(process)[0] == 0
+    log = (tmp_path / "serve.log").read_text()
+    assert "first start: no run to catch up" in log and "was missed" not in log
+    assert runs(config) == []
 
 
 def test_overlapping_runs_are_skipped(tmp_path: Path, smtp: tuple[Mailbox, int]) -> None:
