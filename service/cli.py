@@ -76,7 +76,7 @@ def _crawl(app: Context, outlet_names: tuple[str, ...], **options: Any) -> int:
 
     count = len(outlet_names) or len(app.archive.config.enabled_outlets)
     with Progress(count) as show:
-        result = app.archive.crawl(outlet_names, log_level=app.log_level, on_progress=show, **options)
+        result = app.archive.crawl(outlet_names, log_level=app.table_log_level, on_progress=show, **options)
     print_crawl(result)
     attention = result.status in (RunStatus.FAILED, RunStatus.INTERRUPTED) or result.failed_outlets
     return EXIT_ATTENTION if attention else EXIT_OK
@@ -319,7 +319,7 @@ def outlets_check(app: Context, outlet_names: tuple[str, ...]) -> None:
 
     print_outlets(app.archive.config, shown=outlet_names)
     with Progress(len(outlet_names) or len(app.archive.config.enabled_outlets)) as show:
-        result = app.archive.crawl(outlet_names, discover_only=True, log_level=app.log_level, on_progress=show)
+        result = app.archive.crawl(outlet_names, discover_only=True, log_level=app.table_log_level, on_progress=show)
     sys.exit(EXIT_ATTENTION if print_outlet_check(result.outlets) else EXIT_OK)
 
 

@@ -47,6 +47,11 @@ class Context:
     def log_level(self) -> str:
         return {-1: "ERROR", 0: "WARNING", 1: "INFO"}.get(self.verbosity, "DEBUG")
 
+    @property
+    def table_log_level(self) -> str:
+        """For a crawl whose table reports every outlet's errors: its warnings only with -v."""
+        return "ERROR" if self.verbosity <= 0 else self.log_level
+
     def close(self) -> None:
         if self._archive is not None:
             self._archive.close()
