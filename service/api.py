@@ -16,6 +16,7 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from functools import cached_property
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine
@@ -245,6 +246,13 @@ class Archive:
         with self.sessions.begin() as session:
             if not subscriptions.remove_subscriber(session, address):
                 raise LookupError(f"no subscriber {address!r}")
+
+    def backup(self, target: str | Path) -> int:
+        """A consistent copy of the SQLite archive into the new file `target` (its size in bytes),
+        safe while a crawl writes."""
+        from newsalert.storage.db import backup_sqlite
+
+        return backup_sqlite(self.config.database_url, Path(target))
 
     # --- work -------------------------------------------------------------------------------
 

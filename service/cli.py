@@ -324,6 +324,22 @@ def outlets_check(app: Context, outlet_names: tuple[str, ...]) -> None:
 
 
 @command(cli)
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+def backup(app: Context, path: Path) -> None:
+    """Copy the SQLite archive into a new file, consistently, even while a crawl writes to it.
+
+    The copy goes through SQLite's backup API (a plain file copy during a crawl can miss what
+    is still in the write-ahead log). For PostgreSQL, use pg_dump.
+
+    \b
+    Example:
+      newsalert backup /var/backups/newsalert-$(date +%F).db
+    """
+    size = app.archive.backup(path)
+    console.print(f"Archive copied to {path} ({size / 1_000_000:.1f} MB)")
+
+
+@command(cli)
 @options.demo
 def demo(app: Context, keep_serving: bool) -> None:
     """Serve the bundled sample outlets on 127.0.0.1 and crawl them into ./data/demo.

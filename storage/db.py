@@ -148,3 +148,37 @@ def _is_path_problem(exc: BaseException) -> bool:
 def _first_line(exc: BaseException) -> str:
     text = str(getattr(exc, "orig", None) or exc).strip()
     return text.splitlines()[0] if text else type(exc).__name__
+
+
+def backup_sqlite(url: str, target: Path) -> int:
+    """A consistent copy of the SQLite archive at `url` into the new file `target`, through
+    SQLite's online backup API: it reads what is committed, the write-ahead log included, while
+    crawls go on writing. The copy is written beside `target` and renamed into place when
+    complete, so a failed backup leaves no half file. Returns the copy's size in bytes."""
+    import sqlite3
+
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or not parsed.database or parsed.database == ":memory:":
+        raise DatabaseError("backup copies a SQLite archive file; for PostgreSQL use pg_dump", bad_url=True)
+    source_path = Path(parsed.database)
+    if not source_path.is_file():
+        raise DatabaseError(f"no archive at {source_path}")
+    if target.exists():
+        raise DatabaseError(f"{target} exists: give the backup a new path", bad_url=True)
+    partial = target.with_name(f".{target.name}.partial")
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        source = sqlite3.connect(f"{source_path.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            copy = sqlite3.connect(partial)
+            try:
+                source.backup(copy)
+            finally:
+                copy.close()
+        finally:
+            source.close()
+        partial.replace(target)
+    except (sqlite3.Error, OSError) as exc:
+        partial.unlink(missing_ok=True)
+        raise DatabaseError(f"cannot back up {source_path} to {target}: {_first_line(exc)}") from None
+    return target.stat().st_size

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import threading
+from contextlib import closing
 from datetime import UTC, datetime
+from pathlib import Path
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import func, select
@@ -129,3 +132,31 @@ def test_an_archive_from_the_first_revision_upgrades_with_its_articles(db_url: s
         assert [a.id for a in found] == [article.id]
         assert article.cluster_id is not None and article.minhash, "the story was backfilled"
     engine.dispose()
+
+
+def test_backup_copies_what_is_still_in_the_write_ahead_log(tmp_path: Path) -> None:
+    """While a crawl's connections are open, recent writes live in the -wal file: a copy of the
+    database file alone would miss them; the backup API copies them."""
+    import sqlite3
+
+    from newsalert.storage.db import DatabaseError, backup_sqlite
+
+    url = f"sqlite:///{tmp_path / 'archive.db'}"
+    engine, sessions = open_database(url)
+    with sessions.begin() as session:
+        outlet_id = ledger.sync_outlets(session, [Outlet(name="O", url="https://o.example/", feeds=["https://o/rss"])])
+        for n in range(3):
+            article_store.insert_article(session, _article(f"https://o.example/{n}", outlet_id["O"]))
+    wal = tmp_path / "archive.db-wal"
+    assert wal.is_file() and wal.stat().st_size > 0, "the writes are still in the log"
+    size = backup_sqlite(url, tmp_path / "copies" / "backup.db")
+    engine.dispose()
+    with closing(sqlite3.connect(tmp_path / "copies" / "backup.db")) as copy:
+        assert copy.execute("SELECT COUNT(*) FROM articles").fetchone() == (3,)
+        assert copy.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    assert size == (tmp_path / "copies" / "backup.db").stat().st_size
+    with pytest.raises(DatabaseError, match="exists"):
+        backup_sqlite(url, tmp_path / "copies" / "backup.db")
+    with pytest.raises(DatabaseError, match="pg_dump"):
+        backup_sqlite("postgresql+psycopg://postgres@127.0.0.1/test", tmp_path / "pg.db")
+    assert not list((tmp_path / "copies").glob(".*partial")), "no half file is left"
