@@ -1,0 +1,46 @@
+"""The service files we ship (deploy/) work as written."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from newsalert.config.loader import load_config
+
+DEPLOY = Path(__file__).parents[1] / "deploy"
+UNIT = DEPLOY / "newsalert.service"
+
+
+def test_the_unit_passes_systemd_analyze_verify(tmp_path: Path) -> None:
+    if shutil.which("systemd-analyze") is None:
+        pytest.skip("systemd-analyze is not installed")
+    # The one line that names the installation: pointed at this one, which exists here.
+    installed = Path(sys.executable).with_name("newsalert")
+    text = UNIT.read_text(encoding="utf-8").replace("/srv/newsalert/.venv/bin/newsalert", str(installed))
+    unit = tmp_path / "newsalert.service"
+    unit.write_text(text, encoding="utf-8")
+    result = subprocess.run(["systemd-analyze", "verify", str(unit)], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0 and not result.stderr.strip(), result.stderr
+
+
+def test_no_unit_value_carries_a_comment() -> None:
+    """systemd reads '# ...' after a value as part of it (a path would end in the comment)."""
+    for line in UNIT.read_text(encoding="utf-8").splitlines():
+        if "=" in line and not line.lstrip().startswith("#"):
+            assert "#" not in line.split("=", 1)[1], line
+
+
+def test_the_service_settings_are_valid_and_absolute(tmp_path: Path) -> None:
+    settings = (DEPLOY / "newsalert.yaml").read_text(encoding="utf-8")
+    root = Path(__file__).parents[1] / "config"
+    settings = settings.replace("/etc/newsalert/", f"{root}/").replace("/var/lib/newsalert", str(tmp_path))
+    path = tmp_path / "newsalert.yaml"
+    path.write_text(settings, encoding="utf-8")
+    config = load_config(path)
+    assert config.database_url == f"sqlite:///{tmp_path}/newsalert.db"
+    assert config.settings.digest.archive_dir == tmp_path / "digests"
+    assert config.outlets and config.topics is not None
