@@ -12,9 +12,11 @@ that claims it, shown by its best article with the other outlets that carried it
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -29,6 +31,7 @@ SECTION_TITLES = {
     "categories": "Stories by Category",
 }
 SNIPPET_CHARS = 240
+CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")  # written without spaces between words
 UNCATEGORIZED = "Other stories"
 
 
@@ -62,10 +65,27 @@ class Story:
         return self.article.relevance or 0.0
 
     def tag_codes(self, kind: str) -> list[str]:
-        return [link.tag.code for link in self.article.tags if link.tag.kind == kind]
+        return [link.tag.code for link in self._tags(kind)]
 
     def tag_labels(self, kind: str) -> list[str]:
-        return [link.tag.label for link in self.article.tags if link.tag.kind == kind]
+        return [link.tag.label for link in self._tags(kind)]
+
+    def _tags(self, kind: str) -> list[Any]:
+        """The article's tags of `kind`, the most salient first."""
+        return sorted((link for link in self.article.tags if link.tag.kind == kind), key=lambda link: -link.salience)
+
+    @property
+    def why(self) -> str:
+        """Why the story is here, in plain words: "South-South cooperation · Kenya and Peru · UNOSSC"."""
+        countries = self.tag_labels("country")[:3]
+        named = " and ".join(countries) if len(countries) < 3 else f"{countries[0]}, {countries[1]} and {countries[2]}"
+        parts = [*self.tag_labels("topic")[:1], named, *self.tag_codes("initiative")[:2]]
+        return " · ".join(part for part in parts if part)
+
+    @property
+    def snippet_parts(self) -> list[tuple[str, bool]]:
+        """The snippet as (text, matched) pieces: the topic's words that matched, to set in bold."""
+        return highlighted(self.snippet, self.article.matched_terms or [])
 
     @property
     def snippet(self) -> str:
@@ -131,3 +151,24 @@ def arrange(stories: list[Story], sections: list[str], max_per_section: int) -> 
         if section.all_stories:
             arranged.append(section)
     return arranged
+
+
+def highlighted(text: str, terms: list[str]) -> list[tuple[str, bool]]:
+    """`text` cut into (piece, is a match of one of `terms`) pieces, case-insensitively; a word
+    matches whole (so "aid" is not found in "said"), a Chinese term anywhere."""
+    patterns = [
+        re.escape(term) if CJK.search(term) else rf"(?<!\w){re.escape(term)}(?!\w)"
+        for term in sorted({t.strip() for t in terms if t.strip()}, key=len, reverse=True)
+    ]
+    if not patterns:
+        return [(text, False)] if text else []
+    pieces: list[tuple[str, bool]] = []
+    position = 0
+    for match in re.finditer("|".join(patterns), text, flags=re.IGNORECASE):
+        if match.start() > position:
+            pieces.append((text[position : match.start()], False))
+        pieces.append((match.group(), True))
+        position = match.end()
+    if position < len(text):
+        pieces.append((text[position:], False))
+    return pieces

@@ -53,6 +53,7 @@ class BuiltDigest:
     html_path: Path
     status: str
     error: str | None = None
+    lead: str = ""  # the top story's headline
 
 
 @dataclass
@@ -164,7 +165,8 @@ def _build(
         digest.html_path = str(path)
         count = sum(len(s.all_stories) for s in sections)
         log.info("built digest %s for %s: %d stories, %s", digest.id, digest.email or "preview", count, path)
-        return BuiltDigest(digest.id, digest.email, count, path, status)
+        lead = view.stories[0].article.title if view.stories else ""
+        return BuiltDigest(digest.id, digest.email, count, path, status, lead=lead)
 
 
 def _write_new(stem: Path, html: str, text: str) -> Path:
@@ -244,7 +246,7 @@ def _message(config: Config, built: BuiltDigest) -> EmailMessage:
         open(built.html_path.with_suffix(".txt"), encoding="utf-8") as text,
     ):
         return build_message(
-            subject=f"{oneline(settings.digest.title)} — {utcnow():%d %B %Y}",
+            subject=subject(settings.digest.title, built.lead, built.stories),
             sender=settings.smtp.from_address,
             recipient=built.recipient or "",
             text=text.read(),
@@ -252,6 +254,20 @@ def _message(config: Config, built: BuiltDigest) -> EmailMessage:
             date=utcnow(),
             unsubscribe_url=unsubscribe_link(settings.digest.unsubscribe_url, built.recipient or ""),
         )
+
+
+SUBJECT_HEADLINE_CHARS = 90
+
+
+def subject(title: str, lead: str, stories: int) -> str:
+    """"Daily News Alert: <the top story's headline> and 13 more", on one line, not too long."""
+    headline = oneline(lead)
+    if not headline:
+        return f"{oneline(title)} — {utcnow():%d %B %Y}"
+    if len(headline) > SUBJECT_HEADLINE_CHARS:
+        headline = headline[:SUBJECT_HEADLINE_CHARS].rsplit(" ", 1)[0].rstrip(",;:") + "…"
+    more = f" and {stories - 1} more" if stories > 1 else ""
+    return f"{oneline(title)}: {headline}{more}"
 
 
 def _record(

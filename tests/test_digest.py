@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -43,6 +45,7 @@ class Archive:
         countries: tuple[str, ...] = ("NG",),
         theme: str = "trade",
         hours_ago: float = 1,
+        extra_tags: tuple[Tag, ...] = (),
     ) -> int:
         """Store an article as the crawl would; `copy_of` puts it in that article's story."""
         self.count += 1
@@ -74,13 +77,17 @@ class Archive:
             article_store.add_tags(
                 session,
                 article_id,
-                [Tag("country", c, c, 5.0) for c in countries] + [Tag("theme", theme, theme.capitalize(), 3.0)],
+                [Tag("country", c, COUNTRY_NAMES.get(c, c), 5.0 - n) for n, c in enumerate(countries)]
+                + [Tag("theme", theme, theme.capitalize(), 3.0), *extra_tags],
             )
         return article_id
 
     def digests(self) -> list[DigestRow]:
         with self.sessions() as session:
             return list(session.scalars(select(DigestRow).order_by(DigestRow.id)))
+
+
+COUNTRY_NAMES = {"NG": "Nigeria", "KE": "Kenya", "PE": "Peru", "CN": "China"}
 
 
 def make_archive(tmp_path: Path, port: int, database: str | None = None, **digest: Any) -> Iterator[Archive]:
@@ -147,7 +154,7 @@ def test_message_structure_and_headers(archive: Archive, smtp: tuple[Mailbox, in
     assert mailbox.envelopes == [("alerts@news.example", ["analyst@example.org"])]
     assert message.get_content_type() == "multipart/alternative"
     assert [p.get_content_type() for p in message.get_payload()] == ["text/plain", "text/html"]
-    assert message["Subject"] == f"Daily News Alert — {datetime.now(UTC):%d %B %Y}"
+    assert message["Subject"] == "Daily News Alert: Nigeria and China open a rice training centre"
     assert message["From"] == "News Alert <alerts@news.example>" and message["To"] == "analyst@example.org"
     assert message["Date"] and message["Message-ID"].endswith("@news.example>")
     assert message["List-Unsubscribe"].strip() == (
@@ -156,7 +163,8 @@ def test_message_structure_and_headers(archive: Archive, smtp: tuple[Mailbox, in
     assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     text, html = parts(message)
     assert "Nigeria and China open a rice training centre" in text and "https://news.example/1" in text
-    assert '<table role="presentation" width="600"' in html and "<script" not in html
+    assert 'class="card" role="presentation" width="100%"' in html and "max-width:600px" in html
+    assert "<script" not in html
     (digest,) = archive.digests()
     assert digest.status == "sent" and digest.message_id == message["Message-ID"]
     assert Path(digest.html_path).read_text(encoding="utf-8").strip() == html.strip(), (
@@ -309,3 +317,101 @@ def test_a_digest_file_is_never_written_over(tmp_path: Path) -> None:
     assert (first.name, second.name) == ("digest-1.html", "digest-1-2.html")
     assert first.read_text() == "<p>first</p>" and first.with_suffix(".txt").read_text() == "first"
     assert second.read_text() == "<p>second</p>" and second.with_suffix(".txt").read_text() == "second"
+
+
+def test_the_subject_names_the_top_story() -> None:
+    from newsalert.digest.service import subject
+
+    assert subject("Daily News Alert", "Kenya and Peru\r\nsign a seed pact", 14) == (
+        "Daily News Alert: Kenya and Peru sign a seed pact and 13 more"
+    )
+    assert subject("Daily News Alert", "One story", 1) == "Daily News Alert: One story"
+    long = subject("Daily News Alert", "word " * 40, 3)
+    assert long.endswith("… and 2 more") and len(long) < 130
+
+
+def test_why_in_plain_words_and_matched_words_in_bold(archive: Archive, smtp: tuple[Mailbox, int]) -> None:
+    mailbox, _ = smtp
+    topic = Tag("topic", "south-south", "South-South cooperation", 9.0)
+    archive.add(
+        "Kenya and Peru sign a South-South cooperation pact on seeds",
+        countries=("KE", "PE"),
+        extra_tags=(topic, Tag("initiative", "UNOSSC", "UNOSSC", 2.0)),
+    )
+    assert cli(archive, "subscribers", "add", "a@example.org").exit_code == 0
+    assert cli(archive, "digest", "--send").exit_code == 0
+    text, html = parts(mailbox.messages[0])
+    assert "Why: South-South cooperation · Kenya and Peru · UNOSSC" in html
+    assert "Why: South-South cooperation · Kenya and Peru · UNOSSC" in text, "the text part says the same"
+    assert "<strong>South-South cooperation</strong>" in html and "relevance" not in html
+    assert "Tags: KE, PE, Trade, UNOSSC" in text
+    footer = "It covers articles archived from"
+    assert footer in text and footer in html
+
+
+CONTRAST = """() => {
+  const channels = (c) => c.match(/[\\d.]+/g).map(Number);
+  const lum = (c) => {
+    const [r, g, b] = channels(c).slice(0, 3).map((v) => {
+      v /= 255;
+      return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4);
+    });
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+  };
+  const background = (el) => {
+    for (; el; el = el.parentElement) {
+      const c = getComputedStyle(el).backgroundColor, a = channels(c);
+      if (a.length < 4 || a[3] > 0) return c;
+    }
+    return "rgb(255, 255, 255)";
+  };
+  let worst = {ratio: 99};
+  for (const el of document.querySelectorAll("body *")) {
+    if (![...el.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim())) continue;
+    if (el.offsetParent === null) continue;  // not displayed (the preheader)
+    const fg = lum(getComputedStyle(el).color), bg = lum(background(el));
+    const ratio = (Math.max(fg, bg) + 0.05) / (Math.min(fg, bg) + 0.05);
+    if (ratio < worst.ratio) worst = {ratio, text: el.textContent.trim().slice(0, 40)};
+  }
+  return worst;
+}"""
+
+
+@pytest.mark.slow
+def test_the_digest_fits_a_phone_and_reads_in_dark_mode(
+    archive: Archive, smtp: tuple[Mailbox, int], tmp_path: Path
+) -> None:
+    """In Chromium (Playwright): no horizontal scrolling at 320 and 390 px, and every piece of
+    text at 4.5:1 contrast or more, in light and in dark mode. Screenshots go to
+    $NEWSALERT_SCREENSHOTS when it is set, for a person to look at."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    chromium = os.environ.get("NEWSALERT_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
+    if chromium is None:
+        pytest.skip("no Chromium executable (apt-get install chromium)")
+    mailbox, _ = smtp
+    original = archive.add("BRICS bank funds a solar park in Kenya, Egypt and Brazil", countries=("KE", "CN"))
+    archive.add("Second outlet: BRICS bank funds the solar park", outlet="Mekong Monitor", copy_of=original)
+    archive.add("Averyveryveryveryveryveryveryveryverylongunbrokenheadlinewordthatmustwrap", relevance=9)
+    archive.add("中国与肯尼亚签署农业技术合作协议，南南合作再添新成果", countries=("CN", "KE"), theme="agriculture")
+    assert cli(archive, "subscribers", "add", "a@example.org").exit_code == 0
+    assert cli(archive, "digest", "--send").exit_code == 0
+    _, html = parts(mailbox.messages[0])
+    page_file = tmp_path / "digest.html"
+    page_file.write_text(html, encoding="utf-8")
+    shots = Path(os.environ.get("NEWSALERT_SCREENSHOTS") or tmp_path / "shots")
+    shots.mkdir(parents=True, exist_ok=True)
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
+        try:
+            for width, scheme in ((1024, "light"), (390, "light"), (320, "light"), (390, "dark")):
+                page = browser.new_page(viewport={"width": width, "height": 900})
+                page.emulate_media(color_scheme=scheme)
+                page.goto(page_file.as_uri())
+                assert page.evaluate("document.documentElement.scrollWidth") <= width, f"scrolls at {width} px"
+                worst = page.evaluate(CONTRAST)
+                assert worst["ratio"] >= 4.5, f"{scheme} mode: {worst}"
+                page.screenshot(path=shots / f"digest-{width}-{scheme}.png", full_page=True)
+                page.close()
+        finally:
+            browser.close()
+    assert (shots / "digest-390-dark.png").stat().st_size > 0
