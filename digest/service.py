@@ -260,7 +260,7 @@ SUBJECT_HEADLINE_CHARS = 90
 
 
 def subject(title: str, lead: str, stories: int) -> str:
-    """"Daily News Alert: <the top story's headline> and 13 more", on one line, not too long."""
+    """The subject: 'Daily News Alert: <the top story's headline> and 13 more', on one line."""
     headline = oneline(lead)
     if not headline:
         return f"{oneline(title)} — {utcnow():%d %B %Y}"
