@@ -44,3 +44,38 @@ def test_the_service_settings_are_valid_and_absolute(tmp_path: Path) -> None:
     assert config.database_url == f"sqlite:///{tmp_path}/newsalert.db"
     assert config.settings.digest.archive_dir == tmp_path / "digests"
     assert config.outlets and config.topics is not None
+
+
+def test_the_datasette_recipe_searches_the_archive(tmp_path: Path) -> None:
+    """README: `newsalert backup archive.db`, then `datasette archive.db --metadata deploy/datasette.json`."""
+    import asyncio
+    import json
+    from datetime import UTC, datetime
+
+    app = pytest.importorskip("datasette.app")
+    from newsalert.config.models import Outlet
+    from newsalert.storage import articles, ledger
+    from newsalert.storage.db import backup_sqlite, open_database
+
+    url = f"sqlite:///{tmp_path / 'newsalert.db'}"
+    engine, sessions = open_database(url)
+    with sessions.begin() as session:
+        outlet_id = ledger.sync_outlets(session, [Outlet(name="O", url="https://o.example/", feeds=["https://o/rss"])])
+        for n, title in enumerate(["Coopération Sud-Sud au Sahel", "A football final"]):
+            address = f"https://o.example/{n}"
+            values = {"outlet_id": outlet_id["O"], "canonical_url": address, "url": address, "title": title,
+                      "text": f"{title}. " * 30, "content_hash": f"h{n}", "fetched_at": datetime.now(UTC)}  # fmt: skip
+            articles.insert_article(session, values)
+    backup_sqlite(url, tmp_path / "archive.db")  # while the engine is open: the rows are in the WAL
+    engine.dispose()
+    metadata = json.loads((DEPLOY / "datasette.json").read_text(encoding="utf-8"))
+    datasette = app.Datasette([str(tmp_path / "archive.db")], metadata=metadata)
+
+    async def search(query: str) -> list[dict[str, object]]:
+        response = await datasette.client.get(f"/archive/articles.json?_search={query}&_shape=array")
+        assert response.status_code == 200, response.text
+        rows: list[dict[str, object]] = response.json()
+        return rows
+
+    found = asyncio.run(search("cooperation"))
+    assert [row["title"] for row in found] == ["Coopération Sud-Sud au Sahel"]
