@@ -20,6 +20,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils._compression import _DecompressionMaxSizeExceeded
 from scrapy.utils.test import get_crawler
 from sqlalchemy.exc import OperationalError
+from twisted.internet.defer import Deferred
 from twisted.internet.error import ConnectionRefusedError, DNSLookupError
 from twisted.internet.testing import MemoryReactorClock
 from twisted.python.failure import Failure
@@ -320,6 +321,32 @@ def test_the_store_pipeline_writes_batches_and_counts_per_outlet(crawler: Crawle
             f"{SITE}/2026/story-2.html",
         }
     engine.dispose()
+
+
+def test_the_writer_thread_stores_batches_while_items_keep_coming(crawler: Crawler) -> None:
+    """Full batches go to the writer thread; when it is behind, an item waits (a Deferred)
+    until a batch is written; closing waits for every batch and writes the rest."""
+    pipeline = StorePipeline.from_crawler(crawler)
+    pipeline.BATCH_SIZE, pipeline.MAX_INFLIGHT = 2, 0  # every full batch makes the next item wait
+    items = [_extracted(n) for n in range(1, 8)]
+
+    waited = []
+
+    async def crawl() -> list[object]:
+        results = []
+        for item in items:
+            result = pipeline.process_item(item)
+            if isinstance(result, Deferred):
+                waited.append(item)
+                result = await result.asFuture(asyncio.get_running_loop())
+            results.append(result)
+        await pipeline.close_spider()
+        return results
+
+    assert asyncio.run(crawl()) == items, "every item passes on, written or not yet"
+    assert waited == [items[1], items[3], items[5]], "each full batch held its last item back"
+    assert figures.tally(crawler.stats, OUTLET.name).stored == 7
+    assert pipeline.pending == [] and not pipeline.inflight
 
 
 class BrokenSessions:
