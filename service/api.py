@@ -69,6 +69,7 @@ class Found:
     matches: int = 0  # how many articles match: exactly, or at least this many when `more`
     more: bool = False
     collapse: bool = False  # one article per story
+    limit: int = 0  # the most a page holds
 
     def summary(self) -> str:
         """Which matches these are, of how many: "Showing 1-20 of 57 matches"."""
@@ -78,7 +79,8 @@ class Found:
         first, last = self.offset + 1, self.offset + len(self.articles)
         shown = f"stories {first}-{last} (one article each) of {total} matching articles"
         line = f"Showing {shown if self.collapse else f'{first}-{last} of {total} matches'}"
-        if self.more or (not self.collapse and last < self.matches):
+        full_page = self.collapse and len(self.articles) == self.limit  # stories are not counted
+        if self.more or full_page or (not self.collapse and last < self.matches):
             line += f"; --offset {last} shows the next ones"
         return line + "."
 
@@ -135,7 +137,9 @@ class Archive:
             terms = tuple(parse_query(query).terms) if query else ()
             found = results.articles
             copies = article_store.story_copies(session, found)
-            return Found(found, copies, terms, wanted.offset, results.matches, results.more, wanted.collapse)
+            return Found(
+                found, copies, terms, wanted.offset, results.matches, results.more, wanted.collapse, wanted.limit
+            )
 
     def _check_filters(
         self,

@@ -126,6 +126,8 @@ def test_search_filters_and_formats(demo_archive: tuple[str, str]) -> None:
     assert f"Showing 1-2 of {len(matching)} matches; --offset 2 shows the next ones." in first.output
     beyond = run_cli("--config", config, "search", "cooperation", "--offset", str(len(matching)))
     assert f"No more matches: {len(matching)} in all." in beyond.output
+    stories = run_cli("--config", config, "search", "cooperation", "--collapse", "--limit", "2")
+    assert f"stories 1-2 (one article each) of {len(matching)} matching articles; --offset 2" in stories.output
     newest = run_cli("--config", config, "search", "--limit", "2")  # by date: counted as far as needed
     assert "Showing 1-2 of more than 2 matches; --offset 2 shows the next ones." in newest.output
 
