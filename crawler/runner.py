@@ -7,6 +7,7 @@ The database is the hand-off: the parent records the run, the child its outcome.
 
 from __future__ import annotations
 
+import gc
 import logging
 import multiprocessing
 import os
@@ -286,6 +287,9 @@ def _crawl_in_child(
     messages.put(
         {"final": True, "status": status, "error": error, "tallies": {n: t.snapshot() for n, t in final.items()}}
     )
+    # The parent waits for this process to exit: spare the interpreter's final collection
+    # the objects Scrapy and the crawl made (they go with the process).
+    gc.freeze()
 
 
 def _close_workers(crawler: Any, extension: type[Any]) -> None:
