@@ -69,12 +69,7 @@ def command(group: click.Group, *args: Any, **kwargs: Any) -> Callable[[F], F]:
             with api_errors():
                 return function(ctx.obj, *a, **kw)
 
-        with_verbosity = click.option("-q", "--quiet", "quiet_here", is_flag=True, help="Only errors.")(
-            click.option("-v", "--verbose", "verbose_here", count=True, help="More log output (-vv for debugging).")(
-                run
-            )
-        )
-        return group.command(*args, **kwargs)(click.pass_context(with_verbosity))
+        return group.command(*args, **kwargs)(click.pass_context(verbosity_options("verbose_here", "quiet_here")(run)))
 
     return decorate
 
@@ -137,6 +132,15 @@ search_filters = stack(
 )  # fmt: skip
 
 
+def verbosity_options(verbose: str, quiet: str) -> Callable[[F], F]:
+    """-v/--verbose and -q/--quiet, into the parameters named `verbose` and `quiet`: the group
+    takes them before the command, and every command after it."""
+    return stack(
+        click.option("-v", "--verbose", verbose, count=True, help="More log output (-vv for debugging)."),
+        click.option("-q", "--quiet", quiet, is_flag=True, help="Only errors."),
+    )
+
+
 # Options of one command each, kept here so that cli.py reads as the list of commands.
 global_options = stack(
     click.option(
@@ -148,8 +152,7 @@ global_options = stack(
     click.option(
         "--db", "database", metavar="URL", help="Database URL, overriding the settings' `database` [env: NEWSALERT_DB]."
     ),
-    click.option("-v", "--verbose", count=True, help="More log output (-vv for debugging)."),
-    click.option("-q", "--quiet", is_flag=True, help="Only errors."),
+    verbosity_options("verbose", "quiet"),
 )
 
 crawl = stack(
