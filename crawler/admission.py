@@ -103,6 +103,7 @@ class SeenUrls:
         self.cutoff = crawl.age_cutoff(now)
         self.latest_believable = now + FUTURE_TOLERANCE
         # Off-topic pages judged under an older topic profile are fetched again while recent.
+        self.topic_version = topic_version  # the profile pages are judged by (None: keep everything)
         self.reconsider = ledger.Reconsider(topic_version, self.cutoff) if topic_version else None
         self.record = record  # False: look, but write nothing (outlets check)
         self._claimed: set[str] = set()

@@ -32,7 +32,6 @@ from newsalert.config.models import CrawlSettings, Outlet
 from newsalert.crawler import figures
 from newsalert.crawler.admission import ArticleAdmission
 from newsalert.domain import OutletTally
-from newsalert.pipelines.profile import profile_version
 from newsalert.storage import ledger
 
 log = logging.getLogger(__name__)
@@ -74,11 +73,7 @@ class SourceValidators:
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
-        crawl: CrawlSettings = crawler.settings.get("NEWSALERT_CRAWL") or CrawlSettings()
-        topics = crawler.settings.get("NEWSALERT_TOPICS")
-        version = profile_version(topics) if topics else None
-        outlets: list[Outlet] = crawler.settings.getlist("NEWSALERT_OUTLETS")
-        self.judged_by = {outlet.name: judged_by(outlet, crawl, version) for outlet in outlets}
+        self.judged_by: dict[str, str] = {}  # by outlet, from spider_opened on
         self.states: dict[str, ledger.SourceState] = {}
         self.read: list[dict[str, Any]] = []  # the metas of sources read this run
         self.admission: ArticleAdmission | None = None
@@ -98,6 +93,10 @@ class SourceValidators:
         if self.admission is None:
             raise NotConfigured("SourceValidators needs the ArticleAdmission spider middleware")
         seen = self.admission.seen
+        # The profile's version as admission computed it: hashing it means reading the gazetteer.
+        crawl: CrawlSettings = self.crawler.settings.get("NEWSALERT_CRAWL") or CrawlSettings()
+        outlets: list[Outlet] = self.crawler.settings.getlist("NEWSALERT_OUTLETS")
+        self.judged_by = {outlet.name: judged_by(outlet, crawl, seen.topic_version) for outlet in outlets}
         with seen.sessions() as session:
             self.states = ledger.source_states(session, seen.outlet_ids.values())
 
