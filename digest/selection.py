@@ -12,7 +12,7 @@ that claims it, shown by its best article with the other outlets that carried it
 
 from __future__ import annotations
 
-import re
+import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -20,6 +20,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from newsalert.domain import phrase_tokens, term_spans
 from newsalert.storage import articles as article_store
 from newsalert.storage.articles import StoryCopy
 from newsalert.storage.models import ArticleRow
@@ -31,7 +32,6 @@ SECTION_TITLES = {
     "categories": "Stories by Category",
 }
 SNIPPET_CHARS = 240
-CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")  # written without spaces between words
 UNCATEGORIZED = "Other stories"
 
 
@@ -154,21 +154,18 @@ def arrange(stories: list[Story], sections: list[str], max_per_section: int) -> 
 
 
 def highlighted(text: str, terms: list[str]) -> list[tuple[str, bool]]:
-    """`text` cut into (piece, is a match of one of `terms`) pieces, case-insensitively; a word
-    matches whole (so "aid" is not found in "said"), a Chinese term anywhere."""
-    patterns = [
-        re.escape(term) if CJK.search(term) else rf"(?<!\w){re.escape(term)}(?!\w)"
-        for term in sorted({t.strip() for t in terms if t.strip()}, key=len, reverse=True)
-    ]
-    if not patterns:
-        return [(text, False)] if text else []
+    """`text` cut into (piece, is a match of one of `terms`) pieces, matched as the search
+    matches (whole words, case and accents aside): "aid" is not found in "said"."""
+    text = unicodedata.normalize("NFKC", text)
     pieces: list[tuple[str, bool]] = []
     position = 0
-    for match in re.finditer("|".join(patterns), text, flags=re.IGNORECASE):
-        if match.start() > position:
-            pieces.append((text[position : match.start()], False))
-        pieces.append((match.group(), True))
-        position = match.end()
+    for start, end in term_spans(text, [phrase_tokens(term) for term in terms]):
+        if start < position:  # overlaps a longer match already set in bold
+            continue
+        if start > position:
+            pieces.append((text[position:start], False))
+        pieces.append((text[start:end], True))
+        position = end
     if position < len(text):
         pieces.append((text[position:], False))
     return pieces

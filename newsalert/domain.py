@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -80,6 +81,25 @@ def tokens(text: str) -> list[str]:
 
 def is_cjk(token: str) -> bool:
     return bool(CJK_RUN.fullmatch(token))
+
+
+def phrase_tokens(phrase: str) -> tuple[str, ...]:
+    """A phrase as the folded tokens `term_spans` looks for."""
+    return tuple(fold(token) for token in tokens(phrase))
+
+
+def term_spans(text: str, terms: Iterable[tuple[str, ...]]) -> list[tuple[int, int]]:
+    """Where in `text` (NFKC) each term occurs, as whole tokens compared folded (case and
+    accents aside, Chinese character by character): sorted (start, end) offsets."""
+    spans = [(m.start(), m.end(), fold(m.group())) for m in TOKEN.finditer(text)]
+    words = [word for _, _, word in spans]
+    return sorted(
+        (spans[i][0], spans[i + len(term) - 1][1])
+        for term in terms
+        if term
+        for i in range(len(words) - len(term) + 1)
+        if tuple(words[i : i + len(term)]) == term
+    )
 
 
 def base_language(code: str | None) -> str | None:

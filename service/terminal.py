@@ -20,7 +20,7 @@ from rich.spinner import Spinner
 from rich.table import Table
 from rich.text import Text
 
-from newsalert.domain import TOKEN, DigestStatus, RunStatus, TallySnapshot, fold
+from newsalert.domain import DigestStatus, RunStatus, TallySnapshot, term_spans
 from newsalert.pipelines.clean import terminal_safe
 
 if TYPE_CHECKING:
@@ -177,15 +177,7 @@ def outlets_check_table(outlets: dict[str, TallySnapshot]) -> tuple[Table, list[
 def highlighted_snippet(text: str, terms: Sequence[tuple[str, ...]]) -> Text:
     """A short passage of `text` around the first match of `terms` (folded tokens), matches in bold."""
     flat = unicodedata.normalize("NFKC", " ".join(terminal_safe(text).split()))
-    spans = [(m.start(), m.end(), fold(m.group())) for m in TOKEN.finditer(flat)]
-    words = [word for _, _, word in spans]
-    hits = sorted(
-        (spans[i][0], spans[i + len(term) - 1][1])
-        for term in terms
-        if term
-        for i in range(len(words) - len(term) + 1)
-        if tuple(words[i : i + len(term)]) == term
-    )
+    hits = term_spans(flat, terms)
     start = max(0, hits[0][0] - 60) if hits else 0
     prefix = "…" if start else ""
     snippet = Text(prefix + flat[start : start + SNIPPET_WIDTH] + ("…" if start + SNIPPET_WIDTH < len(flat) else ""))
