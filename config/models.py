@@ -145,7 +145,16 @@ class DigestSettings(StrictModel):
     max_per_section: PositiveInt = 10
     archive_dir: Path = Path("data/digests")
     first_window_hours: PositiveInt = 24
-    unsubscribe_url: HttpUrl | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _moved(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "unsubscribe_url" in data:
+            raise ValueError(
+                "unsubscribe_url has moved: set web.base_url to the address of `newsalert web`, "
+                "which serves the signed unsubscribe links"
+            )
+        return data
 
 
 class SmtpSettings(StrictModel):
@@ -176,6 +185,26 @@ class SmtpSettings(StrictModel):
         return self
 
 
+class WebSettings(StrictModel):
+    """`newsalert web`, and the links the emails carry to it."""
+
+    # Where subscribers reach `newsalert web` (https://news.example.org, or a path under a
+    # reverse proxy); None: the digests carry no web links, only the mailto to unsubscribe.
+    base_url: HttpUrl | None = None
+    host: str = "127.0.0.1"  # the web app listens on the loopback unless told otherwise
+    port: int = Field(default=8080, ge=1, le=65535)
+    # The environment variable holding the secret that signs unsubscribe, manage and
+    # confirmation links (at least 16 characters): it never sits in a settings file.
+    secret_env: str = Field(default="NEWSALERT_SECRET", pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+    @field_validator("base_url")
+    @classmethod
+    def _no_query(cls, value: HttpUrl | None) -> HttpUrl | None:
+        if value is not None and (urlsplit(value).query or urlsplit(value).fragment):
+            raise ValueError("a base address without ?query or #fragment, e.g. https://news.example.org/alerts")
+        return value
+
+
 class Settings(StrictModel):
     """The contents of newsalert.yaml, with relative paths already resolved."""
 
@@ -187,6 +216,7 @@ class Settings(StrictModel):
     schedule: ScheduleSettings = Field(default_factory=ScheduleSettings)
     digest: DigestSettings = Field(default_factory=DigestSettings)
     smtp: SmtpSettings = Field(default_factory=SmtpSettings)
+    web: WebSettings = Field(default_factory=WebSettings)
 
 
 class Outlet(StrictModel):

@@ -15,7 +15,6 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from email.headerregistry import Address
 from email.message import EmailMessage
 from email.policy import SMTP as SMTP_POLICY
 from email.utils import format_datetime, make_msgid, parseaddr
@@ -66,13 +65,6 @@ def build_message(
     message.set_content(text, subtype="plain", charset="utf-8")
     message.add_alternative(html, subtype="html", charset="utf-8")
     return message
-
-
-def unsubscribe_link(base: str | None, email: str) -> str | None:
-    if not base:
-        return None
-    separator = "&" if "?" in base else "?"
-    return f"{base}{separator}email={Address(addr_spec=email).addr_spec}"
 
 
 class SmtpSender:
@@ -177,3 +169,22 @@ def _describe(exc: BaseException) -> str:
         error = exc.smtp_error
         return f"{exc.smtp_code} {error.decode('utf-8', 'replace') if isinstance(error, bytes) else error}"
     return f"{type(exc).__name__}: {exc}"
+
+
+def send_notice(settings: SmtpSettings, *, recipient: str, subject: str, text: str) -> Outcome:
+    """One plain-text message now (a subscription's confirmation request, say); DeliveryError
+    when the server cannot be used."""
+    import os
+
+    message = EmailMessage(policy=SMTP_POLICY)
+    message["Subject"] = subject
+    message["From"] = settings.from_address
+    message["To"] = recipient
+    message["Date"] = format_datetime(datetime.now().astimezone())
+    domain = parseaddr(settings.from_address)[1].rpartition("@")[2] or "newsalert.invalid"
+    message["Message-ID"] = make_msgid("notice", domain=domain)
+    message["Auto-Submitted"] = "auto-generated"
+    message.set_content(text, subtype="plain", charset="utf-8")
+    password = os.environ.get(settings.password_env) if settings.username else None
+    with SmtpSender(settings, password) as sender:
+        return sender.send(message)

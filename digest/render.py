@@ -8,25 +8,27 @@ from urllib.parse import urlsplit
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
-from newsalert.digest.selection import Section
+from newsalert.digest.selection import AlertGroup, Story
+
+EVERY_STORY_ABOUT = "every story"  # AlertSpec.describe() of an alert without query or filters
 
 
 @dataclass(frozen=True)
 class DigestView:
     title: str
     date: datetime
-    sections: list[Section]
+    groups: list[AlertGroup]  # one per alert with stories; the preview's one has no alert
     period_start: datetime
     period_end: datetime
     recipient: str | None = None
-    subscriber_tags: tuple[str, ...] = ()
     unsubscribe_url: str | None = None
+    manage_url: str | None = None
     unsubscribe_mailto: str | None = None
     topic_label: str | None = None
 
     @property
-    def stories(self) -> list:
-        return [story for section in self.sections for story in section.all_stories]
+    def stories(self) -> list[Story]:
+        return [story for group in self.groups for story in group.stories]
 
     def context(self) -> dict[str, object]:
         stories = self.stories
@@ -38,6 +40,11 @@ class DigestView:
             "story_count": len(stories),
             "outlet_count": len(outlets),
             "preheader": oneline(lead),
+            # a heading per alert when there are several; one alert is named in the footer
+            "alert_headings": len(self.groups) > 1,
+            "alerts_line": "; ".join(
+                g.name if g.about == EVERY_STORY_ABOUT else f"{g.name} ({g.about})" for g in self.groups if g.name
+            ),
         }
 
 

@@ -22,8 +22,10 @@ from sqlalchemy.orm import Session
 
 from newsalert.domain import phrase_tokens, term_spans
 from newsalert.storage import articles as article_store
+from newsalert.storage import search as search_store
 from newsalert.storage.articles import StoryCopy
 from newsalert.storage.models import ArticleRow
+from newsalert.storage.subscriptions import AlertSpec
 
 SECTION_TITLES = {
     "hot": "Hot Stories",
@@ -107,11 +109,26 @@ class Section:
         return self.stories + [story for _, stories in self.groups for story in stories]
 
 
+@dataclass
+class AlertGroup:
+    """The stories of one of the subscriber's alerts (the preview's one group has no alert)."""
+
+    name: str | None
+    about: str  # the alert's query and filters, in a line
+    alert_id: int | None
+    sections: list[Section]
+
+    @property
+    def stories(self) -> list[Story]:
+        return [story for section in self.sections for story in section.all_stories]
+
+
 def candidate_stories(
-    session: Session, *, since: datetime, until: datetime, tags: list[str], exclude_clusters: set[int]
+    session: Session, *, since: datetime, until: datetime, alert: AlertSpec | None, exclude_clusters: set[int]
 ) -> list[Story]:
-    """The stories with an article stored in [since, until), matching any of `tags` if given."""
-    stored = article_store.stored_between(session, since, until, tags=tags)
+    """The stories with an article stored in [since, until), matching the alert if given."""
+    among = search_store.matching_ids(session, alert.search()) if alert and (alert.query or alert.filters()) else None
+    stored = article_store.stored_between(session, since, until, among=among)
     candidates = [a for a in stored if a.cluster_id not in exclude_clusters]
     best: dict[int, ArticleRow] = {}
     for article in candidates:  # the most relevant, then the earliest, stands for the story

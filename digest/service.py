@@ -23,13 +23,16 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from newsalert.config import ConfigError
 from newsalert.config.loader import Config
 from newsalert.digest import selection
-from newsalert.digest.mail import DeliveryError, Outcome, SmtpSender, build_message, unsubscribe_link
+from newsalert.digest.links import CONFIRM_DAYS, Links
+from newsalert.digest.mail import DeliveryError, Outcome, SmtpSender, build_message
 from newsalert.digest.render import DigestView, oneline, render_html, render_text
 from newsalert.domain import DigestStatus
 from newsalert.storage import subscriptions
 from newsalert.storage.models import DigestItemRow, DigestRow, SubscriberRow, utcnow
+from newsalert.storage.subscriptions import AlertSpec
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +57,7 @@ class BuiltDigest:
     status: str
     error: str | None = None
     lead: str = ""  # the top story's headline
+    unsubscribe_url: str | None = None  # the signed one-click link, when web.base_url is set
 
 
 @dataclass
@@ -87,10 +91,12 @@ def run_digests(
     decided that digests whose delivery is unknown were not delivered: their stories go again."""
     now = now or utcnow()
     run = DigestRun()
+    links = _links(config, send=send)
     with sessions.begin() as session:
         recipients = _recipients(session, subscriber)
         run.recipients = len(recipients)
         if send:
+            subscriptions.remove_pending_before(session, now - timedelta(days=CONFIRM_DAYS))
             subscriptions.settle_interrupted(session)
             if resend_unknown:
                 subscriptions.release_unknown(session, [r.id for r in recipients])
@@ -103,7 +109,7 @@ def run_digests(
         )
     targets: list[SubscriberRow | None] = list(recipients) or ([] if send else [None])
     for target in targets:
-        built = _build(config, sessions, target, status=PENDING if send else PREVIEW, now=now)
+        built = _build(config, sessions, target, status=PENDING if send else PREVIEW, now=now, links=links)
         if built is not None:
             run.digests.append(built)
     if send:
@@ -115,23 +121,54 @@ def _recipients(session: Session, email: str | None) -> list[SubscriberRow]:
     rows = subscriptions.subscribers(session, email)
     if email and not rows:
         raise UnknownSubscriber(f"no subscriber {email!r} (add one with: newsalert subscribers add {email})")
-    return rows
+    if email and rows[0].status != subscriptions.ACTIVE:
+        raise UnknownSubscriber(f"{email!r} has not confirmed the subscription yet: no digest goes to them")
+    return [row for row in rows if row.status == subscriptions.ACTIVE]
+
+
+def _links(config: Config, *, send: bool) -> Links | None:
+    """The web links the digests carry; when sending, a base address without a secret is an
+    error (the unsubscribe link would not work), a preview goes without them."""
+    try:
+        return Links.from_settings(config.settings.web)
+    except ConfigError:
+        if send:
+            raise
+        return None
 
 
 def _build(
-    config: Config, sessions: sessionmaker[Session], subscriber: SubscriberRow | None, *, status: str, now: datetime
+    config: Config,
+    sessions: sessionmaker[Session],
+    subscriber: SubscriberRow | None,
+    *,
+    status: str,
+    now: datetime,
+    links: Links | None = None,
 ) -> BuiltDigest | None:
+    """The subscriber's digest (or the preview of everything): a group of sections per alert,
+    each story once, in the first alert that matches it."""
     settings = config.settings.digest
     with sessions.begin() as session:
         subscriber_id = subscriber.id if subscriber else None
         since = (subscriptions.last_delivery_end(session, subscriber_id) if subscriber_id else None) or (
             now - timedelta(hours=settings.first_window_hours)
         )
-        exclude = subscriptions.sent_clusters(session, subscriber_id) if subscriber_id else set()
-        tags = list(subscriber.tags) if subscriber else []
-        stories = selection.candidate_stories(session, since=since, until=now, tags=tags, exclude_clusters=exclude)
-        sections = selection.arrange(stories, list(settings.sections), settings.max_per_section)
-        if not sections:
+        claimed = subscriptions.sent_clusters(session, subscriber_id) if subscriber_id else set()
+        alerts: list[tuple[AlertSpec | None, int | None]] = (
+            [(AlertSpec.of(alert), alert.id) for alert in subscriber.alerts] if subscriber else [(None, None)]
+        )
+        groups = []
+        for spec, alert_id in alerts:
+            stories = selection.candidate_stories(session, since=since, until=now, alert=spec, exclude_clusters=claimed)
+            sections = selection.arrange(stories, list(settings.sections), settings.max_per_section)
+            if sections:
+                group = selection.AlertGroup(
+                    spec.name if spec else None, spec.describe() if spec else "", alert_id, sections
+                )
+                groups.append(group)
+                claimed |= {story.cluster_id for story in group.stories}
+        if not groups:
             return None  # an empty digest is not built, archived or sent
         if status == PENDING and subscriber_id:
             subscriptions.supersede_undelivered(session, subscriber_id)
@@ -146,27 +183,31 @@ def _build(
         session.add(digest)
         session.flush()
         position = 0
-        for section in sections:
-            for story in section.all_stories:
-                position += 1
-                session.add(
-                    DigestItemRow(
-                        digest_id=digest.id,
-                        article_id=story.article.id,
-                        cluster_id=story.cluster_id,
-                        section=section.key,
-                        position=position,
+        for group in groups:
+            for section in group.sections:
+                for story in section.all_stories:
+                    position += 1
+                    session.add(
+                        DigestItemRow(
+                            digest_id=digest.id,
+                            article_id=story.article.id,
+                            cluster_id=story.cluster_id,
+                            section=section.key,
+                            position=position,
+                            alert_id=group.alert_id,
+                        )
                     )
-                )
-        view = _view(config, sections, since, now, subscriber)
+        unsubscribe = links.unsubscribe(subscriber.id, subscriber.email) if links and subscriber else None
+        manage = links.manage(subscriber.id, subscriber.email) if links and subscriber else None
+        view = _view(config, groups, since, now, subscriber, unsubscribe_url=unsubscribe, manage_url=manage)
         path = _write_new(
             Path(settings.archive_dir) / f"{now:%Y-%m-%d}" / f"digest-{digest.id}", render_html(view), render_text(view)
         )
         digest.html_path = str(path)
-        count = sum(len(s.all_stories) for s in sections)
+        count = position
         log.info("built digest %s for %s: %d stories, %s", digest.id, digest.email or "preview", count, path)
         lead = view.stories[0].article.title if view.stories else ""
-        return BuiltDigest(digest.id, digest.email, count, path, status, lead=lead)
+        return BuiltDigest(digest.id, digest.email, count, path, status, lead=lead, unsubscribe_url=unsubscribe)
 
 
 def _write_new(stem: Path, html: str, text: str) -> Path:
@@ -187,19 +228,26 @@ def _write_new(stem: Path, html: str, text: str) -> Path:
 
 
 def _view(
-    config: Config, sections: list[selection.Section], since: datetime, now: datetime, subscriber: SubscriberRow | None
+    config: Config,
+    groups: list[selection.AlertGroup],
+    since: datetime,
+    now: datetime,
+    subscriber: SubscriberRow | None,
+    *,
+    unsubscribe_url: str | None,
+    manage_url: str | None,
 ) -> DigestView:
     settings = config.settings
     topics = config.topics.topics if config.topics else []
     return DigestView(
         title=oneline(settings.digest.title),
         date=now,
-        sections=sections,
+        groups=groups,
         period_start=since,
         period_end=now,
         recipient=subscriber.email if subscriber else None,
-        subscriber_tags=tuple(subscriber.tags) if subscriber else (),
-        unsubscribe_url=unsubscribe_link(settings.digest.unsubscribe_url, subscriber.email) if subscriber else None,
+        unsubscribe_url=unsubscribe_url,
+        manage_url=manage_url,
         unsubscribe_mailto=_address(settings.smtp.from_address),
         topic_label=(topics[0].label or topics[0].name) if len(topics) == 1 else None,
     )
@@ -252,7 +300,7 @@ def _message(config: Config, built: BuiltDigest) -> EmailMessage:
             text=text.read(),
             html=html.read(),
             date=utcnow(),
-            unsubscribe_url=unsubscribe_link(settings.digest.unsubscribe_url, built.recipient or ""),
+            unsubscribe_url=built.unsubscribe_url,
         )
 
 

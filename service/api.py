@@ -23,6 +23,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from newsalert.config import Config, ConfigError, load_config
+from newsalert.digest.links import BadToken, Links, Purpose, Signer, fingerprint, require_secret
 from newsalert.service import formats
 from newsalert.storage import articles as article_store
 from newsalert.storage import ledger, subscriptions
@@ -30,7 +31,9 @@ from newsalert.storage import search as search_store
 from newsalert.storage import stats as archive_stats
 from newsalert.storage.db import open_database
 from newsalert.storage.fulltext import QueryError, parse_query
-from newsalert.storage.models import ArticleRow
+from newsalert.storage.models import ArticleRow, SubscriberRow
+from newsalert.storage.search import Facets
+from newsalert.storage.subscriptions import AlertSpec
 
 RELATIVE = re.compile(r"^(\d+)\s*([hdw])$")
 When = datetime | str | None
@@ -121,13 +124,7 @@ class Archive:
         """Articles matching the full-text `query` and the filters of storage.search.SearchFilters
         (outlets, languages, countries, regions, tags, sort, collapse, include_off_topic, limit,
         offset), best matches first."""
-        try:
-            options: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v for k, v in filters.items()}
-            wanted = search_store.SearchFilters(
-                query=query, since=parse_when(since, "--since"), until=parse_when(until, "--until"), **options
-            )
-        except TypeError as exc:
-            raise UsageError(str(exc)) from None
+        wanted = self._filters(query, since, until, filters)
         with self.sessions() as session:
             self._check_filters(session, wanted.outlets, wanted.countries, wanted.tags)
             try:
@@ -140,6 +137,16 @@ class Archive:
             return Found(
                 found, copies, terms, wanted.offset, results.matches, results.more, wanted.collapse, wanted.limit
             )
+
+    @staticmethod
+    def _filters(query: str | None, since: When, until: When, filters: dict[str, Any]) -> search_store.SearchFilters:
+        try:
+            options: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v for k, v in filters.items()}
+            return search_store.SearchFilters(
+                query=query, since=parse_when(since, "--since"), until=parse_when(until, "--until"), **options
+            )
+        except TypeError as exc:
+            raise UsageError(str(exc)) from None
 
     def _check_filters(
         self,
@@ -227,29 +234,146 @@ class Archive:
 
     # --- subscribers ------------------------------------------------------------------------
 
-    def subscribers(self) -> list[dict[str, Any]]:
+    def subscribers(self, *, links: Links | None = None) -> list[dict[str, Any]]:
+        """Every subscriber with their status, alerts and last delivered digest; with `links`,
+        each alert's feed address too."""
         with self.sessions() as session:
             return [
-                {
-                    "email": s.email,
-                    "tags": list(s.tags),
-                    "last_delivery": formats.iso(subscriptions.last_delivery_end(session, s.id)),
-                }
+                subscriber_json(s, subscriptions.last_delivery_end(session, s.id), links)
                 for s in subscriptions.subscribers(session)
             ]
 
-    def add_subscriber(self, email: str, tags: list[str] | tuple[str, ...] = ()) -> bool:
-        """Add a subscriber or change their tags; True when they are new."""
+    def subscribe(
+        self, email: str, query: str | None = None, *, alert: str | None = None, pending: bool = False, **filters: Any
+    ) -> Subscribed:
+        """Add a subscriber (active; `pending` until confirmed, for the web form) with the alert
+        `query` + `filters` (outlets, languages, countries, regions, tags), or add or change
+        that alert of an existing subscriber. A subscriber is never left without an alert: with
+        no query and no filters the alert is every story."""
         address = valid_email(email)
+        spec = self.alert_spec(alert, query, **filters)
         with self.sessions.begin() as session:
-            self._check_filters(session, tags=tags, tag_option="--tag")
-            return subscriptions.add_subscriber(session, address, list(tags))
+            self._check_filters(session, spec.outlets, spec.countries, spec.tags)
+            status = subscriptions.PENDING if pending else subscriptions.ACTIVE
+            existing = subscriptions.subscriber(session, address)
+            if pending and existing is not None and existing.status == subscriptions.ACTIVE:
+                # a stranger can type anyone's address: an active subscription changes only
+                # through its own manage link, which is mailed to its owner
+                return Subscribed(existing.id, address, False, False, existing.status, "")
+            row, new = subscriptions.add_subscriber(session, address, status=status)
+            added, alert_new = subscriptions.put_alert(session, row, spec)
+            return Subscribed(row.id, address, new, alert_new, row.status, added.name)
 
-    def remove_subscriber(self, email: str) -> None:
+    @staticmethod
+    def alert_spec(name: str | None, query: str | None, **filters: Any) -> AlertSpec:
+        """An alert from what a user typed: trimmed, empty values dropped, a name of one line."""
+        unknown = set(filters) - set(subscriptions.FILTERS)
+        if unknown:
+            raise UsageError(f"an alert has no filter {sorted(unknown)[0]!r}")
+        cleaned = {
+            key: tuple(dict.fromkeys(v.strip() for v in values if v and v.strip())) for key, values in filters.items()
+        }
+        text = " ".join((query or "").split()) or None
+        if text:
+            try:
+                parse_query(text)
+            except QueryError as exc:
+                raise UsageError(str(exc)) from None
+        label = " ".join((name or "").split())
+        if len(label) > subscriptions.NAME_CHARS:
+            raise UsageError(f"an alert's name has at most {subscriptions.NAME_CHARS} characters")
+        return AlertSpec(name=label, query=text, **cleaned)
+
+    def remove_subscriber(self, email: str, *, alert: str | None = None) -> None:
+        """Remove a subscriber, or only their alert named `alert` (not their last one)."""
         address = email.strip().lower()
         with self.sessions.begin() as session:
-            if not subscriptions.remove_subscriber(session, address):
+            row = subscriptions.subscriber(session, address)
+            if row is None:
                 raise LookupError(f"no subscriber {address!r}")
+            if alert is None:
+                session.delete(row)
+                return
+            chosen = [a for a in row.alerts if a.name == alert]
+            if not chosen:
+                names = ", ".join(repr(a.name) for a in row.alerts)
+                raise LookupError(f"{address} has no alert {alert!r} (their alerts: {names})")
+            if len(row.alerts) == 1:
+                raise UsageError(f"{alert!r} is the last alert of {address}: remove the subscriber instead")
+            subscriptions.remove_alert(session, row, chosen[0].id)
+
+    # --- the web app's signed links ----------------------------------------------------------
+
+    @cached_property
+    def signer(self) -> Signer:
+        """Signs and reads the links of the emails; ConfigError without the secret."""
+        return Signer(require_secret(self.config.settings.web))
+
+    def holder(self, purpose: Purpose, token: str, *, links: Links | None = None) -> dict[str, Any]:
+        """The subscriber a signed link names, with their alerts (and with `links`, each one's
+        feed); BadToken when the link was tampered with, has expired, or names no subscriber
+        (any longer)."""
+        with self.sessions() as session:
+            row = self._holder(session, purpose, token)
+            return subscriber_json(row, subscriptions.last_delivery_end(session, row.id), links) | {"id": row.id}
+
+    def _holder(self, session: Session, purpose: Purpose, token: str) -> SubscriberRow:
+        subscriber_id, address = self.signer.subscriber(purpose, token)
+        row = session.get(SubscriberRow, subscriber_id)
+        if row is None or fingerprint(row.email) != address:
+            raise BadToken(f"this {purpose} link names no subscriber")
+        return row
+
+    def confirm(self, token: str) -> tuple[int, str]:
+        """Activate the subscription a confirmation link names; its id and address."""
+        with self.sessions.begin() as session:
+            row = self._holder(session, "confirm", token)
+            subscriptions.confirm(session, row)
+            return row.id, row.email
+
+    def unsubscribe(self, token: str) -> str:
+        """Remove the subscriber an unsubscribe link names (their alerts with them); their address."""
+        with self.sessions.begin() as session:
+            row = self._holder(session, "unsubscribe", token)
+            session.delete(row)
+            return row.email
+
+    def add_alert(self, token: str, query: str | None = None, *, alert: str | None = None, **filters: Any) -> str:
+        """Add (or change) an alert of the subscriber a manage link names; the alert's name."""
+        spec = self.alert_spec(alert, query, **filters)
+        with self.sessions.begin() as session:
+            row = self._holder(session, "manage", token)
+            self._check_filters(session, spec.outlets, spec.countries, spec.tags)
+            return subscriptions.put_alert(session, row, spec)[0].name
+
+    def remove_alert(self, token: str, alert_id: int) -> None:
+        with self.sessions.begin() as session:
+            row = self._holder(session, "manage", token)
+            if len(row.alerts) <= 1 and any(a.id == alert_id for a in row.alerts):
+                raise UsageError("this is your last alert: unsubscribe instead")
+            if not subscriptions.remove_alert(session, row, alert_id):
+                raise LookupError(f"no alert {alert_id}")
+
+    def feed(self, feed_key: str, *, limit: int = 50) -> tuple[dict[str, Any], Found]:
+        """An alert's newest stories (one article each), for its Atom feed; LookupError when no
+        active subscriber's alert has this key."""
+        with self.sessions() as session:
+            alert = subscriptions.alert_by_feed_key(session, feed_key)
+            if alert is None:
+                raise LookupError("no such feed")
+            spec = AlertSpec.of(alert)
+            about = {"id": alert.id, "name": alert.name, "about": spec.describe(), "created_at": alert.created_at}
+        filters = {name: getattr(spec, name) for name in subscriptions.FILTERS}
+        return about, self.search(spec.query, sort="date", collapse=True, limit=limit, **filters)
+
+    def facets(self, query: str | None = None, *, since: When = None, until: When = None, **filters: Any) -> Facets:
+        """How the matches of a search spread over countries, themes, outlets and days."""
+        wanted = self._filters(query, since, until, filters)
+        with self.sessions() as session:
+            try:
+                return search_store.facets(session, wanted)
+            except QueryError as exc:
+                raise UsageError(str(exc)) from None
 
     def backup(self, target: str | Path) -> int:
         """A consistent copy of the SQLite archive into the new file `target` (its size in bytes),
@@ -321,6 +445,30 @@ class Archive:
         from newsalert.service.rescore import rescore
 
         return rescore(self.config, self.sessions, since=parse_when(since, "--since"), on_change=on_change)
+
+
+@dataclass(frozen=True)
+class Subscribed:
+    """What `subscribe` did."""
+
+    id: int
+    email: str
+    new: bool  # a new subscriber
+    alert_new: bool  # a new alert (else one of that name was changed, or nothing was: see status)
+    status: str  # active or pending
+    alert: str  # the alert's name; empty when nothing changed (an active subscriber, by web form)
+
+
+def subscriber_json(row: SubscriberRow, last_delivery: datetime | None, links: Links | None) -> dict[str, Any]:
+    alerts = []
+    for alert in row.alerts:
+        spec = AlertSpec.of(alert)
+        entry: dict[str, Any] = {"id": alert.id, "name": alert.name, "query": spec.query, **spec.filters()}
+        entry["about"] = spec.describe()
+        if links is not None:
+            entry["feed"] = links.feed(alert.feed_key)
+        alerts.append(entry)
+    return {"email": row.email, "status": row.status, "alerts": alerts, "last_delivery": formats.iso(last_delivery)}
 
 
 def valid_email(value: str) -> str:

@@ -22,7 +22,7 @@ from newsalert.domain import RunStatus
 from newsalert.service import clitools as options
 from newsalert.service import formats
 from newsalert.service.clitools import Context, command, format_option, search_filters
-from newsalert.service.terminal import console, err_console
+from newsalert.service.terminal import console, err_console, plain
 
 EXIT_OK, EXIT_ATTENTION = 0, 1
 
@@ -258,46 +258,78 @@ def subscribers() -> None:
 
 @command(subscribers, "add")
 @options.subscribers_add
-def subscribers_add(app: Context, email: str, tags: tuple[str, ...]) -> None:
-    """Add a subscriber, or change an existing subscriber's tags.
+def subscribers_add(app: Context, email: str, query: str | None, alert: str | None, **filters: Any) -> None:
+    """Add a subscriber with an alert, or add or change an alert of a subscriber.
+
+    An alert is a saved search: QUERY (full text, as in `search`) and filters. The digest has
+    a section per alert; each story comes once. Without QUERY and filters: every story.
 
     \b
     Example:
-      newsalert subscribers add analyst@example.org --tag africa --tag BRI
+      newsalert subscribers add analyst@example.org
+      newsalert subscribers add analyst@example.org --alert "Kenya health" --country KE --tag health
+      newsalert subscribers add analyst@example.org "BRICS bank" --alert "BRICS bank"
     """  # fmt: skip
-    address = email.strip().lower()
-    if app.archive.add_subscriber(address, tags):
-        console.print(f"Added {address}" + (f" (tags: {', '.join(tags)})" if tags else ""))
-    else:
-        console.print(f"Updated {address}: " + (f"tags {', '.join(tags)}" if tags else "every story"))
+    done = app.archive.subscribe(email, query, alert=alert, **filters)
+    who = f"Added {done.email}" if done.new else f"{done.email}:"
+    what = "alert" if done.new or done.alert_new else "changed alert"
+    console.print(who, what, plain(repr(done.alert)))
 
 
 @command(subscribers, "remove")
 @options.subscribers_remove
-def subscribers_remove(app: Context, email: str) -> None:
-    """Remove a subscriber (their delivered digests stay in the ledger).
+def subscribers_remove(app: Context, email: str, alert: str | None) -> None:
+    """Remove a subscriber and their alerts, or one alert (their digests stay in the ledger).
 
     \b
     Example:
       newsalert subscribers remove analyst@example.org
+      newsalert subscribers remove analyst@example.org --alert "Kenya health"
     """
-    app.archive.remove_subscriber(email)
-    console.print(f"Removed {email.strip().lower()}")
+    app.archive.remove_subscriber(email, alert=alert)
+    address = email.strip().lower()
+    console.print(*(["Removed", plain(repr(alert)), "of", address] if alert else ["Removed", address]))
 
 
 @command(subscribers, "list")
 @format_option("table", "json")
 def subscribers_list(app: Context, fmt: str) -> None:
-    """List the subscribers, their tags and their last delivered digest.
+    """List the subscribers, their alerts (with each one's feed address when web.base_url is
+    set) and their last delivered digest.
 
     \b
     Example:
       newsalert subscribers list --format json
     """
+    from newsalert.config import ConfigError
+    from newsalert.digest.links import Links
     from newsalert.service.terminal import print_subscribers
 
-    rows = app.archive.subscribers()
+    try:
+        links = Links.from_settings(app.archive.config.settings.web)
+    except ConfigError:
+        links = None  # no secret here: the feeds' addresses need none, but base_url without one is moot
+    rows = app.archive.subscribers(links=links)
     click.echo(formats.to_json(rows)) if fmt == "json" else print_subscribers(rows)
+
+
+@command(cli)
+@options.web
+def web(app: Context, host: str | None, port: int | None) -> None:
+    """Serve the web app: archive search with facets, story pages, outlet health, subscribe,
+    manage alerts, one-click unsubscribe, and a JSON API under /api.
+
+    It listens on 127.0.0.1 unless told otherwise: put a reverse proxy with TLS in front of it
+    to reach it from elsewhere, and set web.base_url to that address for the emails' links.
+    The secret that signs those links comes from $NEWSALERT_SECRET (web.secret_env).
+
+    \b
+    Example:
+      NEWSALERT_SECRET=... newsalert web --port 8080
+    """
+    from newsalert.service.web.app import serve
+
+    serve(app.archive, host=host, port=port)
 
 
 @cli.group()

@@ -215,19 +215,31 @@ digest = stack(
     ),
 )
 
+# An alert's filters: those of `search` that say what a story is about (not when or how many).
+alert_filters = stack(
+    multiple("--outlet", "outlets", "NAME", "Only this outlet (repeatable)."),
+    multiple("--lang", "languages", "CODE", "Only this language, e.g. fr (repeatable)."),
+    multiple("--country", "countries", "CODE", "Only stories about this country, e.g. KE (repeatable: any of them)."),
+    multiple("--region", "regions", "KEY", "Only stories about this region: africa, asia, ... (repeatable: any)."),
+    multiple("--tag", "tags", "TAG", "Only stories with this tag: trade, BRI, or kind:code (repeatable: all)."),
+)  # fmt: skip
+
 subscribers_add = stack(
     click.argument("email"),
-    click.option(
-        "--tag",
-        "tags",
-        multiple=True,
-        metavar="TAG",
-        help="Only stories with this tag: KE, africa, trade, BRI or kind:code (repeatable: any of them).",
-    ),
-)
+    click.argument("query", required=False),
+    click.option("--alert", "alert", metavar="NAME",
+                 help="The alert's name; an existing alert of that name is changed. Default: the query and filters."),
+    alert_filters,
+)  # fmt: skip
 
 subscribers_remove = stack(
     click.argument("email"),
+    click.option("--alert", "alert", metavar="NAME", help="Remove only this alert, not the subscriber."),
+)
+
+web = stack(
+    click.option("--host", metavar="HOST", help="Listen on this address (default: web.host, 127.0.0.1)."),
+    click.option("--port", type=click.IntRange(1, 65535), help="Listen on this port (default: web.port, 8080)."),
 )
 
 outlets_check = stack(

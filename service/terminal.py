@@ -312,11 +312,14 @@ def print_subscribers(rows: list[dict[str, Any]]) -> None:
         console.print("No subscribers yet: newsalert subscribers add EMAIL")
         return
     grid = Table(header_style="bold")
-    for name in ("email", "tags", "last delivered digest covers up to"):
+    for name in ("email", "status", "alerts", "last delivered digest covers up to"):
         grid.add_column(name)
     for row in rows:
         covered = f"{row['last_delivery'][:16].replace('T', ' ')} UTC" if row["last_delivery"] else "never"
-        grid.add_row(plain(row["email"]), plain(", ".join(row["tags"]) or "(every story)"), covered)
+        alerts = "\n".join(
+            f"{a['name']}: {a['about']}" + (f"\n  feed {a['feed']}" if a.get("feed") else "") for a in row["alerts"]
+        )
+        grid.add_row(plain(row["email"]), row["status"], plain(alerts or "(none)"), covered)
     console.print(grid)
 
 

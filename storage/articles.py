@@ -6,7 +6,7 @@ unique canonical URL, so it is stored once even with several writers.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
@@ -27,7 +27,6 @@ from newsalert.storage.models import (
     TagRow,
     utcnow,
 )
-from newsalert.storage.search import tagged_any
 
 MAX_NEAR_DUPLICATE_CANDIDATES = 200
 
@@ -242,11 +241,9 @@ def article_urls(session: Session, article_id: int) -> list[str]:
     )
 
 
-def stored_between(
-    session: Session, since: datetime, until: datetime, *, tags: Collection[str] = ()
-) -> list[ArticleRow]:
+def stored_between(session: Session, since: datetime, until: datetime, *, among: Any = None) -> list[ArticleRow]:
     """The on-topic articles stored in [since, until) that belong to a story, with their outlet
-    and tags loaded; with `tags`, those carrying any of them."""
+    and tags loaded; with `among` (a select of ids), those it selects."""
     statement = (
         select(ArticleRow)
         .where(
@@ -257,8 +254,8 @@ def stored_between(
         )
         .options(joinedload(ArticleRow.outlet), selectinload(ArticleRow.tags))
     )
-    if tags:
-        statement = statement.where(tagged_any(tags))
+    if among is not None:
+        statement = statement.where(ArticleRow.id.in_(among))
     return list(session.scalars(statement))
 
 

@@ -271,9 +271,33 @@ class SubscriberRow(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(320), unique=True)
-    # Tag codes (KE, africa, trade, BRI, or kind:code); empty: every story.
-    tags: Mapped[list[str]] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # active, or pending: subscribed through the web form and not yet confirmed (no digests)
+    status: Mapped[str] = mapped_column(String(20), default="active", server_default="active")
+    confirmed_at: Mapped[datetime | None]
+
+    alerts: Mapped[list[AlertRow]] = relationship(
+        back_populates="subscriber", cascade="all, delete-orphan", order_by="AlertRow.id"
+    )
+
+
+class AlertRow(Base):
+    """A subscriber's saved search: a full-text query and search filters. Each alert is a
+    section of the subscriber's digest and has an Atom feed at a secret address."""
+
+    __tablename__ = "alerts"
+    __table_args__ = (UniqueConstraint("subscriber_id", "name", name="uq_alerts_subscriber_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subscriber_id: Mapped[int] = mapped_column(ForeignKey("subscribers.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(100))
+    query: Mapped[str | None] = mapped_column(Text)
+    # outlets, languages, countries, regions, tags: lists, as SearchFilters takes them
+    filters: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    feed_key: Mapped[str] = mapped_column(String(64), unique=True)  # the feed's secret address
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    subscriber: Mapped[SubscriberRow] = relationship(back_populates="alerts")
 
 
 class DigestRow(Base):
@@ -311,6 +335,8 @@ class DigestItemRow(Base):
     cluster_id: Mapped[int] = mapped_column(ForeignKey("clusters.id"), index=True)
     section: Mapped[str] = mapped_column(String(40))
     position: Mapped[int]
+    # the alert whose section carried the story (none in a preview, or once the alert is gone)
+    alert_id: Mapped[int | None] = mapped_column(ForeignKey("alerts.id", ondelete="SET NULL"))
 
     digest: Mapped[DigestRow] = relationship(back_populates="items")
 

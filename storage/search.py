@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Executable, and_, func, or_, select, text
+from sqlalchemy import Executable, Select, and_, func, select, text
 from sqlalchemy.orm import Session, contains_eager, selectinload
 
 from newsalert.storage.fulltext import ParsedQuery, matching, parse_query, ranked, recent_weeks
@@ -251,10 +251,59 @@ def _tagged(kind: str | None, codes: Collection[str], article_id: Any = ArticleR
     )
 
 
-def tagged_any(tags: Collection[str]) -> Any:
-    """Articles carrying any of `tags` ("KE", "trade", or "kind:code")."""
-    conditions: list[Any] = []
-    for tag in tags:
-        kind, _, code = tag.rpartition(":")
-        conditions.append(_tagged(kind or None, [code]))
-    return or_(*conditions)
+def matching_ids(session: Session, filters: SearchFilters) -> Select[tuple[int]]:
+    """A select of the ids of every article matching the query and the filters (unordered,
+    unlimited), to narrow another statement with."""
+    parsed = parse_query(filters.query) if filters.query else None
+    statement = select(ArticleSearchRow.article_id, ArticleSearchRow.published).where(*_conditions(filters))
+    statement = matching(statement, session.get_bind().dialect.name, parsed)
+    article_id = statement.selected_columns[0]
+    return statement.where(*_tag_conditions(filters, article_id)).with_only_columns(article_id)
+
+
+@dataclass(frozen=True)
+class Facets:
+    """How the matches of a search spread: (value, label, articles), the most articles first
+    (days: the newest first)."""
+
+    countries: list[tuple[str, str, int]]
+    themes: list[tuple[str, str, int]]
+    outlets: list[tuple[str, str, int]]
+    days: list[tuple[str, str, int]]
+
+
+def facets(session: Session, filters: SearchFilters, *, limit: int = 12) -> Facets:
+    """Facet counts over every article matching the query and the filters (not only a page)."""
+    ids = matching_ids(session, filters).subquery()
+    matched = ArticleSearchRow.article_id.in_(select(ids.c[0]))
+
+    def tagged(kind: str) -> list[tuple[str, str, int]]:
+        count = func.count(ArticleTagRow.article_id.distinct())
+        statement = (
+            select(TagRow.code, TagRow.label, count)
+            .join(ArticleTagRow, ArticleTagRow.tag_id == TagRow.id)
+            .join(ArticleSearchRow, ArticleSearchRow.article_id == ArticleTagRow.article_id)
+            .where(TagRow.kind == kind, matched)
+            .group_by(TagRow.code, TagRow.label)
+            .order_by(count.desc(), TagRow.code)
+            .limit(limit)
+        )
+        return [(code, label, n) for code, label, n in session.execute(statement)]
+
+    count = func.count()
+    outlets = session.execute(
+        select(OutletRow.name, count)
+        .join(ArticleSearchRow, ArticleSearchRow.outlet_id == OutletRow.id)
+        .where(matched)
+        .group_by(OutletRow.name)
+        .order_by(count.desc(), OutletRow.name)
+        .limit(limit)
+    )
+    day = func.date(ArticleSearchRow.published)
+    days = session.execute(select(day, count).where(matched).group_by(day).order_by(day.desc()).limit(limit))
+    return Facets(
+        countries=tagged("country"),
+        themes=tagged("theme"),
+        outlets=[(name, name, n) for name, n in outlets],
+        days=[(str(d), str(d), n) for d, n in days],
+    )

@@ -1,42 +1,162 @@
-"""Subscribers and the digest ledger: who receives the digest, what each digest covered and
-what became of it."""
+"""Subscribers, their alerts, and the digest ledger: who receives the digest, what each of
+them follows, what each digest covered and what became of it."""
 
 from __future__ import annotations
 
+import secrets
+from dataclasses import dataclass, fields
 from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import delete, select, update
+from sqlalchemy.orm import Session, selectinload
 
 from newsalert.domain import DigestStatus
-from newsalert.storage.models import DigestItemRow, DigestRow, SubscriberRow
+from newsalert.storage.models import AlertRow, DigestItemRow, DigestRow, SubscriberRow
+from newsalert.storage.search import SearchFilters
 
 # Digests that reached the subscriber, or may have: an `unknown` one (the SMTP transaction
 # may have completed) counts as delivered, so that nothing is ever mailed twice.
 DELIVERED = (DigestStatus.SENT, DigestStatus.UNKNOWN)
+ACTIVE, PENDING = "active", "pending"
+EVERY_STORY = "All stories"
+NAME_CHARS = 100
 
 
-def subscribers(session: Session, email: str | None = None) -> list[SubscriberRow]:
-    """Every subscriber, or the one with this address, by address."""
-    statement = select(SubscriberRow).order_by(SubscriberRow.email)
+@dataclass(frozen=True)
+class AlertSpec:
+    """A saved search: a full-text query and the filters of `search` (all must hold; countries
+    and regions match any of theirs)."""
+
+    name: str = ""
+    query: str | None = None
+    outlets: tuple[str, ...] = ()
+    languages: tuple[str, ...] = ()
+    countries: tuple[str, ...] = ()
+    regions: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+
+    @classmethod
+    def of(cls, alert: AlertRow) -> AlertSpec:
+        stored = alert.filters or {}
+        lists = {f.name: tuple(str(v) for v in stored.get(f.name) or ()) for f in fields(cls) if f.name in FILTERS}
+        return cls(name=alert.name, query=alert.query, **lists)
+
+    def filters(self) -> dict[str, list[str]]:
+        """The filters as stored: only those set."""
+        return {name: list(getattr(self, name)) for name in FILTERS if getattr(self, name)}
+
+    def search(self, **options: Any) -> SearchFilters:
+        return SearchFilters(query=self.query or None, **{name: getattr(self, name) for name in FILTERS}, **options)
+
+    def describe(self) -> str:
+        """In a line: 'belt road · countries KE, NG · tag BRI', or 'every story'."""
+        parts = [f'"{self.query}"'] if self.query else []
+        for name, label in (("countries", "country"), ("regions", "region"), ("tags", "tag"),
+                            ("outlets", "outlet"), ("languages", "language")):  # fmt: skip
+            values = getattr(self, name)
+            if values:
+                parts.append(f"{label}{'' if len(values) == 1 else 's'} {', '.join(values)}")
+        return " · ".join(parts) or "every story"
+
+    def default_name(self) -> str:
+        """A name for an alert given none: its query and filters, or 'All stories'."""
+        words = [self.query or "", *self.countries, *self.regions, *self.tags, *self.outlets, *self.languages]
+        name = " ".join(" ".join(w for w in words if w).split())
+        return (name[: NAME_CHARS - 1] + "…" if len(name) > NAME_CHARS else name) or EVERY_STORY
+
+
+FILTERS = ("outlets", "languages", "countries", "regions", "tags")
+
+
+def subscribers(session: Session, email: str | None = None, *, status: str | None = None) -> list[SubscriberRow]:
+    """Every subscriber (or those with `status`), or the one with this address, by address,
+    with their alerts."""
+    statement = select(SubscriberRow).options(selectinload(SubscriberRow.alerts)).order_by(SubscriberRow.email)
     if email:
         statement = statement.where(SubscriberRow.email == email.strip().lower())
+    if status:
+        statement = statement.where(SubscriberRow.status == status)
     return list(session.scalars(statement))
 
 
-def add_subscriber(session: Session, email: str, tags: list[str]) -> bool:
-    """Add a subscriber, or set an existing one's tags; True when the subscriber is new."""
-    existing = session.scalar(select(SubscriberRow).where(SubscriberRow.email == email))
+def subscriber(session: Session, email: str) -> SubscriberRow | None:
+    return session.scalar(select(SubscriberRow).where(SubscriberRow.email == email.strip().lower()))
+
+
+def add_subscriber(session: Session, email: str, *, status: str = ACTIVE) -> tuple[SubscriberRow, bool]:
+    """The subscriber with this address, added if new (True). An operator's addition makes a
+    pending subscriber active."""
+    existing = subscriber(session, email)
+    now = datetime.now(UTC)
     if existing is not None:
-        existing.tags = tags
+        if status == ACTIVE and existing.status != ACTIVE:
+            existing.status, existing.confirmed_at = ACTIVE, now
+        return existing, False
+    row = SubscriberRow(email=email, status=status, created_at=now, confirmed_at=now if status == ACTIVE else None)
+    session.add(row)
+    session.flush()
+    return row, True
+
+
+def put_alert(session: Session, owner: SubscriberRow, spec: AlertSpec) -> tuple[AlertRow, bool]:
+    """Add the alert, or replace the query and filters of the subscriber's alert of that name;
+    True when it is new. Its feed keeps its address."""
+    name = (spec.name or spec.default_name())[:NAME_CHARS]
+    existing = session.scalar(select(AlertRow).where(AlertRow.subscriber_id == owner.id, AlertRow.name == name))
+    if existing is not None:
+        existing.query, existing.filters = spec.query or None, spec.filters()
+        return existing, False
+    alert = AlertRow(
+        subscriber_id=owner.id,
+        name=name,
+        query=spec.query or None,
+        filters=spec.filters(),
+        feed_key=secrets.token_urlsafe(24),
+        created_at=datetime.now(UTC),
+    )
+    session.add(alert)
+    session.flush()
+    session.refresh(owner, ["alerts"])
+    return alert, True
+
+
+def remove_alert(session: Session, owner: SubscriberRow, alert_id: int) -> bool:
+    result = session.execute(delete(AlertRow).where(AlertRow.subscriber_id == owner.id, AlertRow.id == alert_id))
+    session.expire(owner, ["alerts"])
+    return bool(getattr(result, "rowcount", 0))
+
+
+def alert_by_feed_key(session: Session, key: str) -> AlertRow | None:
+    if not key or len(key) > 64:
+        return None
+    return session.scalar(
+        select(AlertRow).join(SubscriberRow).where(AlertRow.feed_key == key, SubscriberRow.status == ACTIVE)
+    )
+
+
+def confirm(session: Session, row: SubscriberRow) -> bool:
+    """Make a pending subscriber active; False when they already were."""
+    if row.status == ACTIVE:
         return False
-    session.add(SubscriberRow(email=email, tags=tags, created_at=datetime.now(UTC)))
+    row.status, row.confirmed_at = ACTIVE, datetime.now(UTC)
     return True
 
 
+def remove_pending_before(session: Session, before: datetime) -> int:
+    """Forget the subscriptions never confirmed since `before`: their links have expired."""
+    stale = list(
+        session.scalars(select(SubscriberRow).where(SubscriberRow.status == PENDING, SubscriberRow.created_at < before))
+    )
+    for row in stale:
+        session.delete(row)
+    return len(stale)
+
+
 def remove_subscriber(session: Session, email: str) -> bool:
-    """Remove a subscriber (their digests stay in the ledger); False when there was none."""
-    existing = session.scalar(select(SubscriberRow).where(SubscriberRow.email == email))
+    """Remove a subscriber and their alerts (their digests stay in the ledger); False when
+    there was none."""
+    existing = subscriber(session, email)
     if existing is None:
         return False
     session.delete(existing)

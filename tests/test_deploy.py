@@ -12,24 +12,26 @@ import pytest
 from newsalert.config.loader import load_config
 
 DEPLOY = Path(__file__).parents[1] / "deploy"
-UNIT = DEPLOY / "newsalert.service"
+UNITS = [DEPLOY / "newsalert.service", DEPLOY / "newsalert-web.service"]
 
 
-def test_the_unit_passes_systemd_analyze_verify(tmp_path: Path) -> None:
+@pytest.mark.parametrize("unit_file", UNITS, ids=lambda path: path.name)
+def test_the_unit_passes_systemd_analyze_verify(tmp_path: Path, unit_file: Path) -> None:
     if shutil.which("systemd-analyze") is None:
         pytest.skip("systemd-analyze is not installed")
     # The one line that names the installation: pointed at this one, which exists here.
     installed = Path(sys.executable).with_name("newsalert")
-    text = UNIT.read_text(encoding="utf-8").replace("/srv/newsalert/.venv/bin/newsalert", str(installed))
-    unit = tmp_path / "newsalert.service"
+    text = unit_file.read_text(encoding="utf-8").replace("/srv/newsalert/.venv/bin/newsalert", str(installed))
+    unit = tmp_path / unit_file.name
     unit.write_text(text, encoding="utf-8")
     result = subprocess.run(["systemd-analyze", "verify", str(unit)], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0 and not result.stderr.strip(), result.stderr
 
 
-def test_no_unit_value_carries_a_comment() -> None:
+@pytest.mark.parametrize("unit_file", UNITS, ids=lambda path: path.name)
+def test_no_unit_value_carries_a_comment(unit_file: Path) -> None:
     """systemd reads '# ...' after a value as part of it (a path would end in the comment)."""
-    for line in UNIT.read_text(encoding="utf-8").splitlines():
+    for line in unit_file.read_text(encoding="utf-8").splitlines():
         if "=" in line and not line.lstrip().startswith("#"):
             assert "#" not in line.split("=", 1)[1], line
 
@@ -44,6 +46,7 @@ def test_the_service_settings_are_valid_and_absolute(tmp_path: Path) -> None:
     assert config.database_url == f"sqlite:///{tmp_path}/newsalert.db"
     assert config.settings.digest.archive_dir == tmp_path / "digests"
     assert config.outlets and config.topics is not None
+    assert config.settings.web.host == "127.0.0.1" and str(config.settings.web.base_url).startswith("https://")
 
 
 def test_the_datasette_recipe_searches_the_archive(tmp_path: Path) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from collections.abc import Iterator
@@ -17,6 +18,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from newsalert.config.models import Outlet
+from newsalert.digest.links import BadToken, Signer
+from newsalert.digest.links import fingerprint as address_fingerprint
 from newsalert.domain import Tag
 from newsalert.pipelines.dedup import fingerprint
 from newsalert.pipelines.extract import content_hash
@@ -90,7 +93,12 @@ class Archive:
 COUNTRY_NAMES = {"NG": "Nigeria", "KE": "Kenya", "PE": "Peru", "CN": "China"}
 
 
-def make_archive(tmp_path: Path, port: int, database: str | None = None, **digest: Any) -> Iterator[Archive]:
+SECRET = "a-test-secret-of-more-than-sixteen-characters"
+
+
+def make_archive(
+    tmp_path: Path, port: int, database: str | None = None, *, web: str | None = None, **digest: Any
+) -> Iterator[Archive]:
     database = database or f"sqlite:///{tmp_path / 'archive.db'}"
     path = write_config(
         tmp_path,
@@ -102,7 +110,7 @@ def make_archive(tmp_path: Path, port: int, database: str | None = None, **diges
     settings = path.read_text() + (
         f"smtp: {{host: 127.0.0.1, port: {port}, security: none, timeout: 5, from: {sender}}}\n"
         f"digest: {{archive_dir: {tmp_path / 'digests'}, max_per_section: 3{extra}}}\n"
-    )
+    ) + (f"web: {web}\n" if web else "")
     path.write_text(settings)
     engine, sessions = open_database(database)
     with sessions.begin() as session:
@@ -118,9 +126,13 @@ def make_archive(tmp_path: Path, port: int, database: str | None = None, **diges
 
 
 @pytest.fixture
-def archive(db_url: str, tmp_path: Path, smtp: tuple[Mailbox, int]) -> Iterator[Archive]:
-    """An archive on each backend, with the SMTP server above configured."""
-    yield from make_archive(tmp_path, smtp[1], db_url, unsubscribe_url="'https://news.example/unsubscribe'")
+def archive(
+    db_url: str, tmp_path: Path, smtp: tuple[Mailbox, int], monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Archive]:
+    """An archive on each backend, with the SMTP server above configured, and the web app's
+    address and link-signing secret."""
+    monkeypatch.setenv("NEWSALERT_SECRET", SECRET)
+    yield from make_archive(tmp_path, smtp[1], db_url, web="{base_url: 'https://news.example/alerts/'}")
 
 
 def cli(archive: Archive, *args: str) -> Any:
@@ -157,11 +169,19 @@ def test_message_structure_and_headers(archive: Archive, smtp: tuple[Mailbox, in
     assert message["Subject"] == "Daily News Alert: Nigeria and China open a rice training centre"
     assert message["From"] == "News Alert <alerts@news.example>" and message["To"] == "analyst@example.org"
     assert message["Date"] and message["Message-ID"].endswith("@news.example>")
-    assert message["List-Unsubscribe"].strip() == (
-        "<https://news.example/unsubscribe?email=analyst@example.org>, <mailto:alerts@news.example?subject=unsubscribe>"
-    )
+    link, mailto = (part.strip().strip("<>") for part in message["List-Unsubscribe"].split(","))
+    assert mailto == "mailto:alerts@news.example?subject=unsubscribe"
+    assert link.startswith("https://news.example/alerts/unsubscribe/")
+    token = link.rsplit("/", 1)[1]
+    with archive.sessions() as session:
+        (subscriber,) = session.scalars(select(models.SubscriberRow))
+    assert Signer(SECRET).subscriber("unsubscribe", token) == (subscriber.id, address_fingerprint("analyst@example.org"))
+    with pytest.raises(BadToken):
+        Signer(SECRET).subscriber("confirm", token)  # one purpose per token
     assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     text, html = parts(message)
+    assert f"Unsubscribe: {link}" in text and f'href="{link}"' in html, "one footer, in both parts"
+    assert "Manage your alerts: https://news.example/alerts/manage/" in text
     assert "Nigeria and China open a rice training centre" in text and "https://news.example/1" in text
     assert 'class="card" role="presentation" width="100%"' in html and "max-width:600px" in html
     assert "<script" not in html
@@ -212,6 +232,28 @@ def test_tag_filtered_subscriber(archive: Archive, smtp: tuple[Mailbox, int]) ->
     assert "Kenya railway story" in by_recipient["kenya@example.org"]
     assert "Nigeria farming story" not in by_recipient["kenya@example.org"]
     assert "Nigeria farming story" in by_recipient["all@example.org"]
+
+
+def test_one_email_with_a_section_per_alert_and_each_story_once(archive: Archive, smtp: tuple[Mailbox, int]) -> None:
+    mailbox, _ = smtp
+    both = archive.add("Kenya and Nigeria sign a rice seed accord", countries=("KE", "NG"))
+    kenya = archive.add("Kenya opens a railway training school", countries=("KE",), theme="infrastructure")
+    nigeria = archive.add("Nigeria hosts a solar trade fair", countries=("NG",))
+    archive.add("Peru and China extend a port deal", countries=("PE", "CN"))  # no alert matches it
+    for args in (["--alert", "Kenya", "--country", "KE"], ["Nigeria", "--alert", "Nigeria words"]):
+        assert cli(archive, "subscribers", "add", "reader@example.org", *args).exit_code == 0
+    assert cli(archive, "digest", "--send").exit_code == 0
+    (message,) = mailbox.messages
+    text, html = parts(message)
+    kenya_part, nigeria_part = text.split("### Kenya ###")[1].split("### Nigeria words ###")
+    assert "rice seed accord" in kenya_part and "railway training" in kenya_part
+    assert "solar trade fair" in nigeria_part and "rice seed accord" not in nigeria_part, "each story once"
+    assert "Peru and China" not in text
+    assert html.count("Your alert:") == 2 and 'Your alert: &#34;Nigeria&#34;' in html
+    with archive.sessions() as session:
+        alerts = {a.id: a.name for a in session.scalars(select(models.AlertRow))}
+        items = {i.article_id: alerts[i.alert_id] for i in session.scalars(select(DigestItemRow))}
+    assert items == {both: "Kenya", kenya: "Kenya", nigeria: "Nigeria words"}
 
 
 def test_second_send_sends_nothing_and_a_sent_story_is_never_mailed_again(
@@ -297,15 +339,43 @@ def test_preview_builds_and_archives_but_sends_nothing(
 
 def test_subscriber_commands(archive: Archive) -> None:
     assert cli(archive, "subscribers", "add", "not-an-address").exit_code == 2
-    assert cli(archive, "subscribers", "add", "a@example.org", "--tag", "africa").exit_code == 0
+    added = cli(archive, "subscribers", "add", "a@example.org", "--tag", "africa", "--alert", "Africa")
+    assert added.exit_code == 0 and "Added a@example.org alert 'Africa'" in added.output
     # This archive has no topic profile, so no initiative tag (BRI) can ever match: refused.
     assert "no tag 'BRI'" in cli(archive, "subscribers", "add", "a@example.org", "--tag", "BRI").output
-    assert "Updated" in cli(archive, "subscribers", "add", "a@example.org", "--tag", "KE").output
-    listed = cli(archive, "subscribers", "list", "--format", "json")
-    assert '"tags": [\n      "KE"\n    ]' in listed.output
+    assert "unbalanced" in cli(archive, "subscribers", "add", "a@example.org", '"belt road').output.lower()
+    changed = cli(archive, "subscribers", "add", "a@example.org", "--tag", "KE", "--alert", "Africa")
+    assert "changed alert 'Africa'" in changed.output
+    assert "alert 'belt road KE'" in cli(archive, "subscribers", "add", "a@example.org", "belt road", "--country", "KE").output
+    listed = json.loads(cli(archive, "subscribers", "list", "--format", "json").output)
+    (subscriber,) = listed
+    assert subscriber["status"] == "active"
+    assert [(a["name"], a["query"], a.get("tags"), a.get("countries")) for a in subscriber["alerts"]] == [
+        ("Africa", None, ["KE"], None),
+        ("belt road KE", "belt road", None, ["KE"]),
+    ]
+    assert all(a["feed"].startswith("https://news.example/alerts/feeds/") for a in subscriber["alerts"])
+    table = cli(archive, "subscribers", "list")
+    assert "Africa: tag KE" in table.output and 'belt road KE: "belt road" · country KE' in table.output
+    assert cli(archive, "subscribers", "remove", "a@example.org", "--alert", "nope").exit_code == 1
+    assert cli(archive, "subscribers", "remove", "a@example.org", "--alert", "Africa").exit_code == 0
+    last = cli(archive, "subscribers", "remove", "a@example.org", "--alert", "belt road KE")
+    assert last.exit_code == 2 and "last alert" in last.output
     assert cli(archive, "subscribers", "remove", "a@example.org").exit_code == 0
     assert cli(archive, "subscribers", "remove", "a@example.org").exit_code == 1
     assert cli(archive, "digest", "--send", "--subscriber", "nobody@example.org").exit_code == 2
+
+
+def test_links_need_the_secret_when_sending(archive: Archive, monkeypatch: pytest.MonkeyPatch) -> None:
+    archive.add("A story")
+    cli(archive, "subscribers", "add", "reader@example.org")
+    monkeypatch.delenv("NEWSALERT_SECRET")
+    refused = cli(archive, "digest", "--send")
+    assert refused.exit_code == 2 and "$NEWSALERT_SECRET: not set" in refused.output
+    assert archive.digests() == [], "nothing built, nothing marked"
+    assert cli(archive, "digest").exit_code == 0, "a preview goes without the links"
+    monkeypatch.setenv("NEWSALERT_SECRET", "short")
+    assert "at least 16 characters" in cli(archive, "digest", "--send").output
 
 
 def test_a_digest_file_is_never_written_over(tmp_path: Path) -> None:

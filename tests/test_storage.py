@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 from contextlib import closing
 from datetime import UTC, datetime
@@ -160,3 +161,44 @@ def test_backup_copies_what_is_still_in_the_write_ahead_log(tmp_path: Path) -> N
     with pytest.raises(DatabaseError, match="pg_dump"):
         backup_sqlite("postgresql+psycopg://postgres@127.0.0.1/test", tmp_path / "pg.db")
     assert not list((tmp_path / "copies").glob(".*partial")), "no half file is left"
+
+
+def test_subscribers_tags_become_one_alert_per_tag(db_url: str) -> None:
+    """0010: a subscriber's tags ("any of these") become an alert per tag, so that they get
+    exactly the stories they got before; no tags: one alert for every story."""
+    from alembic import command
+    from sqlalchemy import text
+
+    from newsalert.storage.db import alembic_config, make_engine, migrate
+
+    engine = make_engine(db_url)
+    command.upgrade(alembic_config(engine), "0009")
+    with engine.begin() as connection:
+        for email, tags in (("tags@example.org", '["KE", "theme:trade", "KE"]'), ("all@example.org", "[]")):
+            connection.execute(
+                text("INSERT INTO subscribers (email, tags, created_at) VALUES (:e, :t, CURRENT_TIMESTAMP)"),
+                {"e": email, "t": tags},
+            )
+        connection.execute(
+            text(
+                "INSERT INTO digests (subscriber_id, email, created_at, period_start, period_end, status) "
+                "VALUES (1, 'tags@example.org', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, 'sent')"
+            )
+        )
+    assert migrate(engine)
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT subscriber_id FROM digests")).scalar() == 1, "what was mailed to whom"
+        rows = connection.execute(
+            text(
+                "SELECT s.email, s.status, a.name, a.filters, a.feed_key FROM alerts a "
+                "JOIN subscribers s ON s.id = a.subscriber_id ORDER BY a.id"
+            )
+        ).all()
+    engine.dispose()
+    alerts = [(email, status, name, json.loads(f) if isinstance(f, str) else f) for email, status, name, f, _ in rows]
+    assert alerts == [
+        ("tags@example.org", "active", "KE", {"tags": ["KE"]}),
+        ("tags@example.org", "active", "theme:trade", {"tags": ["theme:trade"]}),
+        ("all@example.org", "active", "All stories", {}),
+    ]
+    assert len({row.feed_key for row in rows}) == 3 and all(len(row.feed_key) >= 32 for row in rows)
