@@ -58,7 +58,8 @@ class Analyzer:
         relevance = self.relevance.score(title_tokens, body, places) if self.relevance else None
         tags = self.tagger.tag(title_tokens, body, places)
         if relevance is not None and relevance.kept:
-            tags.append(Tag("topic", relevance.topic, relevance.topic, relevance.score))
+            label = self.relevance.labels.get(relevance.topic, relevance.topic) if self.relevance else relevance.topic
+            tags.append(Tag("topic", relevance.topic, label, relevance.score))
         return relevance, tags, body
 
 

@@ -152,6 +152,7 @@ class RelevanceModel:
         self.gazetteer = load_gazetteer()
         self.actors = load_actors()
         self.scorers = [TopicScorer(profile, self.gazetteer, self.actors) for profile in topics.topics]
+        self.labels = {profile.name: profile.label or profile.name for profile in topics.topics}  # in plain words
         self.version = profile_version(topics) or ""
 
     def context(

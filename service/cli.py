@@ -125,7 +125,7 @@ def show(app: Context, article_id: int, fmt: str) -> None:
 
     data = app.archive.show(article_id)
     if fmt == "json":
-        click.echo(formats.to_json({k: v for k, v in data.items() if k not in ("on_topic", "copies")}))
+        click.echo(formats.to_json(formats.show_json(data)))
     else:
         print_article(data)
 

@@ -62,6 +62,11 @@ def article_json(
     return data
 
 
+def show_json(data: dict[str, Any]) -> dict[str, Any]:
+    """`show --format json`: Archive.show's document without what only the text view uses."""
+    return {key: value for key, value in data.items() if key not in ("on_topic", "copies")}
+
+
 def copy_json(copy: StoryCopy) -> dict[str, Any]:
     return {"id": copy.article_id, "url": copy.url, "outlet": copy.outlet, "title": copy.title,
             "published_at": iso(copy.published_at)}  # fmt: skip

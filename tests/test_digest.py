@@ -107,10 +107,14 @@ def make_archive(
     )
     sender = "'News Alert <alerts@news.example>'"
     extra = "".join(f", {key}: {value}" for key, value in digest.items())
-    settings = path.read_text() + (
-        f"smtp: {{host: 127.0.0.1, port: {port}, security: none, timeout: 5, from: {sender}}}\n"
-        f"digest: {{archive_dir: {tmp_path / 'digests'}, max_per_section: 3{extra}}}\n"
-    ) + (f"web: {web}\n" if web else "")
+    settings = (
+        path.read_text()
+        + (
+            f"smtp: {{host: 127.0.0.1, port: {port}, security: none, timeout: 5, from: {sender}}}\n"
+            f"digest: {{archive_dir: {tmp_path / 'digests'}, max_per_section: 3{extra}}}\n"
+        )
+        + (f"web: {web}\n" if web else "")
+    )
     path.write_text(settings)
     engine, sessions = open_database(database)
     with sessions.begin() as session:
@@ -175,7 +179,10 @@ def test_message_structure_and_headers(archive: Archive, smtp: tuple[Mailbox, in
     token = link.rsplit("/", 1)[1]
     with archive.sessions() as session:
         (subscriber,) = session.scalars(select(models.SubscriberRow))
-    assert Signer(SECRET).subscriber("unsubscribe", token) == (subscriber.id, address_fingerprint("analyst@example.org"))
+    assert Signer(SECRET).subscriber("unsubscribe", token) == (
+        subscriber.id,
+        address_fingerprint("analyst@example.org"),
+    )
     with pytest.raises(BadToken):
         Signer(SECRET).subscriber("confirm", token)  # one purpose per token
     assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
@@ -249,7 +256,7 @@ def test_one_email_with_a_section_per_alert_and_each_story_once(archive: Archive
     assert "rice seed accord" in kenya_part and "railway training" in kenya_part
     assert "solar trade fair" in nigeria_part and "rice seed accord" not in nigeria_part, "each story once"
     assert "Peru and China" not in text
-    assert html.count("Your alert:") == 2 and 'Your alert: &#34;Nigeria&#34;' in html
+    assert html.count("Your alert:") == 2 and "Your alert: &#34;Nigeria&#34;" in html
     with archive.sessions() as session:
         alerts = {a.id: a.name for a in session.scalars(select(models.AlertRow))}
         items = {i.article_id: alerts[i.alert_id] for i in session.scalars(select(DigestItemRow))}
@@ -346,7 +353,10 @@ def test_subscriber_commands(archive: Archive) -> None:
     assert "unbalanced" in cli(archive, "subscribers", "add", "a@example.org", '"belt road').output.lower()
     changed = cli(archive, "subscribers", "add", "a@example.org", "--tag", "KE", "--alert", "Africa")
     assert "changed alert 'Africa'" in changed.output
-    assert "alert 'belt road KE'" in cli(archive, "subscribers", "add", "a@example.org", "belt road", "--country", "KE").output
+    assert (
+        "alert 'belt road KE'"
+        in cli(archive, "subscribers", "add", "a@example.org", "belt road", "--country", "KE").output
+    )
     listed = json.loads(cli(archive, "subscribers", "list", "--format", "json").output)
     (subscriber,) = listed
     assert subscriber["status"] == "active"

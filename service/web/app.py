@@ -25,6 +25,7 @@ from urllib.parse import urlencode
 
 from itsdangerous import BadSignature, Signer
 from jinja2 import Environment, PackageLoader, StrictUndefined
+from markupsafe import Markup
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, QueryParams
@@ -43,6 +44,7 @@ from newsalert.digest.mail import DeliveryError, send_notice
 from newsalert.digest.render import oneline, safe_url
 from newsalert.digest.selection import highlighted
 from newsalert.domain import DigestStatus
+from newsalert.service import formats
 from newsalert.service.api import Archive, UsageError
 from newsalert.storage.subscriptions import FILTERS, PENDING
 
@@ -134,13 +136,23 @@ class _Guard(BaseHTTPMiddleware):
 
 def _templates() -> Jinja2Templates:
     env = Environment(
-        loader=PackageLoader("newsalert.service.web", "templates"), autoescape=True, undefined=StrictUndefined
+        loader=PackageLoader("newsalert.service.web", "templates"),
+        autoescape=True,
+        undefined=StrictUndefined,
+        finalize=_printable,  # every value a page shows, before it is escaped
     )
     env.filters["safe_url"] = safe_url
     env.filters["oneline"] = oneline
     env.filters["day"] = lambda value: (value or "")[:10]
     env.filters["when"] = lambda value: (value or "")[:16].replace("T", " ")
     return Jinja2Templates(env=env)
+
+
+def _printable(value: Any) -> Any:
+    """No control characters from a stranger's text reach a page (a terminal escape, a NUL)."""
+    if isinstance(value, str) and not isinstance(value, Markup):
+        return CONTROL.sub(" ", value)
+    return value
 
 
 class _Web:
@@ -386,7 +398,7 @@ class _Web:
         )
 
     async def api_article(self, request: Request) -> Response:
-        return JSONResponse(await self._article(request.path_params["article_id"]))
+        return JSONResponse(formats.show_json(await self._article(request.path_params["article_id"])))
 
     async def api_outlets(self, request: Request) -> Response:
         stats = await self.call(self.archive.stats, "30d")
