@@ -95,7 +95,9 @@ def run_demo(crawl: Callable[[Path], int], *, keep_serving: bool = False) -> int
   {program} {escape(option)} search "Sur-Sur" --lang es --format json
   {program} {escape(option)} show {first}
   {program} {escape(option)} stats
-  {program} {escape(option)} digest --preview alert.html""")
+  {program} {escape(option)} digest --preview alert.html
+  NEWSALERT_SECRET=$(python3 -c 'import secrets; print(secrets.token_urlsafe(32))') {program} {escape(option)} web
+      (then open http://127.0.0.1:8080/; Ctrl-C stops it)""")
     return status
 
 
