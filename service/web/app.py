@@ -17,6 +17,8 @@ import functools
 import logging
 import re
 import secrets
+import threading
+import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -55,6 +57,7 @@ PAGE_SIZE = 20
 MAX_PAGE = 200
 MAX_QUERY_CHARS = 500
 MAX_VALUES = 20  # values of one filter in a request
+NOTICE_INTERVAL = 600  # seconds between two messages the subscribe form sends one address
 FORM_LIMITS = {"max_files": 0, "max_fields": 60, "max_part_size": 64 * 1024}
 SNIPPET_CHARS = 280
 STALE_FORM = "This form has expired or did not come from this site: reload the page and try again."
@@ -162,6 +165,8 @@ class _Web:
         self.csrf = csrf
         self.templates = _templates()
         self.title = oneline(archive.config.settings.digest.title)
+        self._notices: dict[str, float] = {}  # address -> when the form last mailed it
+        self._notices_lock = threading.Lock()
 
     # --- plumbing ---------------------------------------------------------------------------
 
@@ -276,7 +281,17 @@ class _Web:
 
     def _mail_link(self, done: Any) -> None:
         """The confirmation link to a new (pending) subscriber; to an active one, who may not be
-        the person who filled in the form, their manage link only."""
+        the person who filled in the form, their manage link only. An address gets at most one
+        such message per NOTICE_INTERVAL: the form cannot be used to flood someone's inbox."""
+        now = time.monotonic()
+        with self._notices_lock:
+            for address, when in list(self._notices.items()):
+                if now - when > NOTICE_INTERVAL:
+                    del self._notices[address]
+            if done.email in self._notices:
+                log.info("not mailing %s again so soon", done.email)
+                return
+            self._notices[done.email] = now
         smtp = self.archive.config.settings.smtp
         if done.status == PENDING:
             subject = f"{self.title}: please confirm your subscription"
@@ -293,9 +308,14 @@ class _Web:
                 f"subscribed; to add or change your alerts, open:\n{self.links.manage(done.id, done.email)}\n\n"
                 "If it was not you, ignore this message: nothing has changed.\n"
             )
-        outcome = send_notice(smtp, recipient=done.email, subject=subject, text=text)
-        if outcome.status != DigestStatus.SENT:
-            raise DeliveryError(f"{done.email}: {outcome.error}")
+        try:
+            outcome = send_notice(smtp, recipient=done.email, subject=subject, text=text)
+            if outcome.status != DigestStatus.SENT:
+                raise DeliveryError(f"{done.email}: {outcome.error}")
+        except DeliveryError:
+            with self._notices_lock:
+                self._notices.pop(done.email, None)  # not sent: the next try may send it
+            raise
 
     async def confirm_page(self, request: Request) -> Response:
         subscriber_id, email = await self._by_token(self.archive.confirm, request.path_params["token"])
