@@ -1,4 +1,5 @@
-"""Shared fixtures: database backends, local sites, an SMTP server, the CLI."""
+"""Shared fixtures: database backends, local sites, an SMTP server, the CLI; and how the
+tests are shared out between xdist workers."""
 
 from __future__ import annotations
 
@@ -10,7 +11,16 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from newsalert.crawler.demo.server import Route, SiteServer
-from tests.helpers import POSTGRES_URL, REQUIRE_POSTGRES, Mailbox, backend_url, free_port, postgres_problem, run_cli
+from tests.helpers import (
+    BACKENDS,
+    POSTGRES_URL,
+    REQUIRE_POSTGRES,
+    Mailbox,
+    backend_url,
+    free_port,
+    postgres_problem,
+    run_cli,
+)
 
 
 @pytest.fixture(scope="session")
@@ -26,7 +36,7 @@ def postgres_server() -> str:
     return POSTGRES_URL
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
+@pytest.fixture(params=BACKENDS)
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A fresh, empty database on each backend."""
     yield from backend_url(request, tmp_path)
@@ -59,3 +69,56 @@ def smtp() -> Iterator[tuple[Mailbox, int]]:
     controller.start()
     yield mailbox, controller.port
     controller.stop()
+
+
+# --- sharing the tests out between workers (pytest -n, with --dist loadgroup) -----------------
+
+
+@pytest.hookimpl(trylast=True)  # after pytest's own ordering and xdist's reading of the groups
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Under xdist's loadgroup, the tests that share a module-scoped fixture (a crawl, an
+    archive, the corpus's extractions) form one group, which runs on one worker: the fixture is
+    built once, not once per worker. And the slow tests are queued first, so that no worker is
+    left with one at the end while the other has nothing to do."""
+    if not getattr(config.option, "loadgroup", False):  # set on the workers of --dist loadgroup
+        return  # one process: pytest's own order already builds each fixture once
+    for item in items:
+        if item.get_closest_marker("xdist_group") is None and (group := _shared_setup(item)):
+            item.add_marker(pytest.mark.xdist_group(group))
+        _name_group(item)
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+
+def _shared_setup(item: pytest.Item) -> str | None:
+    """The module-scoped fixtures (with their parameters) that `item` uses, as a group name."""
+    info = getattr(item, "_fixtureinfo", None)
+    if info is None:
+        return None
+    params = getattr(getattr(item, "callspec", None), "params", {})
+    shared = [
+        f"{name}={params[name]}" if name in params else name  # no "]": xdist would not see the group
+        for name in info.names_closure
+        if (definitions := info.name2fixturedefs.get(name)) and definitions[-1].scope == "module"
+    ]
+    return f"{item.path.name}:{','.join(sorted(shared))}" if shared else None
+
+
+def _name_group(item: pytest.Item) -> None:
+    """Give `item` the "@group" suffix by which xdist's scheduler reads its group, as xdist
+    does; xdist 3.8 fails to under pytest 9.2, whose node ids are structured
+    (pytest-dev/pytest-xdist#1386), so that every group would be silently scattered."""
+    names = sorted(
+        {
+            str(mark.args[0] if mark.args else mark.kwargs.get("name", "default"))
+            for mark in item.iter_markers("xdist_group")
+        }
+    )
+    suffix = "@" + "_".join(names)
+    if not names or item.nodeid.endswith(suffix):
+        return
+    if hasattr(item, "_id"):
+        from _pytest.nodeid import coerce_node_id
+
+        item._id = coerce_node_id(item.nodeid + suffix)
+    else:
+        item._nodeid = item.nodeid + suffix

@@ -23,6 +23,7 @@ from newsalert.config import Config, load_config
 from newsalert.crawler.demo.server import SiteServer
 from newsalert.service.cli import cli
 
+BACKENDS = ["sqlite", "postgres"]  # the parameters of every fixture that gives a database
 POSTGRES_URL = os.environ.get("NEWSALERT_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 REQUIRE_POSTGRES = os.environ.get("NEWSALERT_REQUIRE_POSTGRES") == "1"
 # Local sites answer at once; Scrapy's AutoThrottle would otherwise start at one second a page.
