@@ -13,7 +13,7 @@ from newsalert.config.models import Outlet
 from newsalert.storage import articles as article_store
 from newsalert.storage import ledger
 from newsalert.storage.db import open_database
-from tests.helpers import run_cli
+from tests.helpers import BACKENDS, backend_url, run_cli
 
 ARTICLES = {
     "title-hit": ("South-South cooperation reaches the Sahel", "A short report on training centres."),
@@ -46,8 +46,16 @@ DETAILS = {
 REGIONS = {"SN": "africa", "MA": "africa", "ML": "africa", "KE": "africa", "ZA": "africa", "CN": "asia"}
 
 
-@pytest.fixture
-def archive(db_url: str) -> Iterator[tuple[str, dict[str, int]]]:
+@pytest.fixture(scope="module", params=BACKENDS)
+def archive(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[str, dict[str, int]]]:
+    """The seven articles above, once per backend for the module: the tests only read them."""
+    for db_url in backend_url(request, tmp_path_factory.mktemp("search")):
+        yield db_url, _fill_archive(db_url)
+
+
+def _fill_archive(db_url: str) -> dict[str, int]:
     from datetime import timedelta
 
     from newsalert.domain import Tag
@@ -87,7 +95,7 @@ def archive(db_url: str) -> Iterator[tuple[str, dict[str, int]]]:
                 + ([Tag("initiative", "BRI", "Belt and Road", 3.0)] if key == "chinese" else []),
             )
     engine.dispose()
-    yield db_url, ids
+    return ids
 
 
 def found(archive: tuple[str, dict[str, int]], query: str) -> list[str]:
@@ -255,17 +263,42 @@ def test_limit_offset_and_every_format(archive: tuple[str, dict[str, int]]) -> N
 WINDOW = 4  # stands in for search.RANK_WINDOW, so that a few articles fill several windows
 
 
+Many = tuple[Any, dict[int, dict[str, Any]]]  # the sessions, and each article's facts by id
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def many_stored(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Many]:
+    """The articles of `many`, once per backend for the module."""
+    for db_url in backend_url(request, tmp_path_factory.mktemp("many")):
+        yield from _many(db_url)
+
+
 @pytest.fixture
-def many(db_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Any, dict[int, dict[str, Any]]]]:
+def many(many_stored: Many, monkeypatch: pytest.MonkeyPatch) -> Many:
     """Eighteen articles a day apart (id 1 the newest), on two outlets, in English and French,
     every third tagged KE; the word "cooperation" in most, in the title of the oldest ones (so
-    that the best-ranked matches are the oldest), "kenya" or "nigeria" in some, "loan" in a few."""
-    from datetime import timedelta
-
-    from newsalert.domain import Tag
+    that the best-ranked matches are the oldest), "kenya" or "nigeria" in some, "loan" in a few.
+    Shared by the module's tests, which only read them (see `many_to_change`)."""
     from newsalert.storage import search
 
     monkeypatch.setattr(search, "RANK_WINDOW", WINDOW)
+    return many_stored
+
+
+@pytest.fixture
+def many_to_change(db_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Many]:
+    """The articles of `many`, in a database of the test's own."""
+    from newsalert.storage import search
+
+    monkeypatch.setattr(search, "RANK_WINDOW", WINDOW)
+    yield from _many(db_url)
+
+
+def _many(db_url: str) -> Iterator[Many]:
+    from datetime import timedelta
+
+    from newsalert.domain import Tag
+
     engine, sessions = open_database(db_url)
     now = datetime.now(UTC)
     facts: dict[int, dict[str, Any]] = {}
@@ -311,7 +344,7 @@ def run_search(sessions: Any, **options: Any) -> Any:
         return search.search(session, search.SearchFilters(**options))
 
 
-def test_a_common_word_ranks_the_newest_window_first(many: tuple[Any, dict[int, dict[str, Any]]]) -> None:
+def test_a_common_word_ranks_the_newest_window_first(many: Many) -> None:
     sessions, facts = many
     matching = newest_first(facts, lambda fact: "cooperation" in fact["words"])
     assert len(matching) > 3 * WINDOW
@@ -345,9 +378,7 @@ def test_a_common_word_ranks_the_newest_window_first(many: tuple[Any, dict[int, 
         ("cooperation -kenya", lambda words: "cooperation" in words and "kenya" not in words),
     ],
 )
-def test_or_and_exclusion_are_exact_beyond_the_window(
-    many: tuple[Any, dict[int, dict[str, Any]]], query: str, keep: Any
-) -> None:
+def test_or_and_exclusion_are_exact_beyond_the_window(many: Many, query: str, keep: Any) -> None:
     sessions, facts = many
     expected = newest_first(facts, lambda fact: keep(fact["words"]))
     assert len(expected) > WINDOW
@@ -367,9 +398,7 @@ def test_or_and_exclusion_are_exact_beyond_the_window(
         ({"until_days": 9, "outlets": ("b",)}, lambda fact: fact["age"] > 9 and fact["outlet"] == "b"),
     ],
 )
-def test_filters_are_exact_beyond_the_window(
-    many: tuple[Any, dict[int, dict[str, Any]]], options: dict[str, Any], keep: Any
-) -> None:
+def test_filters_are_exact_beyond_the_window(many: Many, options: dict[str, Any], keep: Any) -> None:
     from datetime import timedelta
 
     sessions, facts = many
@@ -386,14 +415,14 @@ def test_filters_are_exact_beyond_the_window(
     assert [a.id for a in newest.articles] == newest_first(facts, keep)
 
 
-def test_the_search_table_follows_updates_and_deletes(many: tuple[Any, dict[int, dict[str, Any]]]) -> None:
+def test_the_search_table_follows_updates_and_deletes(many_to_change: Many) -> None:
     from datetime import timedelta
 
     from sqlalchemy import delete, update
 
     from newsalert.storage.models import ArticleRow
 
-    sessions, facts = many
+    sessions, facts = many_to_change
     matching = newest_first(facts, lambda fact: "cooperation" in fact["words"])
     newest, oldest = matching[:2], matching[-1]
     with sessions.begin() as session:  # a rescore finds the newest off topic; the oldest is re-dated
