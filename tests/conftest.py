@@ -20,6 +20,7 @@ from tests.helpers import (
     free_port,
     postgres_problem,
     run_cli,
+    stop_sites,
 )
 
 
@@ -53,8 +54,7 @@ def serve() -> Iterator[Callable[..., SiteServer]]:
         return server
 
     yield start
-    for server in servers:
-        server.stop()
+    stop_sites(*servers)
 
 
 @pytest.fixture

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
 import email
 import email.policy
 import os
 import socket
+import threading
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from email.message import Message
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 import yaml
@@ -119,3 +122,17 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def stop_sites(*servers: SiteServer) -> None:
+    """Stop local sites, together and at once. A server's loop notices that it is asked to stop
+    only when its poll ends, every half second, or when a connection comes in: one does."""
+    stopping = [threading.Thread(target=server.stop, name="stop-site") for server in servers]
+    for thread in stopping:
+        thread.start()
+    for server, thread in zip(servers, stopping, strict=True):
+        address = urlsplit(server.base_url)
+        while thread.is_alive():
+            with contextlib.suppress(OSError):  # refused once the server is closed
+                socket.create_connection((address.hostname, address.port), timeout=1).close()
+            thread.join(0.01)

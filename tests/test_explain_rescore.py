@@ -18,7 +18,7 @@ from sqlalchemy import select
 from newsalert.crawler.demo.server import Route, SiteServer
 from newsalert.storage.db import open_database
 from newsalert.storage.models import ArticleRow, SeenUrlRow
-from tests.helpers import FAST_CRAWL, run_cli
+from tests.helpers import FAST_CRAWL, run_cli, stop_sites
 
 SHIPPED_TOPICS = Path(__file__).parents[1] / "config" / "topics.yaml"
 NOW = datetime.now(UTC)
@@ -98,7 +98,7 @@ def courier() -> Iterator[SiteServer]:
         content_type="application/rss+xml",
     )
     yield server
-    server.stop()
+    stop_sites(server)
 
 
 def write_settings(folder: Path, database: str, outlets: list[dict[str, object]]) -> Path:

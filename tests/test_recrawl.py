@@ -19,7 +19,7 @@ from newsalert.domain import OutletTally
 from newsalert.storage import ledger
 from newsalert.storage.db import open_database
 from newsalert.storage.models import SourceStateRow
-from tests.helpers import make_config
+from tests.helpers import make_config, stop_sites
 from tests.sites import NewsSite, build_second_outlet
 
 WIRE = "Coast Daily Wire"
@@ -29,7 +29,7 @@ WIRE = "Coast Daily Wire"
 def wire() -> Iterator[NewsSite]:
     site = build_second_outlet()
     yield site
-    site.server.stop()
+    stop_sites(site.server)
 
 
 def feed_path(site: NewsSite) -> str:

@@ -15,7 +15,7 @@ from newsalert.crawler.demo.server import Route, SiteServer
 from newsalert.crawler.runner import run_crawl
 from newsalert.storage.db import open_database
 from newsalert.storage.models import ArticleRow, SeenUrlRow
-from tests.helpers import make_config, run_cli
+from tests.helpers import make_config, run_cli, stop_sites
 from tests.sites import ARTICLE_PATH_PATTERN, NewsSite, build_harbour_herald
 
 pytestmark = pytest.mark.slow
@@ -48,8 +48,7 @@ def outlets() -> Iterator[tuple[NewsSite, SiteServer, str]]:
     original = next(a for a in herald.articles if a.discovered_by == "feed")
     wire = syndicate(herald, original.path)
     yield herald, wire, original.path
-    herald.server.stop()
-    wire.stop()
+    stop_sites(herald.server, wire)
 
 
 def _outlets(herald: NewsSite, wire: SiteServer) -> list[dict[str, object]]:
