@@ -17,7 +17,7 @@ from newsalert.crawler.runner import CrawlResult, run_crawl
 from newsalert.pipelines.urls import canonical_url
 from newsalert.storage.db import open_database
 from newsalert.storage.models import ArticleRow, OutletRunRow, SeenUrlRow
-from tests.helpers import backend_url, make_config, run_cli, write_config
+from tests.helpers import BACKENDS, backend_url, make_config, run_cli, stop_sites, write_config
 from tests.sites import (
     ARTICLE_PATH_PATTERN,
     NewsSite,
@@ -66,7 +66,7 @@ class Crawled:
             return session.scalar(select(SeenUrlRow).where(SeenUrlRow.url == url))
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+@pytest.fixture(scope="module", params=BACKENDS)
 def crawled(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Crawled]:
     directory = tmp_path_factory.mktemp(f"herald-{request.param}")
     site = build_harbour_herald()
@@ -81,7 +81,7 @@ def crawled(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFac
             yield Crawled(site, config, sessions, first, second, hits_after_first, Counter(site.server.requests))
             engine.dispose()
     finally:
-        site.server.stop()
+        stop_sites(site.server)
 
 
 def test_every_current_article_is_stored_once(crawled: Crawled) -> None:
@@ -212,17 +212,15 @@ def test_runs_are_recorded_per_outlet(crawled: Crawled) -> None:
 
 
 @pytest.fixture
-def two_sites() -> Iterator[tuple[NewsSite, NewsSite]]:
-    herald, wire = build_harbour_herald(), build_second_outlet()
-    yield herald, wire
-    herald.server.stop()
-    wire.server.stop()
+def wire() -> Iterator[NewsSite]:
+    site = build_second_outlet()
+    yield site
+    stop_sites(site.server)
 
 
 def test_unreachable_outlet_is_reported_and_the_others_go_on(
-    db_url: str, tmp_path: Path, two_sites: tuple[NewsSite, NewsSite], capfd: pytest.CaptureFixture[str]
+    db_url: str, tmp_path: Path, wire: NewsSite, capfd: pytest.CaptureFixture[str]
 ) -> None:
-    _herald, wire = two_sites
     dead = build_unreachable_url()
     path = write_config(
         tmp_path,
@@ -254,36 +252,68 @@ def test_unreachable_outlet_is_reported_and_the_others_go_on(
     assert "connection refused" in log and "Traceback" not in log, "an unreachable site is one line, not a traceback"
 
 
-def test_listing_depth_and_article_cap(db_url: str, tmp_path: Path, two_sites: tuple[NewsSite, NewsSite]) -> None:
-    herald, _wire = two_sites
-    listing_only = herald_outlet(herald, feeds=[], sitemaps=[], max_listing_pages=2)
-    config = make_config(tmp_path / "depth", [listing_only], database=db_url)
-    result = run_crawl(config, config.enabled_outlets)
-    assert herald.server.hits("/world/?page=3") == 0
-    assert result.outlets["Harbour Herald"]["stored"] == 3  # 2 on page 1, 1 on page 2
+@dataclass
+class ShortCrawls:
+    """Two crawls into one database: the Herald's listing alone, two pages deep, beside an
+    outlet whose only source is an archive page linking to an old article with no date (on a
+    Herald of its own); then the Herald's feed alone, under a cap of two articles."""
 
-    herald.server.requests.clear()
-    capped = herald_outlet(herald, name="Harbour Herald capped", listings=[], sitemaps=[])
-    config = make_config(tmp_path / "cap", [capped], database=db_url, max_articles_per_outlet=2)
-    result = run_crawl(config, config.enabled_outlets)
-    tally = result.outlets["Harbour Herald capped"]
+    herald: NewsSite
+    undated_site: NewsSite
+    old_article: str
+    first: CrawlResult
+    hits_after_first: Counter[str]
+    capped: CrawlResult
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def short_crawls(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ShortCrawls]:
+    directory = tmp_path_factory.mktemp(f"short-{request.param}")
+    herald, undated_site = build_harbour_herald(), build_harbour_herald()
+    try:
+        old_article = next(path for path in undated_site.old_paths if path.endswith(".html") and "2026/01" not in path)
+        undated_site.server.routes["/archive/"] = Route(
+            f'<html><body><h1>Archive</h1><a href="{old_article}">An old story</a></body></html>'.encode()
+        )
+        listing_only = herald_outlet(herald, feeds=[], sitemaps=[], max_listing_pages=2)
+        undated = herald_outlet(
+            undated_site, name="Herald archive", feeds=[], sitemaps=[], listings=[undated_site.url("/archive/")]
+        )
+        for url in backend_url(request, directory):
+            config = make_config(directory / "first", [listing_only, undated], database=url)
+            first = run_crawl(config, config.enabled_outlets)
+            hits_after_first = Counter(herald.server.requests)
+            capped = herald_outlet(herald, name="Harbour Herald capped", listings=[], sitemaps=[])
+            config = make_config(directory / "cap", [capped], database=url, max_articles_per_outlet=2)
+            yield ShortCrawls(
+                herald, undated_site, old_article, first, hits_after_first, run_crawl(config, config.enabled_outlets)
+            )
+    finally:
+        stop_sites(herald.server, undated_site.server)
+
+
+def test_listing_depth(short_crawls: ShortCrawls) -> None:
+    assert short_crawls.hits_after_first["/world/?page=3"] == 0
+    assert short_crawls.first.outlets["Harbour Herald"]["stored"] == 3  # 2 on page 1, 1 on page 2
+
+
+def test_article_cap(short_crawls: ShortCrawls) -> None:
+    tally = short_crawls.capped.outlets["Harbour Herald capped"]
     assert tally["queued"] == 2, tally
 
 
-def test_undated_links_are_judged_by_age_after_extraction(
-    db_url: str, tmp_path: Path, two_sites: tuple[NewsSite, NewsSite]
-) -> None:
-    herald, _wire = two_sites
-    old_article = next(path for path in herald.old_paths if path.endswith(".html") and "2026/01" not in path)
-    herald.server.routes["/archive/"] = Route(
-        f'<html><body><h1>Archive</h1><a href="{old_article}">An old story</a></body></html>'.encode()
-    )
-    outlet = herald_outlet(herald, feeds=[], sitemaps=[], listings=[herald.url("/archive/")])
-    config = make_config(tmp_path, [outlet], database=db_url)
-    result = run_crawl(config, config.enabled_outlets)
-    tally = result.outlets["Harbour Herald"]
-    assert herald.server.hits(old_article) == 1, "a listing link has no date: it must be fetched to learn it"
+def test_undated_links_are_judged_by_age_after_extraction(short_crawls: ShortCrawls) -> None:
+    tally = short_crawls.first.outlets["Herald archive"]
+    hits = short_crawls.undated_site.server.hits(short_crawls.old_article)
+    assert hits == 1, "a listing link has no date: it must be fetched to learn it"
     assert (tally["stored"], tally["too_old"]) == (0, 1), tally
+
+
+@pytest.fixture
+def two_sites() -> Iterator[tuple[NewsSite, NewsSite]]:
+    herald, wire = build_harbour_herald(), build_second_outlet()
+    yield herald, wire
+    stop_sites(herald.server, wire.server)
 
 
 def test_outlets_check_counts_links_without_storing(tmp_path: Path, two_sites: tuple[NewsSite, NewsSite]) -> None:
