@@ -8,6 +8,7 @@ import asyncio
 import resource
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from html import escape
@@ -21,14 +22,14 @@ from newsalert.crawler import figures
 from newsalert.crawler.addresses import AddressPolicy, ip_literal, is_public
 from newsalert.crawler.demo.server import Route, SiteServer
 from newsalert.crawler.pipelines import StorePipeline
-from newsalert.crawler.runner import run_crawl
+from newsalert.crawler.runner import CrawlResult, run_crawl
 from newsalert.crawler.workers import WorkerPool, WorkerSettings, WorkFailed, article_task
 from newsalert.domain import Extracted, Hints, PageItem, Rejection
 from newsalert.pipelines.extract import PageLimits
 from newsalert.storage import ledger
 from newsalert.storage.db import open_database
 from newsalert.storage.models import ArticleRow, SeenUrlRow
-from tests.helpers import Serve, make_config, postgres_schema
+from tests.helpers import Serve, make_config, postgres_schema, stop_sites
 
 NOW = datetime.now(UTC)
 PARAGRAPHS = (
@@ -154,8 +155,7 @@ def canaries() -> Iterator[tuple[SiteServer, SiteServer]]:
         for path in ("/", "/secret", "/admin", "/feed.xml"):
             canary.routes[path] = Route(article("Canary page: internal secrets"))
     yield same_host, other_host
-    same_host.stop()
-    other_host.stop()
+    stop_sites(same_host, other_host)
 
 
 @pytest.mark.slow
@@ -278,30 +278,54 @@ def test_a_page_the_database_refuses_is_recorded_failed_and_the_batch_is_kept(
 # --- work that would stall the crawl ------------------------------------------------------------
 
 
-@pytest.mark.slow
-def test_a_feed_built_to_stall_feedparser_is_defused_and_the_others_go_on(tmp_path: Path, serve: Serve) -> None:
-    """The fields are bounded before feedparser sees them (crawler/sources.py), so the feed is
-    read at once rather than stopped by the time limit: its article is stored too."""
-    hostile, other = serve(), serve()
-    author = "x" * 32_000 + "@" + "y." * 16_000  # 64 KB: feedparser alone takes 30 s or more
-    hostile.routes["/feed.xml"] = rss([("Slow", hostile.url("/2026/11/slow.html"))], author=author)
-    hostile.routes["/2026/11/slow.html"] = Route(article("A story behind a hostile feed"))
-    other.routes["/feed.xml"] = rss([("Fine", other.url("/2026/11/fine.html"))])
-    other.routes["/2026/11/fine.html"] = Route(article("A story from a quiet outlet"))
-    config = make_config(
-        tmp_path,
-        [outlet(hostile, "Hostile Herald"), outlet(other, "Quiet Quarterly")],
-        database=f"sqlite:///{tmp_path / 'stall.db'}",
-        extract_workers=2,
-    )
-    result = run_crawl(config, config.enabled_outlets)
-    for name in ("Hostile Herald", "Quiet Quarterly"):
-        tally = result.outlets[name]
-        assert (tally["stored"], tally["sources_failed"], tally["errors"]) == (1, 0, []), tally
-
-
 def huge_page() -> str:
     return "<html><body><article>" + "<p>words words word</p>" * 200_000 + "</article></body></html>"  # 4.6 MB
+
+
+@dataclass
+class StallingCrawl:
+    """One crawl, in worker processes as in production, of three outlets: one whose feed is
+    built to stall feedparser, a quiet one, and one that links to a page of 200,000 paragraphs."""
+
+    result: CrawlResult
+    huge_url: str
+    db_url: str
+
+
+@pytest.fixture(scope="module")
+def stalling_crawl(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StallingCrawl]:
+    tmp_path = tmp_path_factory.mktemp("stall")
+    hostile, other, site = SiteServer().start(), SiteServer().start(), SiteServer().start()
+    try:
+        author = "x" * 32_000 + "@" + "y." * 16_000  # 64 KB: feedparser alone takes 30 s or more
+        hostile.routes["/feed.xml"] = rss([("Slow", hostile.url("/2026/11/slow.html"))], author=author)
+        hostile.routes["/2026/11/slow.html"] = Route(article("A story behind a hostile feed"))
+        other.routes["/feed.xml"] = rss([("Fine", other.url("/2026/11/fine.html"))])
+        other.routes["/2026/11/fine.html"] = Route(article("A story from a quiet outlet"))
+        site.routes["/feed.xml"] = rss(
+            [("Huge", site.url("/2026/11/huge.html")), ("Fine", site.url("/2026/11/fine.html"))]
+        )
+        site.routes["/2026/11/huge.html"] = Route(huge_page().encode())
+        site.routes["/2026/11/fine.html"] = Route(article("A story next to a huge page"))
+        db_url = f"sqlite:///{tmp_path / 'stall.db'}"
+        config = make_config(
+            tmp_path,
+            [outlet(hostile, "Hostile Herald"), outlet(other, "Quiet Quarterly"), outlet(site)],
+            database=db_url,
+            extract_workers=2,
+        )
+        yield StallingCrawl(run_crawl(config, config.enabled_outlets), site.url("/2026/11/huge.html"), db_url)
+    finally:
+        stop_sites(hostile, other, site)
+
+
+@pytest.mark.slow
+def test_a_feed_built_to_stall_feedparser_is_defused_and_the_others_go_on(stalling_crawl: StallingCrawl) -> None:
+    """The fields are bounded before feedparser sees them (crawler/sources.py), so the feed is
+    read at once rather than stopped by the time limit: its article is stored too."""
+    for name in ("Hostile Herald", "Quiet Quarterly"):
+        tally = stalling_crawl.result.outlets[name]
+        assert (tally["stored"], tally["sources_failed"], tally["errors"]) == (1, 0, []), tally
 
 
 @pytest.mark.slow
@@ -335,16 +359,10 @@ def test_a_worker_thread_leaves_the_crawl_process_uncapped() -> None:
 
 
 @pytest.mark.slow
-def test_the_crawl_records_the_huge_page_and_finishes(tmp_path: Path, serve: Serve) -> None:
-    site = serve()
-    site.routes["/feed.xml"] = rss([("Huge", site.url("/2026/11/huge.html")), ("Fine", site.url("/2026/11/fine.html"))])
-    site.routes["/2026/11/huge.html"] = Route(huge_page().encode())
-    site.routes["/2026/11/fine.html"] = Route(article("A story next to a huge page"))
-    db_url = f"sqlite:///{tmp_path / 'huge.db'}"
-    config = make_config(tmp_path, [outlet(site)], database=db_url, extract_workers=2)
-    result = run_crawl(config, config.enabled_outlets)
+def test_the_crawl_records_the_huge_page_and_finishes(stalling_crawl: StallingCrawl) -> None:
+    result = stalling_crawl.result
     assert result.status == "ok" and result.outlets["Coastal Times"]["stored"] == 1, result
-    status, reason = seen(db_url)[site.url("/2026/11/huge.html")]
+    status, reason = seen(stalling_crawl.db_url)[stalling_crawl.huge_url]
     assert status == "too_large" and "elements" in (reason or ""), (status, reason)
 
 
