@@ -82,25 +82,40 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     left with one at the end while the other has nothing to do."""
     if not getattr(config.option, "loadgroup", False):  # set on the workers of --dist loadgroup
         return  # one process: pytest's own order already builds each fixture once
+    groups = _shared_setups(items)
     for item in items:
-        if item.get_closest_marker("xdist_group") is None and (group := _shared_setup(item)):
-            item.add_marker(pytest.mark.xdist_group(group))
+        if item.get_closest_marker("xdist_group") is None and item in groups:
+            item.add_marker(pytest.mark.xdist_group(groups[item]))
         _name_group(item)
     items.sort(key=lambda item: item.get_closest_marker("slow") is None)
 
 
-def _shared_setup(item: pytest.Item) -> str | None:
-    """The module-scoped fixtures (with their parameters) that `item` uses, as a group name."""
-    info = getattr(item, "_fixtureinfo", None)
-    if info is None:
-        return None
-    params = getattr(getattr(item, "callspec", None), "params", {})
-    shared = [
-        f"{name}={params[name]}" if name in params else name  # no "]": xdist would not see the group
-        for name in info.names_closure
-        if (definitions := info.name2fixturedefs.get(name)) and definitions[-1].scope == "module"
-    ]
-    return f"{item.path.name}:{','.join(sorted(shared))}" if shared else None
+def _shared_setups(items: list[pytest.Item]) -> dict[pytest.Item, str]:
+    """A group name for each test that uses a module-scoped fixture: tests that share one (an
+    instance: the fixture with its parameter), directly or through other tests, share a name."""
+    parent: dict[str, str] = {}
+
+    def root(key: str) -> str:
+        while parent[key] != key:
+            key = parent[key]
+        return key
+
+    used: dict[pytest.Item, list[str]] = {}
+    for item in items:
+        info = getattr(item, "_fixtureinfo", None)
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        keys = [
+            # No "]" in a group name: xdist would not see the group.
+            f"{item.path.name}:{name}" + (f"={params[name]}" if name in params else "")
+            for name in (info.names_closure if info else ())
+            if (definitions := info.name2fixturedefs.get(name)) and definitions[-1].scope == "module"
+        ]
+        for key in keys:
+            parent.setdefault(key, key)
+            parent[root(key)] = root(keys[0])
+        if keys:
+            used[item] = keys[0]
+    return {item: root(key) for item, key in used.items()}
 
 
 def _name_group(item: pytest.Item) -> None:
