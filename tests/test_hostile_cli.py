@@ -24,7 +24,7 @@ from sqlalchemy import select
 
 from newsalert.config.loader import ConfigError, load_config
 from newsalert.crawler.demo.server import Route
-from newsalert.crawler.runner import run_crawl
+from newsalert.crawler.runner import process_alive, run_crawl
 from newsalert.crawler.sources import parse_feed
 from newsalert.pipelines.extract import believable_date
 from newsalert.service import cli
@@ -258,7 +258,12 @@ def test_a_run_killed_with_kill_9_is_closed_as_failed_by_the_next(db_url: str, t
     os.killpg(process.pid, signal.SIGKILL)  # the command and its crawl process, as an OOM killer would
     process.wait(timeout=10)
     with sessions() as session:
-        assert [r.status for r in session.scalars(select(CrawlRunRow))] == ["running"]
+        [run] = session.scalars(select(CrawlRunRow))
+        assert run.status == "running" and run.pid
+    # The next run comes once the crawl process is gone too (not only the command we wait for).
+    while process_alive(run.pid):
+        assert time.monotonic() < deadline, f"the crawl process {run.pid} outlived SIGKILL"
+        time.sleep(0.01)
 
     config = load_config(path)
     slow.routes.clear()  # the next run finds the site gone; it only has to close the dead run
