@@ -17,10 +17,11 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from newsalert.config import yamlio
-from newsalert.config.models import Outlet, Settings, TopicsFile
+from newsalert.config.models import Outlet, QueueSettings, Settings, TopicsFile
 
 CONFIG_ENV = "NEWSALERT_CONFIG"
 DATABASE_ENV = "NEWSALERT_DB"
+BROKER_ENV = "NEWSALERT_BROKER_URL"
 LOCAL_CONFIG = Path("config") / "newsalert.yaml"
 
 M = TypeVar("M", bound=BaseModel)
@@ -117,6 +118,17 @@ def load_config(path: str | os.PathLike[str] | None = None, *, database: str | N
         database_url = resolve_database_url(database_url, Path.cwd(), source="--db / $NEWSALERT_DB")
     else:
         database_url = resolve_database_url(settings.database, data_dir, source=str(config_path))
+
+    if broker := os.environ.get(BROKER_ENV, "").strip():
+        queue = _validate(QueueSettings, {**settings.queue.model_dump(), "broker_url": broker}, Path(f"${BROKER_ENV}"))
+        settings = settings.model_copy(update={"queue": queue})
+    if settings.queue.broker_url and not database_url.startswith("postgresql"):
+        raise ConfigError(
+            config_path,
+            "a broker needs a PostgreSQL database, which every worker can reach; this one is SQLite "
+            "(set database to postgresql+psycopg://..., or remove queue.broker_url to crawl on this machine)",
+            field="queue.broker_url",
+        )
 
     outlets = load_outlets(outlets_file, named_by=config_path)
     topics = load_topics(topics_file, named_by=config_path) if topics_file else None

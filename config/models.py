@@ -205,6 +205,17 @@ class WebSettings(StrictModel):
         return value
 
 
+class QueueSettings(StrictModel):
+    """Crawling on several machines: Celery workers take one task per outlet from a broker."""
+
+    # amqp://user:password@host:5672/vhost (RabbitMQ) or redis://host:6379/0; None (the
+    # default, or $NEWSALERT_BROKER_URL unset): everything runs on this machine.
+    broker_url: str | None = Field(default=None, pattern=r"^(amqps?|redis|rediss)://")
+    name: str = Field(default="newsalert", pattern=r"^[A-Za-z0-9_.-]{1,100}$")  # the broker's queue
+    # An outlet's task that no worker has finished after this long is recorded as failed.
+    task_timeout_minutes: PositiveInt = 120
+
+
 class Settings(StrictModel):
     """The contents of newsalert.yaml, with relative paths already resolved."""
 
@@ -217,6 +228,7 @@ class Settings(StrictModel):
     digest: DigestSettings = Field(default_factory=DigestSettings)
     smtp: SmtpSettings = Field(default_factory=SmtpSettings)
     web: WebSettings = Field(default_factory=WebSettings)
+    queue: QueueSettings = Field(default_factory=QueueSettings)
 
 
 class Outlet(StrictModel):

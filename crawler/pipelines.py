@@ -23,7 +23,7 @@ from newsalert.crawler.workers import WorkerPool, WorkFailed, article_task, craw
 from newsalert.domain import PageItem, Rejection, UrlStatus
 from newsalert.storage import ledger
 from newsalert.storage.db import open_database
-from newsalert.storage.ingest import record_failure, save_page
+from newsalert.storage.ingest import lock_stories, record_failure, save_page
 
 log = logging.getLogger(__name__)
 
@@ -182,6 +182,7 @@ class StorePipeline:
 
     def _save(self, batch: list[PageItem]) -> list[str]:
         with self.sessions.begin() as session:
+            lock_stories(session, batch)  # other processes storing the same stories wait for this one
             return [save_page(session, item, self.outlet_ids[item.outlet], cutoff=self.cutoff) for item in batch]
 
     def _save_one(self, item: PageItem) -> Written:

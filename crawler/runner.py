@@ -74,14 +74,21 @@ def run_crawl(
     discover_only: bool = False,
     log_level: str = "WARNING",
     on_progress: ProgressCallback | None = None,
+    part_of: int | None = None,
 ) -> CrawlResult:
+    """Crawl `outlets` in a child process, recorded as a new run; or, with `part_of`, as
+    these outlets' share of that run, which someone else started and closes (a worker's task
+    in a distributed crawl: its crawl process dies with it)."""
     engine, sessions = open_database(config.database_url)
     try:
         with sessions.begin() as session:
-            for dead in ledger.close_dead_runs(session, HOST, process_alive):
-                log.warning("crawl run %d was left running by a process that died; recorded as failed", dead)
+            if part_of is None:
+                for dead in ledger.close_dead_runs(session, HOST, process_alive):
+                    log.warning("crawl run %d was left running by a process that died; recorded as failed", dead)
             ledger.sync_outlets(session, outlets)
-            run_id = None if discover_only else ledger.start_run(session, trigger=trigger, pid=os.getpid(), host=HOST)
+            run_id = part_of
+            if run_id is None and not discover_only:
+                run_id = ledger.start_run(session, trigger=trigger, pid=os.getpid(), host=HOST)
     finally:
         engine.dispose()
 
@@ -90,11 +97,11 @@ def run_crawl(
     child = context.Process(
         target=_crawl_in_child,
         name="newsalert-crawl",
-        args=(config, [o.name for o in outlets], run_id, discover_only, log_level, messages),
+        args=(config, [o.name for o in outlets], run_id, discover_only, log_level, messages, part_of is not None),
     )
     child.start()
     _running.add(child)
-    if run_id is not None:  # the child records the run's end: it is the process to watch
+    if run_id is not None and part_of is None:  # the child records the run's end: it is the process to watch
         _set_pid(config, run_id, child.pid)
     final: dict[str, Any] | None = None
     interrupted = False
@@ -124,7 +131,8 @@ def run_crawl(
         error = f"the crawl process ended without finishing (exit code {child.exitcode})"
         interrupted = interrupted or child.pid in _asked_to_stop  # stopped on purpose, not crashed
         status = RunStatus.INTERRUPTED if interrupted else RunStatus.FAILED
-        _close_run(config, run_id, status, error)
+        if part_of is None:
+            _close_run(config, run_id, status, error)
         return CrawlResult(run_id, status, error=error)
     if on_progress:
         on_progress(final["tallies"])
@@ -179,7 +187,10 @@ def _crawl_in_child(
     discover_only: bool,
     log_level: str,
     messages: multiprocessing.Queue[dict[str, Any]],
+    share: bool = False,
 ) -> None:
+    if share:
+        _die_with_parent()
     if config.settings.crawl.extract_workers != 0:
         # First of all: the fork server loads the analysis while this process imports Scrapy.
         from newsalert.crawler.forking import start_fork_server
@@ -280,8 +291,10 @@ def _crawl_in_child(
             with sessions.begin() as session:
                 outlet_ids = ledger.outlet_ids(session, outlets)
                 for name, tally in final.items():
-                    ledger.record_outlet_run(session, run_id, outlet_ids[name], tally.figures())
-                ledger.finish_run(session, run_id, status=status, error=error)
+                    snapshot = dict(tally.snapshot())
+                    ledger.record_outlet_run(session, run_id, outlet_ids[name], tally.figures(), snapshot)
+                if not share:
+                    ledger.finish_run(session, run_id, status=status, error=error)
         finally:
             engine.dispose()
     messages.put(
@@ -290,6 +303,20 @@ def _crawl_in_child(
     # The parent waits for this process to exit: spare the interpreter's final collection
     # the objects Scrapy and the crawl made (they go with the process).
     gc.freeze()
+
+
+def _die_with_parent() -> None:
+    """Linux: this process gets SIGKILL when the process that started it dies (a worker killed
+    with -9), instead of crawling on as an orphan while its outlet is redelivered elsewhere."""
+    import ctypes
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):  # not Linux: an orphan finishes its outlet, the ledger dedupes
+        return
+    if os.getppid() == 1:  # the parent died before the call
+        os._exit(1)
 
 
 def _close_workers(crawler: Any, extension: type[Any]) -> None:

@@ -43,6 +43,10 @@ class UsageError(ValueError):
     """What the caller asked for cannot be done as asked; the message says why, in one line."""
 
 
+class Unavailable(RuntimeError):
+    """A service the work needs (the broker) cannot be reached; nothing was done or lost."""
+
+
 def parse_when(value: When, option: str = "date", *, now: datetime | None = None) -> datetime | None:
     """A datetime, or '2026-06-01', '2026-06-01T08:00+02:00' or an age such as '7d', '24h', '2w'."""
     if value is None or isinstance(value, datetime):
@@ -404,13 +408,35 @@ class Archive:
         if not chosen:
             raise UsageError(f"{self.config.settings.outlets_file}: no enabled outlets to crawl")
         config = self.config
+        self.sessions  # noqa: B018 - migrate before the crawl process starts
+        if config.settings.queue.broker_url and not discover_only:
+            from newsalert.crawler.distributed import BrokerError, dispatch
+
+            try:
+                return dispatch(
+                    config, chosen, trigger=trigger, max_articles=max_articles, log_level=log_level,
+                    on_progress=on_progress,
+                )  # fmt: skip
+            except BrokerError as exc:
+                raise Unavailable(str(exc)) from None
         if max_articles is not None:  # the one place where an override meets the settings
             crawl = config.settings.crawl.model_copy(update={"max_articles_per_outlet": max_articles})
             config = replace(config, settings=config.settings.model_copy(update={"crawl": crawl}))
-        self.sessions  # noqa: B018 - migrate before the crawl process starts
         return run_crawl(
             config, chosen, trigger=trigger, discover_only=discover_only, log_level=log_level, on_progress=on_progress
         )
+
+    def worker(self, *, concurrency: int = 2, log_level: str = "INFO") -> None:
+        """A distributed crawl worker: take outlets from the broker until SIGTERM or SIGINT."""
+        if not self.config.settings.queue.broker_url:
+            raise UsageError(f"{self.config.path}: no queue.broker_url (or $NEWSALERT_BROKER_URL): nothing to work for")
+        from newsalert.crawler.distributed import BrokerError, run_worker
+
+        self.sessions  # noqa: B018 - migrate before taking work
+        try:
+            run_worker(self.config, concurrency=concurrency, log_level=log_level)
+        except BrokerError as exc:
+            raise Unavailable(str(exc)) from None
 
     def run(self, *, trigger: str = "run", log_level: str = "WARNING") -> Any:
         """The daily job once: crawl, then build and send the digests."""

@@ -314,6 +314,23 @@ def subscribers_list(app: Context, fmt: str) -> None:
 
 
 @command(cli)
+@options.worker
+def worker(app: Context, concurrency: int) -> None:
+    """Crawl outlets for the other machines: take one task per outlet from the broker
+    (queue.broker_url or $NEWSALERT_BROKER_URL) until SIGTERM or SIGINT.
+
+    Every machine needs the same outlets and topics files and the same PostgreSQL archive;
+    `crawl`, `run` and `serve` on any of them then dispatch one task per outlet and wait.
+    A worker that dies gives its outlets back to the broker, and another worker finishes them.
+
+    \b
+    Example:
+      NEWSALERT_BROKER_URL=amqp://guest:guest@broker:5672// newsalert worker --concurrency 4
+    """
+    app.archive.worker(concurrency=concurrency, log_level="DEBUG" if app.verbosity > 0 else "INFO")
+
+
+@command(cli)
 @options.web
 def web(app: Context, host: str | None, port: int | None) -> None:
     """Serve the web app: archive search with facets, story pages, outlet health, subscribe,

@@ -77,7 +77,7 @@ def command(group: click.Group, *args: Any, **kwargs: Any) -> Callable[[F], F]:
 @contextmanager
 def api_errors() -> Iterator[None]:
     from newsalert.config import ConfigError
-    from newsalert.service.api import UsageError
+    from newsalert.service.api import Unavailable, UsageError
     from newsalert.storage.db import DatabaseError
 
     try:
@@ -88,6 +88,8 @@ def api_errors() -> Iterator[None]:
         raise (BadUsage(str(exc)) if exc.bad_url else click.ClickException(str(exc))) from None
     except LookupError as exc:
         raise click.ClickException(str(exc.args[0])) from None
+    except Unavailable as exc:  # exit 1: nothing was done, nothing lost; try again later
+        raise click.ClickException(str(exc)) from None
 
 
 def stack(*decorators: Callable[[F], F]) -> Callable[[F], F]:
@@ -236,6 +238,11 @@ subscribers_remove = stack(
     click.argument("email"),
     click.option("--alert", "alert", metavar="NAME", help="Remove only this alert, not the subscriber."),
 )
+
+worker = stack(
+    click.option("--concurrency", type=click.IntRange(1, 64), default=2, show_default=True,
+                 help="Outlets crawled at once (each in a process of its own)."),
+)  # fmt: skip
 
 web = stack(
     click.option("--host", metavar="HOST", help="Listen on this address (default: web.host, 127.0.0.1)."),

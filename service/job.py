@@ -56,7 +56,7 @@ def daily_job(
         return JobResult(skipped=True, holder=holder)
     try:
         log.info("daily job (%s): crawling %d outlets", trigger, len(config.enabled_outlets))
-        crawl = run_crawl(config, config.enabled_outlets, trigger=trigger, log_level=log_level)
+        crawl = _crawl(config, trigger=trigger, log_level=log_level)
         log.info(
             "crawl run %s: %s, %d new articles",
             crawl.run_id,
@@ -83,3 +83,16 @@ def daily_job(
         return result
     finally:
         lock.release()
+
+
+def _crawl(config: Config, *, trigger: str, log_level: str) -> CrawlResult:
+    """This machine's crawl, or, with a broker, the workers' (the digests wait for all of them)."""
+    if not config.settings.queue.broker_url:
+        return run_crawl(config, config.enabled_outlets, trigger=trigger, log_level=log_level)
+    from newsalert.crawler.distributed import BrokerError, dispatch
+
+    try:
+        return dispatch(config, list(config.enabled_outlets), trigger=trigger, log_level=log_level)
+    except BrokerError as exc:
+        log.error("%s: no crawl, no digest this time (nothing was lost)", exc)
+        return CrawlResult(None, RunStatus.FAILED, error=str(exc))

@@ -88,7 +88,8 @@ def crawl_table(tallies: dict[str, TallySnapshot], *, title: str) -> Table:
     for name, tally in sorted(tallies.items()):
         figures = [int(tally[field]) for field in CRAWL_COLUMNS.values()]  # type: ignore[literal-required]
         totals = [a + b for a, b in zip(totals, figures, strict=True)]
-        status = plain(tally["status"], RUN_STYLES.get(RunStatus(tally["status"]), ""))
+        known = tally["status"] in RunStatus.__members__.values()  # a worker's outlet may also be "queued"
+        status = plain(tally["status"], RUN_STYLES.get(RunStatus(tally["status"]), "") if known else "")
         grid.add_row(plain(name), status, *map(str, figures), plain("; ".join(tally["errors"][:2])))
     if len(tallies) > 1:
         grid.add_section()

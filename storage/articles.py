@@ -6,13 +6,14 @@ unique canonical URL, so it is stored once even with several writers.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Select, and_, bindparam, delete, func, or_, select, tuple_, update
+from sqlalchemy import Select, and_, bindparam, delete, func, or_, select, text, tuple_, update
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from newsalert.storage.db import dialect_insert
@@ -51,6 +52,31 @@ class Copy:
     outlet_id: int
     cluster_id: int | None
     similarity: float
+
+
+def lock_story_keys(session: Session, hashes: Iterable[str], bands: Iterable[tuple[int, int]]) -> None:
+    """PostgreSQL: a transaction-level advisory lock on every content hash and LSH band that
+    the transaction is about to look up and write, taken in one global order (so two
+    transactions never wait on each other in a circle), and held until it commits.
+
+    Two workers storing copies of one new story at the same instant both look for an earlier
+    copy, find none, and would start two stories. With the locks, the second waits until the
+    first commits, then finds its rows and joins its story. Only transactions that share a
+    key wait; SQLite has one writer at a time anyway."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    keys = {_lock_key(b"hash:" + value.encode()) for value in hashes}
+    keys |= {_lock_key(f"band:{band}:{key}".encode()) for band, key in bands}
+    if keys:
+        # The inner query orders the keys; the outer one takes them in that order.
+        session.execute(
+            text("SELECT pg_advisory_xact_lock(k) FROM (SELECT unnest(CAST(:keys AS bigint[])) AS k ORDER BY k) AS o"),
+            {"keys": sorted(keys)},
+        )
+
+
+def _lock_key(value: bytes) -> int:
+    return int.from_bytes(hashlib.blake2b(value, digest_size=8).digest(), "big", signed=True)
 
 
 def find_exact_copy(session: Session, content_hash: str) -> Copy | None:

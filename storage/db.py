@@ -6,6 +6,9 @@ query should not pay a tenth of a second to learn that nothing needs migrating.
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -20,7 +23,7 @@ if TYPE_CHECKING:
     from alembic.config import Config as AlembicConfig
 
 # The newest revision in migrations/versions; test_storage checks it against Alembic's head.
-HEAD_REVISION = "0010"
+HEAD_REVISION = "0011"
 SQLITE_BUSY_TIMEOUT_MS = 30_000  # a second writer waits this long for the lock instead of failing
 
 
@@ -100,13 +103,34 @@ def head_revision() -> str | None:
 
 
 def migrate(engine: Engine) -> bool:
-    """Upgrade the schema to the head revision; True when anything was applied."""
+    """Upgrade the schema to the head revision; True when anything was applied. Processes that
+    start together on one PostgreSQL archive (workers on several machines) migrate one at a
+    time: the others wait, then find the schema current."""
     if current_revision(engine) == HEAD_REVISION:
         return False
     from alembic import command
 
-    command.upgrade(alembic_config(engine), "head")
+    with _migration_lock(engine):
+        if current_revision(engine) == HEAD_REVISION:
+            return False
+        command.upgrade(alembic_config(engine), "head")
     return True
+
+
+@contextmanager
+def _migration_lock(engine: Engine) -> Iterator[None]:
+    """PostgreSQL: a session-level advisory lock for this archive (its URL: one per schema)."""
+    if engine.dialect.name != "postgresql":
+        yield
+        return
+    url = engine.url.render_as_string(hide_password=True).encode()
+    key = int.from_bytes(hashlib.blake2b(b"newsalert-migrate:" + url, digest_size=8).digest(), "big", signed=True)
+    with engine.connect() as connection:
+        connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": key})
+        try:
+            yield
+        finally:
+            connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": key})
 
 
 def open_database(url: str) -> tuple[Engine, sessionmaker[Session]]:

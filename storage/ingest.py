@@ -102,6 +102,15 @@ def save_page(session: Session, item: PageItem, outlet_id: int, *, cutoff: datet
     return UrlStatus.STORED
 
 
+def lock_stories(session: Session, items: list[PageItem]) -> None:
+    """Before storing `items` in one transaction: lock their story keys (see
+    articles.lock_story_keys), so that concurrent writers of one story agree on it."""
+    hashes = [item.outcome.content_hash for item in items if isinstance(item.outcome, Extracted)]
+    bands = [band for item in items if isinstance(item.outcome, Extracted) and item.fingerprint
+             for band in item.fingerprint.bands]  # fmt: skip
+    article_store.lock_story_keys(session, hashes, bands)
+
+
 def record_failure(session: Session, item: PageItem, outlet_id: int, reason: str) -> None:
     """Record that the page could not be stored: failed, so a later crawl tries it again."""
     ledger.record_urls(

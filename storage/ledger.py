@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from newsalert.config.models import Outlet
@@ -95,6 +95,10 @@ def outlet_ids(session: Session, outlets: Iterable[Outlet]) -> dict[str, int]:
     ids: dict[str, int] = {name: id_ for name, id_ in rows}
     missing = [outlet for outlet in wanted if outlet.name not in ids]
     return {**ids, **(sync_outlets(session, missing) if missing else {})}
+
+
+def outlet_id_named(session: Session, name: str) -> int | None:
+    return session.scalar(select(OutletRow.id).where(OutletRow.name == name))
 
 
 def outlet_names(session: Session) -> list[str]:
@@ -223,8 +227,29 @@ def finish_run(session: Session, run_id: int, *, status: str, error: str | None 
     )
 
 
-def record_outlet_run(session: Session, run_id: int, outlet_id: int, figures: dict[str, Any]) -> None:
-    session.add(OutletRunRow(run_id=run_id, outlet_id=outlet_id, **figures))
+def record_outlet_run(
+    session: Session, run_id: int, outlet_id: int, figures: dict[str, Any], tally: dict[str, Any] | None = None
+) -> None:
+    """The outlet's figures in the run, replacing what an earlier report of it said (a
+    distributed crawl reports progress, and a redelivered outlet reports again)."""
+    session.execute(delete(OutletRunRow).where(OutletRunRow.run_id == run_id, OutletRunRow.outlet_id == outlet_id))
+    session.add(OutletRunRow(run_id=run_id, outlet_id=outlet_id, tally=tally, **figures))
+
+
+def record_outlet_progress(
+    session: Session, run_id: int, outlet_id: int, figures: dict[str, Any], tally: dict[str, Any]
+) -> None:
+    """The outlet's figures so far, on its `running` row: one statement, so that it can never
+    overwrite the final figures its crawl process may be writing at the same moment."""
+    session.execute(
+        update(OutletRunRow)
+        .where(
+            OutletRunRow.run_id == run_id,
+            OutletRunRow.outlet_id == outlet_id,
+            OutletRunRow.status == RunStatus.RUNNING,
+        )
+        .values(**{key: value for key, value in figures.items() if key != "status"}, tally=tally)
+    )
 
 
 def outlet_runs(session: Session, run_id: int) -> list[tuple[OutletRunRow, str]]:

@@ -262,6 +262,8 @@ class OutletRunRow(Base):
     irrelevant: Mapped[int] = mapped_column(default=0)
     failed: Mapped[int] = mapped_column(default=0)
     error: Mapped[str | None] = mapped_column(Text)
+    # the crawl's whole tally (TallySnapshot), for progress and summaries read from here
+    tally: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
     run: Mapped[CrawlRunRow] = relationship(back_populates="outlet_runs")
 

@@ -12,7 +12,7 @@ import pytest
 from newsalert.config.loader import load_config
 
 DEPLOY = Path(__file__).parents[1] / "deploy"
-UNITS = [DEPLOY / "newsalert.service", DEPLOY / "newsalert-web.service"]
+UNITS = [DEPLOY / name for name in ("newsalert.service", "newsalert-web.service", "newsalert-worker.service")]
 
 
 @pytest.mark.parametrize("unit_file", UNITS, ids=lambda path: path.name)

@@ -1,0 +1,387 @@
+"""Crawling on several machines: Celery workers on the real RabbitMQ, one PostgreSQL archive.
+
+The workers are separate processes, each in a working directory of its own, started with the
+`newsalert worker` command; the outlets are local sites that count every request. Skipped when
+RabbitMQ or PostgreSQL does not answer, unless NEWSALERT_REQUIRE_POSTGRES=1 (CI).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import random
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from email.utils import format_datetime
+from pathlib import Path
+from typing import Any
+
+import psutil
+import pytest
+import yaml
+from sqlalchemy import func, select, text
+
+from newsalert.config.loader import load_config
+from newsalert.crawler.demo.server import Route, SiteServer
+from newsalert.domain import Extracted, PageItem
+from newsalert.pipelines.dedup import fingerprint
+from newsalert.pipelines.extract import content_hash
+from newsalert.storage import articles as article_store
+from newsalert.storage import ingest, ledger
+from newsalert.storage.db import open_database
+from newsalert.storage.models import ArticleRow, CrawlRunRow, OutletRow
+from tests.helpers import REQUIRE_POSTGRES, free_port, postgres_schema, run_cli, write_config
+
+pytestmark = [pytest.mark.postgres, pytest.mark.xdist_group("distributed")]
+BROKER = os.environ.get("NEWSALERT_TEST_BROKER", "amqp://guest:guest@127.0.0.1:5672//")
+NEWSALERT = Path(sys.executable).with_name("newsalert")
+
+
+def _answers(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=2):
+            return True
+    except OSError:
+        return False
+
+
+@pytest.fixture(scope="module")
+def broker() -> str:
+    if not _answers("127.0.0.1", 5672):
+        if REQUIRE_POSTGRES:
+            pytest.fail("RabbitMQ is required here (NEWSALERT_REQUIRE_POSTGRES=1) but 127.0.0.1:5672 does not answer")
+        pytest.skip("no RabbitMQ at 127.0.0.1:5672")
+    return BROKER
+
+
+@pytest.fixture
+def database(postgres_server: str) -> Iterator[str]:
+    yield from postgres_schema(postgres_server)
+
+
+# --- the outlets --------------------------------------------------------------------------------
+
+
+def article_page(title: str, body: str) -> bytes:
+    paragraphs = "".join(f"<p>{body} Paragraph {n} of the report, with its own details.</p>" for n in range(8))
+    return (
+        f"<html><head><title>{title}</title></head><body><nav>Home | World | Sport</nav>"
+        f"<article><h1>{title}</h1>{paragraphs}</article><footer>© the outlet</footer></body></html>"
+    ).encode()
+
+
+def feed(server: SiteServer, paths: list[str]) -> bytes:
+    now = format_datetime(datetime.now(UTC))
+    items = "".join(
+        f"<item><title>Story {path}</title><link>{server.url(path)}</link><pubDate>{now}</pubDate></item>"
+        for path in paths
+    )
+    return f'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>{items}</channel></rss>'.encode()
+
+
+WORDS = (
+    "engineers farmers ministers traders nurses teachers pilots bankers miners weavers port railway clinic "
+    "school harbour dam bridge market orchard vineyard ferry refinery reservoir laboratory library stadium "
+    "Kenya Peru Ghana Laos Chile Nepal Benin Fiji Oman Togo Cuba Chad Mali Iraq Iran Niger Sudan Bolivia "
+    "opened signed trained financed repaired inspected doubled planted exported surveyed launched"
+).split()
+
+
+def story_body(number: int) -> str:
+    """A text of its own for story `number`: its words drawn with the number as the seed."""
+    draw = random.Random(number)
+    code = "".join("abcdefghij"[int(digit)] for digit in str(number))  # no digits: no date to find
+    return " ".join(draw.choice(WORDS) for _ in range(60)) + f". Report {code}."
+
+
+def build_outlets(count: int, stories: int, *, delay: float = 0.0, syndicated: bool = True) -> list[SiteServer]:
+    """`count` outlets of `stories` articles each; with `syndicated`, every outlet also carries
+    the same `stories` wire stories under its own addresses (the same text: copies)."""
+    servers = []
+    for index in range(count):
+        server = SiteServer().start()
+        paths = [f"/news/2026/own-{index}-{n}" for n in range(stories)]
+        routes = {path: Route(article_page(f"Own {index}-{n}", story_body(1000 * (index + 1) + n)), delay=delay)
+                  for n, path in enumerate(paths)}  # fmt: skip
+        if syndicated:
+            for n in range(stories):
+                path = f"/news/2026/wire-{n}"
+                routes[path] = Route(article_page(f"Wire {n}", story_body(n)), delay=delay)
+                paths.append(path)
+        routes["/feed.xml"] = Route(feed(server, paths), content_type="application/rss+xml")
+        routes["/robots.txt"] = Route(b"User-agent: *\nAllow: /\n", content_type="text/plain")
+        server.routes.update(routes)
+        servers.append(server)
+    return servers
+
+
+def configure(tmp_path: Path, database: str, servers: list[SiteServer], broker_url: str) -> tuple[Path, str]:
+    outlets = [
+        {"name": f"Outlet {i}", "url": server.url("/"), "feeds": [server.url("/feed.xml")]}
+        for i, server in enumerate(servers)
+    ]
+    path = write_config(tmp_path, outlets, database=database)
+    settings = yaml.safe_load(path.read_text(encoding="utf-8"))
+    queue = f"test-{uuid.uuid4().hex[:10]}"  # every test its own queue on the shared broker
+    settings["queue"] = {"broker_url": broker_url, "name": queue, "task_timeout_minutes": 5}
+    settings["crawl"]["concurrency_per_domain"] = 4
+    path.write_text(yaml.safe_dump(settings), encoding="utf-8")
+    return path, queue
+
+
+class Workers:
+    """`newsalert worker` processes, each in a working directory of its own."""
+
+    def __init__(self, config: Path, tmp_path: Path) -> None:
+        self.config, self.tmp_path = config, tmp_path
+        self.processes: list[subprocess.Popen[bytes]] = []
+
+    def start(self, count: int) -> None:
+        for _ in range(count):
+            home = self.tmp_path / f"worker-{len(self.processes)}"
+            home.mkdir()
+            with (home / "worker.log").open("wb") as log:  # the worker has its own copy of it
+                self.processes.append(
+                    subprocess.Popen(
+                        [str(NEWSALERT), "--config", str(self.config), "worker", "--concurrency", "1"],
+                        cwd=home,
+                        stdout=subprocess.DEVNULL,
+                        stderr=log,
+                        env={**os.environ, "NEWSALERT_CONFIG": ""},
+                    )
+                )
+        self.wait_ready(len(self.processes))
+
+    def wait_ready(self, count: int) -> None:
+        from newsalert.crawler.distributed import celery_app
+
+        app = celery_app(load_config(self.config))
+        deadline = time.monotonic() + 60
+        while len(app.control.ping(timeout=0.5)) < count:
+            for process in self.processes:
+                assert process.poll() is None, (self.tmp_path / "worker-0" / "worker.log").read_text()
+            assert time.monotonic() < deadline, "the workers did not come up"
+
+    def stop(self) -> None:
+        for process in self.processes:
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+        for process in self.processes:
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+@pytest.fixture
+def workers(tmp_path: Path) -> Iterator[Any]:
+    started: list[Workers] = []
+
+    def make(config: Path) -> Workers:
+        started.append(Workers(config, tmp_path))
+        return started[-1]
+
+    yield make
+    for group in started:
+        group.stop()
+
+
+def crawl(config: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(NEWSALERT), "--config", str(config), "crawl"], capture_output=True, text=True, timeout=180
+    )
+
+
+def stored(database: str) -> list[tuple[str, str, int]]:
+    engine, sessions = open_database(database)
+    with sessions() as session:
+        rows = session.execute(
+            select(OutletRow.name, ArticleRow.canonical_url, ArticleRow.cluster_id).join(OutletRow)
+        ).all()
+    engine.dispose()
+    return [(name, url, cluster) for name, url, cluster in rows]
+
+
+# --- the tests ----------------------------------------------------------------------------------
+
+
+def test_three_workers_fetch_each_page_once_and_make_one_story_per_event(
+    tmp_path: Path, database: str, broker: str, workers: Any
+) -> None:
+    servers = build_outlets(6, 4)
+    try:
+        config, _ = configure(tmp_path, database, servers, broker)
+        workers(config).start(3)
+        result = crawl(config)
+        assert result.returncode == 0, result.stdout + result.stderr
+        for index in range(6):
+            assert f"Outlet {index}" in result.stdout, "the summary table names every outlet"
+        articles = [path for server in servers for path in server.routes if path.startswith("/news/")]
+        for server in servers:
+            for path in (p for p in server.routes if p.startswith("/news/")):
+                assert server.hits(path) == 1, f"{server.url(path)} fetched {server.hits(path)} times"
+        rows = stored(database)
+        assert len(rows) == len(articles) == len({url for _, url, _ in rows}), "every article stored once"
+        by_story: dict[str, set[int]] = {}
+        for _, url, cluster in rows:  # a wire story is one story at every outlet
+            by_story.setdefault(url.rsplit("/", 1)[1] if "/wire-" in url else url, set()).add(cluster)
+        assert all(len(clusters) == 1 for clusters in by_story.values()), "one cluster per story"
+        wire = {cluster for _, url, cluster in rows if "/wire-" in url}
+        assert len(wire) == 4, "each syndicated story is one story across the six outlets"
+        assert len({cluster for _, _, cluster in rows}) == 6 * 4 + 4
+    finally:
+        for server in servers:
+            server.stop()
+
+
+def test_a_worker_killed_mid_outlet_gives_it_to_another(
+    tmp_path: Path, database: str, broker: str, workers: Any
+) -> None:
+    (server,) = build_outlets(1, 24, delay=0.25, syndicated=False)
+    try:
+        config, _ = configure(tmp_path, database, [server], broker)
+        group = workers(config)
+        group.start(2)
+        dispatcher = subprocess.Popen(
+            [str(NEWSALERT), "--config", str(config), "crawl"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        engine, sessions = open_database(database)
+        busy = None
+        deadline = time.monotonic() + 60
+        while busy is None:  # the worker whose crawl has stored some pages
+            assert time.monotonic() < deadline and dispatcher.poll() is None
+            with sessions() as session:
+                done = session.scalar(select(func.count()).select_from(ArticleRow))
+            if done and done >= 3:
+                busy = next(p for p in group.processes if psutil.Process(p.pid).children(recursive=True))
+            time.sleep(0.1)
+        crawling = psutil.Process(busy.pid).children(recursive=True)
+        busy.send_signal(signal.SIGKILL)
+        busy.wait()
+        _, alive = psutil.wait_procs(crawling, timeout=10)
+        assert not alive, "the dead worker's crawl processes die with it"
+        with sessions() as session:
+            kept = set(session.scalars(select(ArticleRow.canonical_url)))  # stored before the kill
+        engine.dispose()
+        output, errors = dispatcher.communicate(timeout=120)
+        assert dispatcher.returncode == 0, output + errors
+        rows = stored(database)
+        expected = [p for p in server.routes if p.startswith("/news/")]
+        assert sorted(url for _, url, _ in rows) == sorted(server.url(p) for p in expected), "nothing missing or twice"
+        engine, sessions = open_database(database)
+        with sessions() as session:
+            run = session.scalars(select(CrawlRunRow)).one()
+            ((outlet_run, _),) = ledger.outlet_runs(session, run.id)
+        engine.dispose()
+        assert run.status == "ok" and outlet_run.status == "ok"
+        refetched = {server.url(p) for p in expected if server.hits(p) > 1}
+        assert len(kept) < len(expected) and not refetched & kept, "the other worker fetched only what was missing"
+    finally:
+        server.stop()
+
+
+def test_a_broker_that_is_down_is_one_line_and_nothing_is_recorded(tmp_path: Path, database: str) -> None:
+    (server,) = build_outlets(1, 1, syndicated=False)
+    try:
+        config, _ = configure(tmp_path, database, [server], f"amqp://guest:guest@127.0.0.1:{free_port()}//")
+        result = run_cli("--config", str(config), "crawl")
+        assert result.exit_code == 1, result.output
+        (line,) = result.output.strip().splitlines()
+        assert "the broker at amqp://127.0.0.1:" in line and "not reachable" in line and "guest" not in line
+        engine, sessions = open_database(database)
+        with sessions() as session:
+            assert session.scalar(select(func.count()).select_from(CrawlRunRow)) == 0
+        engine.dispose()
+        assert server.requests == []
+    finally:
+        server.stop()
+
+
+def test_a_broker_needs_postgresql(tmp_path: Path) -> None:
+    path = write_config(tmp_path, [{"name": "A", "url": "https://a.example/", "feeds": ["https://a.example/rss"]}],
+                        database=f"sqlite:///{tmp_path / 'a.db'}")  # fmt: skip
+    path.write_text(path.read_text() + "queue: {broker_url: 'amqp://guest:guest@127.0.0.1:5672//'}\n")
+    result = run_cli("--config", str(path), "crawl")
+    assert result.exit_code == 2 and "queue.broker_url" in result.output and "PostgreSQL" in result.output
+    assert len(result.output.strip().splitlines()) == 1
+
+
+def test_two_writers_of_one_new_story_at_once_make_one_story(database: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Both writers are held at a barrier just before they look for an earlier copy. Without the
+    advisory locks both would look, find nothing and start two stories (checked below)."""
+
+    def race(locking: bool) -> set[int | None]:
+        engine, sessions = open_database(database)
+        with sessions.begin() as session:
+            session.execute(text("TRUNCATE articles, clusters, lsh_buckets, seen_urls CASCADE"))
+            ids = ledger.sync_outlets(session, [_outlet("Wire A"), _outlet("Wire B")])
+        barrier = threading.Barrier(2)
+        real_lookup = article_store.find_exact_copy
+
+        def held_lookup(session: Any, content_hash: str) -> Any:
+            with contextlib.suppress(threading.BrokenBarrierError):  # with the locks, it breaks
+                barrier.wait(timeout=1.5)  # the second writer cannot get here until the first commits
+            return real_lookup(session, content_hash)
+
+        monkeypatch.setattr(article_store, "find_exact_copy", held_lookup)
+        if not locking:
+            monkeypatch.setattr(article_store, "lock_story_keys", lambda *args: None)
+        body = story_body(7) + " " + " ".join(f"Detail {n} of the accord." for n in range(40))
+        errors: list[BaseException] = []
+
+        def write(outlet: str) -> None:
+            try:
+                item = _item(outlet, f"https://{outlet.lower().replace(' ', '')}.example/accord", body)
+                with sessions.begin() as session:
+                    ingest.lock_stories(session, [item])
+                    ingest.save_page(session, item, ids[outlet])
+            except BaseException as exc:  # reported below
+                errors.append(exc)
+
+        threads = [threading.Thread(target=write, args=(name,)) for name in ("Wire A", "Wire B")]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=30)
+        monkeypatch.undo()
+        assert not errors, errors
+        with sessions() as session:
+            clusters = set(session.scalars(select(ArticleRow.cluster_id)))
+            assert session.scalar(select(func.count()).select_from(ArticleRow)) == 2
+        engine.dispose()
+        return clusters
+
+    assert len(race(locking=False)) == 2, "the barrier does force the race"
+    assert len(race(locking=True)) == 1, "with the locks: one story"
+
+
+def _outlet(name: str) -> Any:
+    from newsalert.config.models import Outlet
+
+    slug = name.lower().replace(" ", "")
+    return Outlet(name=name, url=f"https://{slug}.example/", feeds=[f"https://{slug}.example/rss"])
+
+
+def _item(outlet: str, url: str, body: str) -> PageItem:
+    outcome = Extracted(
+        title="Kenya and Viet Nam sign an accord",
+        text=body,
+        author=None,
+        published_at=datetime.now(UTC),
+        description=None,
+        site_name=None,
+        language="en",
+        declared_canonical=None,
+        content_hash=content_hash(body),
+    )
+    return PageItem(outlet=outlet, url=url, aliases=[url], outcome=outcome, fingerprint=fingerprint(body))
