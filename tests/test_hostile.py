@@ -28,8 +28,8 @@ from newsalert.domain import Extracted, Hints, PageItem, Rejection
 from newsalert.pipelines.extract import PageLimits
 from newsalert.storage import ledger
 from newsalert.storage.db import open_database
-from newsalert.storage.models import ArticleRow, SeenUrlRow
-from tests.helpers import Serve, make_config, postgres_schema, stop_sites
+from newsalert.storage.models import ArticleRow, OutletRow, SeenUrlRow
+from tests.helpers import BACKENDS, backend_url, make_config, postgres_schema, stop_sites
 
 NOW = datetime.now(UTC)
 PARAGRAPHS = (
@@ -144,25 +144,44 @@ def test_a_private_outlet_may_fetch_its_own_host_and_port_only() -> None:
     assert policy.permits("Public", "https://other.example.net/a") is None, "public: left to the resolver"
 
 
-@pytest.fixture
-def canaries() -> Iterator[tuple[SiteServer, SiteServer]]:
-    """Two servers nothing may reach: one on the outlet's own address (another port), one on
-    another loopback address."""
-    same_host = SiteServer().start()
-    other_host = SiteServer(host="127.0.0.2").start()
-    for canary in (same_host, other_host):
-        canary.routes["/robots.txt"] = Route(b"User-agent: *\nAllow: /\n", content_type="text/plain")
-        for path in ("/", "/secret", "/admin", "/feed.xml"):
-            canary.routes[path] = Route(article("Canary page: internal secrets"))
-    yield same_host, other_host
-    stop_sites(same_host, other_host)
+@dataclass
+class HostileCrawl:
+    """One crawl, on each backend, of an outlet whose feed, sitemap, redirect and refresh point
+    at non-public addresses where two canaries listen, and of two outlets with a poisoned and
+    a clean feed."""
+
+    result: CrawlResult
+    canaries: tuple[SiteServer, SiteServer]
+    db_url: str
 
 
-@pytest.mark.slow
-def test_no_page_feed_or_redirect_reaches_a_non_public_address(
-    tmp_path: Path, canaries: tuple[SiteServer, SiteServer], serve: Serve
-) -> None:
-    same_host, other_host = canaries
+@pytest.fixture(scope="module", params=BACKENDS)
+def hostile_crawl(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[HostileCrawl]:
+    tmp_path = tmp_path_factory.mktemp(f"hostile-{request.param}")
+    # Two servers nothing may reach: one on the outlet's own address (another port), one on
+    # another loopback address.
+    same_host, other_host = SiteServer().start(), SiteServer(host="127.0.0.2").start()
+    site, poisoned, clean = SiteServer().start(), SiteServer().start(), SiteServer().start()
+    try:
+        for canary in (same_host, other_host):
+            canary.routes["/robots.txt"] = Route(b"User-agent: *\nAllow: /\n", content_type="text/plain")
+            for path in ("/", "/secret", "/admin", "/feed.xml"):
+                canary.routes[path] = Route(article("Canary page: internal secrets"))
+        serve_non_public_links(site, same_host, other_host)
+        serve_poisoned_and_clean_feeds(poisoned, clean)
+        outlets = [
+            {**outlet(site), "sitemaps": [site.url("/sitemap.xml")]},
+            outlet(poisoned, "Poisoned Post"),
+            outlet(clean, "Clean Courier"),
+        ]
+        for db_url in backend_url(request, tmp_path):
+            config = make_config(tmp_path, outlets, database=db_url)
+            yield HostileCrawl(run_crawl(config, config.enabled_outlets), (same_host, other_host), db_url)
+    finally:
+        stop_sites(same_host, other_host, site, poisoned, clean)
+
+
+def serve_non_public_links(site: SiteServer, same_host: SiteServer, other_host: SiteServer) -> None:
     port, other = same_host.base_url.rsplit(":", 1)[1], other_host.base_url.rsplit(":", 1)[1]
     spellings = [
         f"http://127.1:{port}/secret",
@@ -177,7 +196,6 @@ def test_no_page_feed_or_redirect_reaches_a_non_public_address(
         f"http://[::ffff:7f00:2]:{other}/admin",
         f"http://localhost:{other}/admin",
     ]
-    site = serve()
     site.routes["/feed.xml"] = rss(
         [
             ("Berth opens", site.url("/2026/11/berth.html")),
@@ -200,12 +218,14 @@ def test_no_page_feed_or_redirect_reaches_a_non_public_address(
         f'<html><head><meta http-equiv="refresh" content="0;url=http://localhost:{port}/admin"></head>'
         "<body>Moved</body></html>".encode()
     )
-    db_url = f"sqlite:///{tmp_path / 'ssrf.db'}"
-    config = make_config(tmp_path, [{**outlet(site), "sitemaps": [site.url("/sitemap.xml")]}], database=db_url)
-    result = run_crawl(config, config.enabled_outlets)
+
+
+@pytest.mark.slow
+def test_no_page_feed_or_redirect_reaches_a_non_public_address(hostile_crawl: HostileCrawl) -> None:
+    same_host, other_host = hostile_crawl.canaries
     assert same_host.requests == [] and other_host.requests == [], "a canary was reached"
-    assert result.outlets["Coastal Times"]["stored"] == 1, result.outlets
-    statuses = seen(db_url)
+    assert hostile_crawl.result.outlets["Coastal Times"]["stored"] == 1, hostile_crawl.result.outlets
+    statuses = seen(hostile_crawl.db_url)
     refused = {url: status for url, (status, reason) in statuses.items() if reason and "refused" in reason}
     assert len(refused) >= 8 and set(refused.values()) == {"blocked"}, statuses
 
@@ -213,9 +233,7 @@ def test_no_page_feed_or_redirect_reaches_a_non_public_address(
 # --- poison strings -------------------------------------------------------------------------------
 
 
-@pytest.mark.slow
-def test_a_nul_in_a_feed_title_costs_nobody_anything(db_url: str, tmp_path: Path, serve: Serve) -> None:
-    poisoned, clean = serve(), serve()
+def serve_poisoned_and_clean_feeds(poisoned: SiteServer, clean: SiteServer) -> None:
     poisoned.routes["/feed.xml"] = rss([("a\x00b \x1b[2J", poisoned.url("/2026/11/untitled.html"))])
     # The page has no title of its own, so the feed's title would be used.
     poisoned.routes["/2026/11/untitled.html"] = Route(
@@ -226,12 +244,21 @@ def test_a_nul_in_a_feed_title_costs_nobody_anything(db_url: str, tmp_path: Path
         clean.routes[f"/2026/11/story-{n}.html"] = Route(
             article(f"Harbour story number {n}", body=f"<p>Detail {n} of the day.</p>")
         )
-    config = make_config(tmp_path, [outlet(poisoned, "Poisoned Post"), outlet(clean, "Clean Courier")], database=db_url)
-    result = run_crawl(config, config.enabled_outlets)
+
+
+@pytest.mark.slow
+def test_a_nul_in_a_feed_title_costs_nobody_anything(hostile_crawl: HostileCrawl) -> None:
+    result = hostile_crawl.result
     assert result.error is None and result.outlets["Clean Courier"]["stored"] == 3, result
-    engine, sessions = open_database(db_url)
+    engine, sessions = open_database(hostile_crawl.db_url)
     with sessions() as session:
-        titles = list(session.scalars(select(ArticleRow.title)))
+        titles = list(
+            session.scalars(
+                select(ArticleRow.title)
+                .join(OutletRow, OutletRow.id == ArticleRow.outlet_id)
+                .where(OutletRow.name.in_(["Poisoned Post", "Clean Courier"]))
+            )
+        )
     engine.dispose()
     assert len(titles) == 4 and not any("\x00" in t or "\x1b" in t for t in titles), titles
 
