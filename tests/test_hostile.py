@@ -393,6 +393,7 @@ def test_the_crawl_records_the_huge_page_and_finishes(stalling_crawl: StallingCr
     assert status == "too_large" and "elements" in (reason or ""), (status, reason)
 
 
+@pytest.mark.slow
 def test_a_stuck_task_is_stopped_and_its_worker_replaced() -> None:
     pool = WorkerPool(1, WorkerSettings(None, 250, PageLimits().max_elements, None), timeout=1)
     try:

@@ -298,6 +298,7 @@ def test_a_date_more_than_a_day_ahead_becomes_the_fetch_time() -> None:
     assert when == now and note and "2099-01-01" in note
 
 
+@pytest.mark.slow
 def test_a_future_dated_article_is_stored_at_its_fetch_time_and_says_so(tmp_path: Path, serve: Serve) -> None:
     site = serve()
     future = "Thu, 01 Jan 2099 00:00:00 GMT"

@@ -36,6 +36,7 @@ def feed_path(site: NewsSite) -> str:
     return site.feed_url.removeprefix(site.url(""))
 
 
+@pytest.mark.slow
 def test_unchanged_sources_are_skipped_once_a_pass_left_nothing_behind(tmp_path: Path, wire: NewsSite) -> None:
     feed = feed_path(wire)
     route = wire.server.routes[feed]
