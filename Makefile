@@ -6,7 +6,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: demo test lint coverage bench clean
+.PHONY: demo test lint coverage bench bench-distributed clean
 
 demo: $(INSTALLED)
 	$(BIN)/newsalert demo
@@ -33,6 +33,11 @@ bench: $(INSTALLED)
 	$(BIN)/python benchmarks/search_bench.py
 	$(BIN)/python benchmarks/insert_bench.py
 	$(BIN)/python benchmarks/extraction_eval.py
+
+# Issue 14: a distributed crawl with 1, 2 and 4 Celery workers on the local RabbitMQ and
+# PostgreSQL, outlets answering after 200 ms (about 5 minutes).
+bench-distributed: $(INSTALLED)
+	$(BIN)/python benchmarks/distributed_bench.py
 
 $(INSTALLED): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)

@@ -100,7 +100,11 @@ def _crawl_outlet(task: Any, run_id: int, outlet_name: str, max_articles: int | 
     try:
         (outlet,) = config.select_outlets([outlet_name])
     except Exception as exc:  # this worker's outlets.yaml does not have it
-        _record(config, run_id, outlet_name, None, f"this worker ({HOST}) has no such outlet: {exc}")
+        engine, sessions = open_database(config.database_url)
+        try:
+            _record(sessions, run_id, outlet_name, None, f"this worker ({HOST}) has no such outlet: {exc}")
+        finally:
+            engine.dispose()
         return RunStatus.FAILED
     if max_articles is not None:
         crawl = config.settings.crawl.model_copy(update={"max_articles_per_outlet": max_articles})
@@ -109,23 +113,29 @@ def _crawl_outlet(task: Any, run_id: int, outlet_name: str, max_articles: int | 
         config = replace(config, settings=config.settings.model_copy(update={"crawl": crawl}))
     log.info("crawling %s for run %d", outlet.name, run_id)
     last_write = [0.0]
+    engine, sessions = open_database(config.database_url)
 
     def progress(tallies: dict[str, Any]) -> None:
         now = time.monotonic()
         if now - last_write[0] >= PROGRESS_WRITE_SECONDS and outlet.name in tallies:
             last_write[0] = now
-            _record(config, run_id, outlet.name, tallies[outlet.name], None, running=True)
+            _record(sessions, run_id, outlet.name, tallies[outlet.name], None, running=True)
 
-    _record(config, run_id, outlet.name, None, None, running=True)
-    result = run_crawl(config, [outlet], trigger="worker", log_level=log_level, on_progress=progress, part_of=run_id)
-    if outlet.name not in result.outlets:  # the crawl process died before reporting
-        _record(config, run_id, outlet.name, None, result.error or "the crawl process ended without reporting")
+    try:
+        _record(sessions, run_id, outlet.name, None, None, running=True)
+        result = run_crawl(
+            config, [outlet], trigger="worker", log_level=log_level, on_progress=progress, part_of=run_id
+        )
+        if outlet.name not in result.outlets:  # the crawl process died before reporting
+            _record(sessions, run_id, outlet.name, None, result.error or "the crawl process ended without reporting")
+    finally:
+        engine.dispose()
     log.info("%s for run %d: %s", outlet.name, run_id, result.status)
     return result.status
 
 
 def _record(
-    config: Config,
+    sessions: Any,
     run_id: int,
     outlet_name: str,
     tally: dict[str, Any] | None,
@@ -139,20 +149,16 @@ def _record(
     figures = {key: snapshot.get(key, 0) for key in ("discovered", "pages", "stored", "duplicates", "too_old",
                                                      "rejected", "irrelevant", "failed")}  # fmt: skip
     snapshot["status"] = status
-    engine, sessions = open_database(config.database_url)
-    try:
-        with sessions.begin() as session:
-            outlet_id = ledger.outlet_id_named(session, outlet_name)
-            if outlet_id is None:
-                log.error("run %d: no outlet %r in the archive", run_id, outlet_name)
-                return
-            figures |= {"status": status, "error": error}
-            if running and tally:  # progress: only on the running row
-                ledger.record_outlet_progress(session, run_id, outlet_id, figures, snapshot)
-            else:  # the start of the outlet's crawl (again, if redelivered), or its failure
-                ledger.record_outlet_run(session, run_id, outlet_id, figures, snapshot)
-    finally:
-        engine.dispose()
+    with sessions.begin() as session:
+        outlet_id = ledger.outlet_id_named(session, outlet_name)
+        if outlet_id is None:
+            log.error("run %d: no outlet %r in the archive", run_id, outlet_name)
+            return
+        figures |= {"status": status, "error": error}
+        if running and tally:  # progress: only on the running row
+            ledger.record_outlet_progress(session, run_id, outlet_id, figures, snapshot)
+        else:  # the start of the outlet's crawl (again, if redelivered), or its failure
+            ledger.record_outlet_run(session, run_id, outlet_id, figures, snapshot)
 
 
 def run_worker(config: Config, *, concurrency: int, log_level: str = "INFO") -> None:
