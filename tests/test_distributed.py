@@ -1,7 +1,9 @@
 """Crawling on several machines: Celery workers on the real RabbitMQ, one PostgreSQL archive.
 
-The workers are separate processes, each in a working directory of its own, started with the
-`newsalert worker` command; the outlets are local sites that count every request. Skipped when
+The workers are `newsalert worker` processes, each in a working directory of its own and, where
+this machine can make them (root, iproute2), in a network namespace of its own: a host that
+reaches the broker, the database and the outlets only over a bridge. The outlets are local
+sites that count every request. Skipped when
 RabbitMQ or PostgreSQL does not answer, unless NEWSALERT_REQUIRE_POSTGRES=1 (CI).
 """
 
@@ -10,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import os
 import random
+import shutil
 import signal
 import socket
 import subprocess
@@ -18,6 +21,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import format_datetime
 from pathlib import Path
@@ -66,6 +70,100 @@ def database(postgres_server: str) -> Iterator[str]:
     yield from postgres_schema(postgres_server)
 
 
+# --- a network of hosts --------------------------------------------------------------------------
+
+BRIDGE, SUBNET = "br-newsalert", "10.231.0"  # the host is .1 on the bridge, worker n is .(n + 2)
+
+
+class Forward:
+    """A TCP forwarder on the bridge to a service that listens on the host's loopback only
+    (PostgreSQL, RabbitMQ, whose guest user may only come from the loopback)."""
+
+    def __init__(self, host: str, target_port: int) -> None:
+        self.listener = socket.create_server((host, 0))
+        self.port = self.listener.getsockname()[1]
+        self.target_port = target_port
+        self.open: list[socket.socket] = []
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:  # closed
+                return
+            upstream = socket.create_connection(("127.0.0.1", self.target_port))
+            self.open += [client, upstream]
+            for source, sink in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pipe, args=(source, sink), daemon=True).start()
+
+    @staticmethod
+    def _pipe(source: socket.socket, sink: socket.socket) -> None:
+        with contextlib.suppress(OSError):
+            while data := source.recv(65536):
+                sink.sendall(data)
+        with contextlib.suppress(OSError):
+            sink.shutdown(socket.SHUT_WR)
+
+    def close(self) -> None:
+        self.listener.close()
+        for connection in self.open:
+            connection.close()
+
+
+@dataclass
+class Network:
+    """Network namespaces, one per worker host, on a bridge with this machine: a worker reaches
+    the broker, the database and the outlets only over it, at the host's bridge address."""
+
+    namespaces: list[str]
+    host: str = f"{SUBNET}.1"
+
+    def prefix(self, number: int) -> list[str]:
+        return ["ip", "netns", "exec", self.namespaces[number]]
+
+
+def _ip(*args: str) -> None:
+    subprocess.run(["ip", *args], check=True, capture_output=True, timeout=30)
+
+
+@pytest.fixture(scope="module")
+def network() -> Iterator[Network | None]:
+    """Three worker hosts in network namespaces; None where they cannot be made (not root, no
+    `ip`): the workers are then processes of this host, each in a folder of its own."""
+    if os.geteuid() != 0 or shutil.which("ip") is None:
+        yield None
+        return
+    names = [f"newsalert-w{n}-{os.getpid()}" for n in range(3)]
+    bridge = f"{BRIDGE[:8]}{os.getpid() % 10000}"
+    try:
+        _ip("link", "add", bridge, "type", "bridge")
+        _ip("addr", "add", f"{SUBNET}.1/24", "dev", bridge)
+        _ip("link", "set", bridge, "up")
+        for number, name in enumerate(names):
+            outside, inside = f"nah{number}{os.getpid() % 10000}", f"nan{number}{os.getpid() % 10000}"
+            _ip("netns", "add", name)
+            _ip("link", "add", outside, "type", "veth", "peer", "name", inside)
+            _ip("link", "set", outside, "master", bridge)
+            _ip("link", "set", outside, "up")
+            _ip("link", "set", inside, "netns", name)
+            _ip("-n", name, "addr", "add", f"{SUBNET}.{number + 2}/24", "dev", inside)
+            _ip("-n", name, "link", "set", inside, "up")
+            _ip("-n", name, "link", "set", "lo", "up")
+    except (subprocess.CalledProcessError, OSError):
+        _teardown(names, bridge)
+        yield None
+        return
+    yield Network(names)
+    _teardown(names, bridge)
+
+
+def _teardown(names: list[str], bridge: str) -> None:
+    for name in names:
+        subprocess.run(["ip", "netns", "del", name], capture_output=True, timeout=30)
+    subprocess.run(["ip", "link", "del", bridge], capture_output=True, timeout=30)
+
+
 # --- the outlets --------------------------------------------------------------------------------
 
 
@@ -101,12 +199,14 @@ def story_body(number: int) -> str:
     return " ".join(draw.choice(WORDS) for _ in range(60)) + f". Report {code}."
 
 
-def build_outlets(count: int, stories: int, *, delay: float = 0.0, syndicated: bool = True) -> list[SiteServer]:
+def build_outlets(
+    count: int, stories: int, *, delay: float = 0.0, syndicated: bool = True, host: str = "127.0.0.1"
+) -> list[SiteServer]:
     """`count` outlets of `stories` articles each; with `syndicated`, every outlet also carries
     the same `stories` wire stories under its own addresses (the same text: copies)."""
     servers = []
     for index in range(count):
-        server = SiteServer().start()
+        server = SiteServer(host=host).start()
         paths = [f"/news/2026/own-{index}-{n}" for n in range(stories)]
         routes = {path: Route(article_page(f"Own {index}-{n}", story_body(1000 * (index + 1) + n)), delay=delay)
                   for n, path in enumerate(paths)}  # fmt: skip
@@ -141,18 +241,20 @@ def configure(
 class Workers:
     """`newsalert worker` processes, each in a working directory of its own."""
 
-    def __init__(self, config: Path, tmp_path: Path) -> None:
-        self.config, self.tmp_path = config, tmp_path
+    def __init__(self, config: Path, tmp_path: Path, network: Network | None = None) -> None:
+        self.config, self.tmp_path, self.network = config, tmp_path, network
         self.processes: list[subprocess.Popen[bytes]] = []
 
     def start(self, count: int) -> None:
         for _ in range(count):
-            home = self.tmp_path / f"worker-{len(self.processes)}"
+            home = self.tmp_path / f"worker-{len(self.processes)}"  # no folder in common
             home.mkdir()
+            number = len(self.processes)
+            host = self.network.prefix(number) if self.network else []
             with (home / "worker.log").open("wb") as log:  # the worker has its own copy of it
                 self.processes.append(
                     subprocess.Popen(
-                        [str(NEWSALERT), "--config", str(self.config), "worker", "--concurrency", "1"],
+                        [*host, str(NEWSALERT), "--config", str(self.config), "worker", "--concurrency", "1"],
                         cwd=home,
                         stdout=subprocess.DEVNULL,
                         stderr=log,
@@ -186,8 +288,8 @@ class Workers:
 def workers(tmp_path: Path) -> Iterator[Any]:
     started: list[Workers] = []
 
-    def make(config: Path) -> Workers:
-        started.append(Workers(config, tmp_path))
+    def make(config: Path, network: Network | None = None) -> Workers:
+        started.append(Workers(config, tmp_path, network))
         return started[-1]
 
     yield make
@@ -215,12 +317,20 @@ def stored(database: str) -> list[tuple[str, str, int]]:
 
 
 def test_three_workers_fetch_each_page_once_and_make_one_story_per_event(
-    tmp_path: Path, database: str, broker: str, workers: Any
+    tmp_path: Path, database: str, broker: str, workers: Any, network: Network | None
 ) -> None:
-    servers = build_outlets(6, 4)
+    """Three worker hosts, each in a network namespace of its own when this machine can make
+    them: they reach the broker, PostgreSQL and the outlets only over the bridge."""
+    host = network.host if network else "127.0.0.1"
+    servers = build_outlets(6, 4, host=host)
+    forwards = [Forward(host, 5432), Forward(host, 5672)] if network else []
     try:
+        if network:  # the same settings, with the services at the host's bridge address
+            database = database.replace("@127.0.0.1:5432/", f"@{host}:{forwards[0].port}/")
+            broker = broker.replace("@127.0.0.1:5672/", f"@{host}:{forwards[1].port}/")
         config, _ = configure(tmp_path, database, servers, broker)
-        workers(config).start(3)
+        workers(config, network).start(3)
+        print("worker hosts:", network.namespaces if network else "processes of this host")
         result = crawl(config)
         assert result.returncode == 0, result.stdout + result.stderr
         for index in range(6):
@@ -238,9 +348,13 @@ def test_three_workers_fetch_each_page_once_and_make_one_story_per_event(
         wire = {cluster for _, url, cluster in rows if "/wire-" in url}
         assert len(wire) == 4, "each syndicated story is one story across the six outlets"
         assert len({cluster for _, _, cluster in rows}) == 6 * 4 + 4
+        logs = [(tmp_path / f"worker-{n}" / "worker.log").read_text() for n in range(3)]
+        assert all("crawling Outlet" in log for log in logs), "every worker host took outlets"
     finally:
         for server in servers:
             server.stop()
+        for forward in forwards:
+            forward.close()
 
 
 def test_a_worker_killed_mid_outlet_gives_it_to_another(
