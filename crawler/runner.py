@@ -22,6 +22,7 @@ from typing import Any
 from newsalert.config.loader import Config
 from newsalert.config.models import Outlet
 from newsalert.domain import OutletTally, RunStatus
+from newsalert.storage import articles as article_store
 from newsalert.storage import ledger
 from newsalert.storage.db import open_database
 
@@ -86,6 +87,9 @@ def run_crawl(
                 for dead in ledger.close_dead_runs(session, HOST, process_alive):
                     log.warning("crawl run %d was left running by a process that died; recorded as failed", dead)
             ledger.sync_outlets(session, outlets)
+            if config.topics is not None:
+                labels = {topic.name: topic.label or topic.name for topic in config.topics.topics}
+                article_store.sync_topic_labels(session, labels)
             run_id = part_of
             if run_id is None and not discover_only:
                 run_id = ledger.start_run(session, trigger=trigger, pid=os.getpid(), host=HOST)

@@ -285,6 +285,15 @@ def stored_between(session: Session, since: datetime, until: datetime, *, among:
     return list(session.scalars(statement))
 
 
+def sync_topic_labels(session: Session, labels: dict[str, str]) -> None:
+    """Topic tags carry the topic's label in plain words ("South-South cooperation"), also when
+    topics.yaml changed it, or when an older version stored the topic's name as its label."""
+    for code, label in labels.items():
+        session.execute(
+            update(TagRow).where(TagRow.kind == "topic", TagRow.code == code, TagRow.label != label).values(label=label)
+        )
+
+
 def known_tags(session: Session) -> set[tuple[str, str]]:
     """Every (kind, code) the archive has tagged an article with."""
     return {(kind, code) for kind, code in session.execute(select(TagRow.kind, TagRow.code))}

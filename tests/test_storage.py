@@ -202,3 +202,18 @@ def test_subscribers_tags_become_one_alert_per_tag(db_url: str) -> None:
         ("all@example.org", "active", "All stories", {}),
     ]
     assert len({row.feed_key for row in rows}) == 3 and all(len(row.feed_key) >= 32 for row in rows)
+
+
+def test_topic_tags_take_the_topics_label(db_url: str) -> None:
+    """An archive whose topic tags carry the topic's name (older versions) gets its label."""
+    from newsalert.storage import articles as article_store
+    from newsalert.storage.models import TagRow
+
+    engine, sessions = open_database(db_url)
+    with sessions.begin() as session:
+        session.add(TagRow(kind="topic", code="south-south-cooperation", label="south-south-cooperation"))
+    with sessions.begin() as session:
+        article_store.sync_topic_labels(session, {"south-south-cooperation": "South-South cooperation"})
+    with sessions() as session:
+        assert session.query(TagRow.label).filter_by(kind="topic").scalar() == "South-South cooperation"
+    engine.dispose()
