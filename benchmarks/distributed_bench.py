@@ -9,7 +9,7 @@ ratio to one worker (target: >= 1.8x with 2 workers). Workers, sites, broker and
 share this machine's cores, so the CPU bound is printed too (user+system CPU seconds of the
 whole process tree per page).
 
-    .venv/bin/python benchmarks/distributed_bench.py [--outlets 8] [--pages 30] [--repeat 3]
+    .venv/bin/python benchmarks/distributed_bench.py [--outlets 8] [--pages 40] [--repeat 3] [--concurrency 1]
 """
 
 from __future__ import annotations
@@ -163,7 +163,7 @@ def crawl_once(workers: int, outlet_count: int, pages: int, concurrency: int) ->
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--outlets", type=int, default=8)
-    parser.add_argument("--pages", type=int, default=30, help="article pages per outlet")
+    parser.add_argument("--pages", type=int, default=40, help="article pages per outlet")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--workers", default="1,2,4")
     parser.add_argument("--concurrency", type=int, default=1, help="outlets each worker crawls at once")
