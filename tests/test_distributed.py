@@ -41,7 +41,7 @@ from newsalert.storage import articles as article_store
 from newsalert.storage import ingest, ledger
 from newsalert.storage.db import open_database
 from newsalert.storage.models import ArticleRow, CrawlRunRow, OutletRow
-from tests.helpers import REQUIRE_POSTGRES, free_port, postgres_schema, run_cli, write_config
+from tests.helpers import REQUIRE_POSTGRES, Mailbox, free_port, postgres_schema, run_cli, write_config
 
 pytestmark = pytest.mark.postgres  # each test has its own queue and schema: they may run side by side
 BROKER = os.environ.get("NEWSALERT_TEST_BROKER", "amqp://guest:guest@127.0.0.1:5672//")
@@ -405,6 +405,38 @@ def test_a_worker_killed_mid_outlet_gives_it_to_another(
         assert not refetched & kept, "the other worker fetched only what was missing"
     finally:
         server.stop()
+
+
+def test_the_daily_job_mails_once_after_every_outlet_is_done(
+    tmp_path: Path, database: str, broker: str, workers: Any, smtp: tuple[Mailbox, int]
+) -> None:
+    mailbox, port = smtp
+    servers = build_outlets(2, 2)
+    try:
+        config, _ = configure(tmp_path, database, servers, broker)
+        config.write_text(
+            config.read_text(encoding="utf-8")
+            + f"smtp: {{host: 127.0.0.1, port: {port}, security: none, timeout: 5, from: alerts@news.example}}\n",
+            encoding="utf-8",
+        )
+        assert run_cli("--config", str(config), "subscribers", "add", "reader@example.org").exit_code == 0
+        workers(config).start(2)
+        result = subprocess.run(
+            [str(NEWSALERT), "--config", str(config), "run"], capture_output=True, text=True, timeout=180
+        )
+        assert result.returncode == 0, result.stdout + result.stderr
+        (message,) = mailbox.messages
+        text = message.get_payload()[0].get_content()
+        assert all(f"Own {index}-" in text for index in range(2)), "the one digest has both workers' outlets"
+        engine, sessions = open_database(database)
+        with sessions() as session:
+            (run,) = session.scalars(select(CrawlRunRow))
+            finished = {row.status for row, _ in ledger.outlet_runs(session, run.id)}
+        engine.dispose()
+        assert run.status == "ok" and finished == {"ok"} and run.digests_sent == 1
+    finally:
+        for server in servers:
+            server.stop()
 
 
 def test_a_broker_that_is_down_is_one_line_and_nothing_is_recorded(tmp_path: Path, database: str) -> None:
