@@ -195,7 +195,7 @@ def test_overlapping_runs_are_skipped(tmp_path: Path, smtp: tuple[Mailbox, int])
 
 def test_two_services_on_one_database_never_run_at_once(tmp_path: Path, smtp: tuple[Mailbox, int]) -> None:
     _, port = smtp
-    site = slow_site(articles=4, delay=0.6)  # each run lasts a few seconds: runs would overlap
+    site = slow_site(articles=4, delay=1.0)  # each run lasts a few seconds: runs would overlap
     config = service_config(tmp_path, site.url("/"), site.url("/feed.xml"), port, cron="*/2 * * * * *")
     first, second = start_serve(config, tmp_path / "a.log"), start_serve(config, tmp_path / "b.log")
     try:
