@@ -43,7 +43,8 @@ from newsalert.storage.db import open_database
 from newsalert.storage.models import ArticleRow, CrawlRunRow, OutletRow
 from tests.helpers import REQUIRE_POSTGRES, Mailbox, free_port, postgres_schema, run_cli, write_config
 
-pytestmark = pytest.mark.postgres  # each test has its own queue and schema: they may run side by side
+# Each test has its own queue and schema, so they may run side by side; queued first (slow).
+pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 BROKER = os.environ.get("NEWSALERT_TEST_BROKER", "amqp://guest:guest@127.0.0.1:5672//")
 NEWSALERT = Path(sys.executable).with_name("newsalert")
 
@@ -360,7 +361,7 @@ def test_three_workers_fetch_each_page_once_and_make_one_story_per_event(
 def test_a_worker_killed_mid_outlet_gives_it_to_another(
     tmp_path: Path, database: str, broker: str, workers: Any
 ) -> None:
-    (server,) = build_outlets(1, 30, delay=0.5, syndicated=False)  # about 8 s of crawling
+    (server,) = build_outlets(1, 20, delay=0.5, syndicated=False)  # about 5 s of crawling
     try:
         config, _ = configure(tmp_path, database, [server], broker, concurrency=2)
         group = workers(config)

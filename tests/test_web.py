@@ -30,7 +30,8 @@ from newsalert.storage import articles as article_store
 from newsalert.storage.models import OutletRow
 from tests.helpers import Mailbox, free_port, run_cli
 
-pytestmark = pytest.mark.xdist_group("web")  # one demo archive for the module, on one worker
+# One demo archive (a crawl) for the module, on one worker, queued first (slow).
+pytestmark = [pytest.mark.xdist_group("web"), pytest.mark.slow]
 SECRET = "web-test-secret-0123456789abcdef"
 HOSTILE_TITLE = '<script>alert("x")</script><img src=x onerror=alert(1)> South-South port deal'
 
