@@ -26,7 +26,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from newsalert.config.loader import Config
+from newsalert.config.loader import Config, ConfigError
 from newsalert.config.models import Outlet
 from newsalert.crawler.runner import HOST, CrawlResult, ProgressCallback, run_crawl
 from newsalert.domain import OutletTally, RunStatus
@@ -46,8 +46,16 @@ class BrokerError(Exception):
 
 
 def celery_app(config: Config) -> Any:
-    """The Celery application of these settings (broker, queue, task options)."""
-    from celery import Celery
+    """The Celery application of these settings (broker, queue, task options); ConfigError
+    when Celery is not installed (it comes with the `distributed` extra)."""
+    try:
+        from celery import Celery
+    except ImportError:
+        raise ConfigError(
+            config.path,
+            "a broker is configured but Celery is not installed: pip install 'newsalert[distributed]'",
+            field="queue.broker_url",
+        ) from None
 
     queue = config.settings.queue
     app = Celery("newsalert", broker=queue.broker_url, set_as_current=False)

@@ -535,3 +535,17 @@ def _item(outlet: str, url: str, body: str) -> PageItem:
         content_hash=content_hash(body),
     )
     return PageItem(outlet=outlet, url=url, aliases=[url], outcome=outcome, fingerprint=fingerprint(body))
+
+
+def test_a_broker_without_celery_installed_says_how_to_install_it(
+    tmp_path: Path, database: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (server,) = build_outlets(1, 1, syndicated=False)
+    try:
+        config, _ = configure(tmp_path, database, [server], BROKER)
+        monkeypatch.setitem(sys.modules, "celery", None)  # as on a machine without the extra
+        result = run_cli("--config", str(config), "crawl")
+        assert result.exit_code == 2 and "pip install 'newsalert[distributed]'" in result.output
+        assert server.requests == []
+    finally:
+        server.stop()
