@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import difflib
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib import resources
 from pathlib import Path
 from typing import Any, TypeVar
@@ -49,6 +49,14 @@ class Config:
     outlets: tuple[Outlet, ...]
     topics: TopicsFile | None
     database_url: str
+
+    def with_max_articles(self, max_articles: int | None) -> Config:
+        """These settings with crawl.max_articles_per_outlet overridden (`crawl --max-articles`,
+        a distributed crawl's tasks); the same settings when None."""
+        if max_articles is None:
+            return self
+        crawl = self.settings.crawl.model_copy(update={"max_articles_per_outlet": max_articles})
+        return replace(self, settings=self.settings.model_copy(update={"crawl": crawl}))
 
     @property
     def enabled_outlets(self) -> list[Outlet]:

@@ -23,7 +23,6 @@ import logging
 import os
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from newsalert.config.loader import Config, ConfigError
@@ -71,10 +70,8 @@ def celery_app(config: Config) -> Any:
         worker_redirect_stdouts=False,
         broker_connection_retry_on_startup=True,
         broker_heartbeat=30,
-        # RabbitMQ's default consumer timeout (30 min) would cut off a long outlet: the task's
-        # own limit is queue.task_timeout_minutes.
-        broker_transport_options={"confirm_publish": True},
-        task_time_limit=queue.task_timeout_minutes * 60,
+        broker_transport_options={"confirm_publish": True},  # a lost publish is an error, not silence
+        task_time_limit=queue.task_timeout_minutes * 60,  # see README about RabbitMQ's consumer_timeout
     )
     app.task(name=TASK, bind=True, acks_late=True, reject_on_worker_lost=True)(_crawl_outlet)
     app.newsalert_config = config
@@ -114,11 +111,7 @@ def _crawl_outlet(task: Any, run_id: int, outlet_name: str, max_articles: int | 
         finally:
             engine.dispose()
         return RunStatus.FAILED
-    if max_articles is not None:
-        crawl = config.settings.crawl.model_copy(update={"max_articles_per_outlet": max_articles})
-        from dataclasses import replace
-
-        config = replace(config, settings=config.settings.model_copy(update={"crawl": crawl}))
+    config = config.with_max_articles(max_articles)
     log.info("crawling %s for run %d", outlet.name, run_id)
     last_write = [0.0]
     engine, sessions = open_database(config.database_url)
@@ -152,10 +145,10 @@ def _record(
     running: bool = False,
 ) -> None:
     """The outlet's row in the run: progress (`running`), or a failure without figures."""
-    snapshot = dict(tally) if tally else dict(OutletTally(errors=[error] if error else []).snapshot())
+    counts = OutletTally.from_snapshot(tally) if tally else OutletTally(errors=[error] if error else [])
+    snapshot: dict[str, Any] = dict(counts.snapshot())
     status = RunStatus.RUNNING if running else RunStatus.FAILED
-    figures = {key: snapshot.get(key, 0) for key in ("discovered", "pages", "stored", "duplicates", "too_old",
-                                                     "rejected", "irrelevant", "failed")}  # fmt: skip
+    figures = counts.figures()
     snapshot["status"] = status
     with sessions.begin() as session:
         outlet_id = ledger.outlet_id_named(session, outlet_name)
@@ -188,12 +181,6 @@ def run_worker(config: Config, *, concurrency: int, log_level: str = "INFO") -> 
 
 
 # --- the side that starts the crawl -------------------------------------------------------------
-
-
-@dataclass
-class Dispatched:
-    run_id: int
-    outlets: list[str]
 
 
 def dispatch(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import smtplib
 import ssl
 import time
@@ -48,22 +49,28 @@ def build_message(
     date: datetime,
     unsubscribe_url: str | None = None,
 ) -> EmailMessage:
-    message = EmailMessage(policy=SMTP_POLICY)
-    message["Subject"] = subject
-    message["From"] = sender
-    message["To"] = recipient
-    message["Date"] = format_datetime(date)
-    domain = parseaddr(sender)[1].rpartition("@")[2] or "newsalert.invalid"
-    message["Message-ID"] = make_msgid("digest", domain=domain)
+    message = _message(subject, sender, recipient, date, "digest")
     unsubscribe = [f"<mailto:{parseaddr(sender)[1]}?subject=unsubscribe>"]
     if unsubscribe_url:
         unsubscribe.insert(0, f"<{unsubscribe_url}>")
         if unsubscribe_url.startswith("https://"):
             message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"  # RFC 8058
     message["List-Unsubscribe"] = ", ".join(unsubscribe)
-    message["Auto-Submitted"] = "auto-generated"
     message.set_content(text, subtype="plain", charset="utf-8")
     message.add_alternative(html, subtype="html", charset="utf-8")
+    return message
+
+
+def _message(subject: str, sender: str, recipient: str, date: datetime, kind: str) -> EmailMessage:
+    """A message with the headers every newsalert email has (not yet its body)."""
+    message = EmailMessage(policy=SMTP_POLICY)
+    message["Subject"] = subject
+    message["From"] = sender
+    message["To"] = recipient
+    message["Date"] = format_datetime(date)
+    domain = parseaddr(sender)[1].rpartition("@")[2] or "newsalert.invalid"
+    message["Message-ID"] = make_msgid(kind, domain=domain)
+    message["Auto-Submitted"] = "auto-generated"
     return message
 
 
@@ -171,20 +178,15 @@ def _describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
+def smtp_password(settings: SmtpSettings) -> str | None:
+    """The password from the environment variable the settings name, when there is a user."""
+    return os.environ.get(settings.password_env) if settings.username else None
+
+
 def send_notice(settings: SmtpSettings, *, recipient: str, subject: str, text: str) -> Outcome:
     """One plain-text message now (a subscription's confirmation request, say); DeliveryError
     when the server cannot be used."""
-    import os
-
-    message = EmailMessage(policy=SMTP_POLICY)
-    message["Subject"] = subject
-    message["From"] = settings.from_address
-    message["To"] = recipient
-    message["Date"] = format_datetime(datetime.now().astimezone())
-    domain = parseaddr(settings.from_address)[1].rpartition("@")[2] or "newsalert.invalid"
-    message["Message-ID"] = make_msgid("notice", domain=domain)
-    message["Auto-Submitted"] = "auto-generated"
+    message = _message(subject, settings.from_address, recipient, datetime.now().astimezone(), "notice")
     message.set_content(text, subtype="plain", charset="utf-8")
-    password = os.environ.get(settings.password_env) if settings.username else None
-    with SmtpSender(settings, password) as sender:
+    with SmtpSender(settings, smtp_password(settings)) as sender:
         return sender.send(message)

@@ -91,10 +91,7 @@ class Story:
 
     @property
     def snippet(self) -> str:
-        text = " ".join((self.article.description or self.article.text).split())
-        if len(text) <= SNIPPET_CHARS:
-            return text
-        return text[:SNIPPET_CHARS].rsplit(" ", 1)[0].rstrip(",;:") + "…"
+        return snippet(self.article.description or self.article.text)
 
 
 @dataclass
@@ -168,6 +165,14 @@ def arrange(stories: list[Story], sections: list[str], max_per_section: int) -> 
         if section.all_stories:
             arranged.append(section)
     return arranged
+
+
+def snippet(text: str | None, chars: int = SNIPPET_CHARS) -> str:
+    """`text` on one line, cut at a word boundary after at most `chars` characters."""
+    flat = " ".join((text or "").split())
+    if len(flat) <= chars:
+        return flat
+    return flat[:chars].rsplit(" ", 1)[0].rstrip(",;:") + "…"
 
 
 def highlighted(text: str, terms: list[str]) -> list[tuple[str, bool]]:

@@ -13,7 +13,6 @@ stories count as delivered and it is never sent again unless the operator says s
 from __future__ import annotations
 
 import logging
-import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -27,7 +26,7 @@ from newsalert.config import ConfigError
 from newsalert.config.loader import Config
 from newsalert.digest import selection
 from newsalert.digest.links import CONFIRM_DAYS, Links
-from newsalert.digest.mail import DeliveryError, Outcome, SmtpSender, build_message
+from newsalert.digest.mail import DeliveryError, Outcome, SmtpSender, build_message, smtp_password
 from newsalert.digest.render import DigestView, oneline, render_html, render_text
 from newsalert.domain import DigestStatus
 from newsalert.storage import subscriptions
@@ -266,9 +265,8 @@ def _deliver(
     if not pending:
         return
     smtp = config.settings.smtp
-    password = os.environ.get(smtp.password_env) if smtp.username else None
     try:
-        with SmtpSender(smtp, password, sleep=sleep) as sender:
+        with SmtpSender(smtp, smtp_password(smtp), sleep=sleep) as sender:
             for built in pending:
                 message = _message(config, built)
                 message_id = message["Message-ID"]

@@ -12,12 +12,12 @@ from __future__ import annotations
 import logging
 import re
 import unicodedata
-from collections.abc import Iterable
-from dataclasses import asdict, dataclass, field
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass, field, fields
 from datetime import datetime, timedelta
 from enum import StrEnum
 from functools import cache, cached_property
-from typing import TypedDict
+from typing import Any, TypedDict
 
 # A date this far ahead is wrong, not early: time zones and clocks disagree by less.
 FUTURE_TOLERANCE = timedelta(days=1)
@@ -344,6 +344,11 @@ class OutletTally:
 
     def snapshot(self) -> TallySnapshot:
         return TallySnapshot(**asdict(self), status=self.status)  # type: ignore[typeddict-item]
+
+    @classmethod
+    def from_snapshot(cls, snapshot: Mapping[str, Any]) -> OutletTally:
+        """The tally a snapshot was taken of (its status is derived again, not read)."""
+        return cls(**{f.name: snapshot[f.name] for f in fields(cls) if f.name in snapshot})
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Collection
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import cached_property
 from pathlib import Path
@@ -419,11 +419,13 @@ class Archive:
                 )  # fmt: skip
             except BrokerError as exc:
                 raise Unavailable(str(exc)) from None
-        if max_articles is not None:  # the one place where an override meets the settings
-            crawl = config.settings.crawl.model_copy(update={"max_articles_per_outlet": max_articles})
-            config = replace(config, settings=config.settings.model_copy(update={"crawl": crawl}))
         return run_crawl(
-            config, chosen, trigger=trigger, discover_only=discover_only, log_level=log_level, on_progress=on_progress
+            config.with_max_articles(max_articles),
+            chosen,
+            trigger=trigger,
+            discover_only=discover_only,
+            log_level=log_level,
+            on_progress=on_progress,
         )
 
     def worker(self, *, concurrency: int = 2, log_level: str = "INFO") -> None:

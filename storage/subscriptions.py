@@ -69,14 +69,11 @@ class AlertSpec:
 FILTERS = ("outlets", "languages", "countries", "regions", "tags")
 
 
-def subscribers(session: Session, email: str | None = None, *, status: str | None = None) -> list[SubscriberRow]:
-    """Every subscriber (or those with `status`), or the one with this address, by address,
-    with their alerts."""
+def subscribers(session: Session, email: str | None = None) -> list[SubscriberRow]:
+    """Every subscriber, or the one with this address, by address, with their alerts."""
     statement = select(SubscriberRow).options(selectinload(SubscriberRow.alerts)).order_by(SubscriberRow.email)
     if email:
         statement = statement.where(SubscriberRow.email == email.strip().lower())
-    if status:
-        statement = statement.where(SubscriberRow.status == status)
     return list(session.scalars(statement))
 
 
@@ -151,16 +148,6 @@ def remove_pending_before(session: Session, before: datetime) -> int:
     for row in stale:
         session.delete(row)
     return len(stale)
-
-
-def remove_subscriber(session: Session, email: str) -> bool:
-    """Remove a subscriber and their alerts (their digests stay in the ledger); False when
-    there was none."""
-    existing = subscriber(session, email)
-    if existing is None:
-        return False
-    session.delete(existing)
-    return True
 
 
 def sent_clusters(session: Session, subscriber_id: int) -> set[int]:

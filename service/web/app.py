@@ -41,10 +41,10 @@ from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
 from newsalert.config import ConfigError
-from newsalert.digest.links import BadToken, Links
+from newsalert.digest.links import BadToken, Links, require_secret
 from newsalert.digest.mail import DeliveryError, send_notice
 from newsalert.digest.render import oneline, safe_url
-from newsalert.digest.selection import highlighted
+from newsalert.digest.selection import highlighted, snippet
 from newsalert.domain import DigestStatus
 from newsalert.service import formats
 from newsalert.service.api import Archive, UsageError
@@ -82,7 +82,7 @@ def create_app(archive: Archive, *, base_url: str | None = None) -> Starlette:
     links = Links.from_settings(settings.web, base_url)
     if links is None:
         raise ConfigError("web.base_url", "unset, and no address to serve at was given")
-    web = _Web(archive, links, Signer(_secret(archive), salt="newsalert/csrf"))
+    web = _Web(archive, links, Signer(require_secret(settings.web), salt="newsalert/csrf"))
     routes = [
         Route("/", web.search_page),
         Route("/story/{article_id:int}", web.story_page),
@@ -108,12 +108,6 @@ def create_app(archive: Archive, *, base_url: str | None = None) -> Starlette:
     )
     app.state.web = web
     return app
-
-
-def _secret(archive: Archive) -> str:
-    from newsalert.digest.links import require_secret
-
-    return require_secret(archive.config.settings.web)
 
 
 class _Guard(BaseHTTPMiddleware):
@@ -183,9 +177,7 @@ class _Web:
         """The posted form; 403 when its CSRF token is not this browser's."""
         form = await request.form(**FORM_LIMITS)
         if csrf and not self._csrf_ok(request, str(form.get("csrf", ""))):
-            raise HTTPException(
-                403, "This form has expired or did not come from this site: reload the page and try again."
-            )
+            raise HTTPException(403, STALE_FORM)
         return form
 
     def _csrf_ok(self, request: Request, token: str) -> bool:
@@ -219,7 +211,7 @@ class _Web:
         results = [
             {
                 **data,
-                "snippet": highlighted(_snippet(article.description or article.text), words),
+                "snippet": highlighted(snippet(article.description or article.text, SNIPPET_CHARS), words),
                 "when": data["published_at"] or data["fetched_at"],
             }
             for article, data in zip(found.articles, found.json(), strict=True)
@@ -359,7 +351,8 @@ class _Web:
         token = request.path_params["token"]
         await self.form(request)
         try:
-            await self._by_token(functools.partial(_remove_alert, self.archive, request.path_params["alert_id"]), token)
+            remove = functools.partial(self.archive.remove_alert, alert_id=request.path_params["alert_id"])
+            await self._by_token(remove, token)
         except UsageError as exc:
             return await self.manage_page(request, error=str(exc), status=400)
         except LookupError:
@@ -376,9 +369,7 @@ class _Web:
         form = await self.form(request, csrf=False)
         one_click = form.get("List-Unsubscribe") == "One-Click"
         if not one_click and not self._csrf_ok(request, str(form.get("csrf", ""))):
-            raise HTTPException(
-                403, "This form has expired or did not come from this site: reload the page and try again."
-            )
+            raise HTTPException(403, STALE_FORM)
         email = await self._by_token(self.archive.unsubscribe, token)
         log.info("unsubscribed %s%s", email, " (one-click)" if one_click else "")
         return self.render(request, "unsubscribe.html", email=email, token=token, done=True)
@@ -423,10 +414,6 @@ class _Web:
     async def api_outlets(self, request: Request) -> Response:
         stats = await self.call(self.archive.stats, "30d")
         return JSONResponse(stats["outlets_health"])
-
-
-def _remove_alert(archive: Archive, alert_id: int, token: str) -> None:
-    archive.remove_alert(token, alert_id)
 
 
 def _int(value: str | None, default: int, low: int, high: int) -> int:
@@ -528,11 +515,6 @@ def _form_values(form: FormData) -> dict[str, Any]:
     }
 
 
-def _snippet(text: str | None) -> str:
-    flat = " ".join((text or "").split())
-    return flat if len(flat) <= SNIPPET_CHARS else flat[:SNIPPET_CHARS].rsplit(" ", 1)[0] + "…"
-
-
 def _xml(text: str | None) -> str:
     """Scraped text as XML 1.0 allows it: no control characters, on one line."""
     return oneline(CONTROL.sub(" ", text or ""))
@@ -555,7 +537,7 @@ def _atom(title: str, about: dict[str, Any], found: Any, self_url: str, base: st
         entry.title(_xml(article.title) or "(untitled)")
         entry.link(href=safe_url(article.url) if safe_url(article.url) != "#" else f"{base}/story/{article.id}")
         entry.author({"name": _xml(article.outlet.name)})
-        entry.summary(_xml(_snippet(article.description or article.text)))
+        entry.summary(_xml(snippet(article.description or article.text, SNIPPET_CHARS)))
         fetched = article.fetched_at if article.fetched_at.tzinfo else article.fetched_at.replace(tzinfo=UTC)
         entry.updated(fetched)
         if article.published_at:
