@@ -1,0 +1,62 @@
+"""What `extract_article` keeps of a page's body (pipelines/extract.py), on small pages written here."""
+
+from __future__ import annotations
+
+from newsalert.domain import Extracted
+from newsalert.pipelines.extract import extract_article
+
+URL = "https://www.harbourherald.example/news/2024/05/port-deal"
+PROSE = "The port authority signed the concession on Tuesday after two years of talks with the union. "
+
+
+def _article(inner: str, *, outside: str = "") -> Extracted:
+    page = (
+        "<html><head><title>Port deal signed</title></head><body>"
+        f"<article><h1>Port deal signed</h1>{inner}</article>{outside}</body></html>"
+    )
+    result = extract_article(page, URL, min_text_chars=1)
+    assert isinstance(result, Extracted), result
+    return result
+
+
+def _paragraphs(count: int) -> str:
+    return "".join(f"<p>{PROSE * 3} Paragraph {n}.</p>" for n in range(count))
+
+
+def test_a_hidden_microdata_copy_is_not_article_text() -> None:
+    hidden = (
+        '<div style="display: none" itemscope itemtype="http://schema.org/NewsArticle">'
+        '<div itemprop="datePublished">2019-11-19T08:57:40+01:00</div>'
+        '<div itemprop="url">https://cdn.example/image-500-250.jpg</div></div>'
+    )
+    result = _article(_paragraphs(4) + hidden)
+    assert "2019-11-19T08:57:40" not in result.text
+    assert "image-500-250" not in result.text
+    assert "Paragraph 3." in result.text
+
+
+def test_an_article_a_script_reveals_is_still_read() -> None:
+    """When the hidden element holds most of the page, it is the article, not a copy."""
+    result = _article(f'<div style="display:none">{_paragraphs(4)}</div>')
+    assert "Paragraph 3." in result.text
+
+
+def test_a_paragraph_that_is_all_link_is_a_promotion() -> None:
+    promo = '<p><strong><a href="/apps">CLICK HERE TO GET THE HARBOUR HERALD APP</a></strong></p>'
+    related = '<p><a href="/news/2">Dock strike ends after nine days</a> [VIDEO]</p>'
+    result = _article(_paragraphs(2) + promo + related + _paragraphs(2))
+    assert "CLICK HERE" not in result.text
+    assert "Dock strike ends" not in result.text
+
+
+def test_prose_with_a_link_in_it_stays() -> None:
+    linked = f'<p>{PROSE}The <a href="/docs/concession.pdf">concession</a> runs for thirty years.</p>'
+    result = _article(_paragraphs(2) + linked)
+    assert "runs for thirty years" in result.text
+
+
+def test_a_table_in_the_article_is_text() -> None:
+    table = "<table><tr><th>Berth</th><th>Tonnes</th></tr><tr><td>North quay</td><td>41200</td></tr></table>"
+    result = _article(_paragraphs(2) + table + _paragraphs(1))
+    assert "North quay" in result.text
+    assert "41200" in result.text
