@@ -289,6 +289,9 @@ class Partnership(StrictModel):
     weak_terms: dict[LanguageKey, list[str]] = Field(default_factory=dict)
     # Loans, credit lines, grants: cooperation terms when a Southern lender gives them.
     finance_terms: dict[LanguageKey, list[str]] = Field(default_factory=dict)
+    # Plain words for loans ("loan", "préstamo", "贷款"), as common in commercial news as in
+    # development finance: cooperation terms only when a Southern lender is named.
+    loan_terms: dict[LanguageKey, list[str]] = Field(default_factory=dict)
     # Words that make a story with a Northern funder triangular (a third party backing a
     # Southern provider) rather than North-South aid.
     triangular_terms: dict[LanguageKey, list[str]] = Field(default_factory=dict)
@@ -296,6 +299,10 @@ class Partnership(StrictModel):
     # "Japan-backed", "expertos chilenos". A Southern provider beside a Northern funder makes
     # the story triangular; a Northern country next to them makes it a Northern donor.
     provider_terms: dict[LanguageKey, list[str]] = Field(default_factory=dict)
+    # People a country sends: "Vietnamese agronomists", "médicos cubanos", "中国医疗队". They
+    # show who gives as provider_terms do; and a Southern country next to one, in a story that
+    # names another Southern partner, is itself a cooperation term.
+    envoy_terms: dict[LanguageKey, list[str]] = Field(default_factory=dict)
 
 
 class PhraseSpec(StrictModel):

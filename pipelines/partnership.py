@@ -45,10 +45,12 @@ class PartnershipRule:
     partner than that when none is salient (a list: "trainees from Ghana, Laos and Peru"),
     and at least `min_terms` distinct cooperation terms (of the `weak_terms`, words common
     in all news such as "cooperation" or "agreement", one counts, a second only with a
-    third). Words for loans, credit lines and
-    grants are cooperation terms when a Southern lender gives them: a Southern fund, bank or
-    agency is named, or no Northern or multilateral one is; a Southern lender named counts
-    as a term itself.
+    third). Words for credit lines and grants are cooperation terms when a Southern lender
+    gives them: a Southern fund, bank or agency is named, or no Northern or multilateral one
+    is; the plain words for a loan only when a Southern lender is named. With another Southern
+    partner named, three signs count as a term themselves: a Southern lender, a Southern
+    regional bloc that is salient (its trade agreements), and a Southern country next to an
+    envoy ("Vietnamese agronomists", "médicos cubanos").
 
     A Northern donor (a country of the `northern` groups, or a Northern body) that leads the
     story makes it North-South aid, and the rule does not hold, unless the story is
@@ -76,17 +78,20 @@ class PartnershipRule:
         for kind, table in (
             ("term", rule.terms),
             ("finance", rule.finance_terms),
+            ("finance", rule.loan_terms),
             ("triangular", rule.triangular_terms),
         ):
             for language, terms in table.items():
                 entries += [(term, (kind, term), None if language == ANY_LANGUAGE else language) for term in terms]
         self.terms = PhraseMatcher(entries, uncovered="any")
         self.weak = {fold(term) for terms in rule.weak_terms.values() for term in terms}
+        self.loans = {term for terms in rule.loan_terms.values() for term in terms}
         # A word can be a cooperation term and a provider word ("experts"): a matcher of its own.
         self.providers = PhraseMatcher(
             [
-                (word, ("provider", word), None if language == ANY_LANGUAGE else language)
-                for language, words in rule.provider_terms.items()
+                (word, (kind, word), None if language == ANY_LANGUAGE else language)
+                for kind, table in (("provider", rule.provider_terms), ("envoy", rule.envoy_terms))
+                for language, words in table.items()
                 for word in words
             ],
             uncovered="any",
@@ -108,7 +113,9 @@ class PartnershipRule:
         north_south = donors if donors and not triangular and not providers else []
         salient = [p for p, value in partners.items() if value >= SALIENT]
         if len(partners) < self.rule.min_partners + (0 if salient else 1):
-            return self._no("too few Southern partners: " + (", ".join(names) or "none"), names), north_south
+            return self._no(
+                "too few Southern partners: " + (", ".join(names) or "none"), names, terms | finance | triangular
+            ), north_south
         if north_south:
             return self._no(
                 f"North-South: the Northern donor ({', '.join(donors[:3])}) leads the story, and no "
@@ -124,9 +131,25 @@ class PartnershipRule:
         }
         sides = {lender.side for lender in lenders.values()}
         if finance and ("south" in sides or not sides & {"north", "multilateral"}):
-            terms |= finance
+            terms |= finance if "south" in sides else finance - self.loans
         # A Southern development agency, fund or bank is itself a sign of cooperation.
         terms |= {key for key, lender in lenders.items() if lender.side == "south"}
+        # And a Southern bloc (Mercosur, SACU, the AfCFTA) with another Southern partner: its
+        # agreements are cooperation between its members and with others.
+        if len(partners) >= 2:
+            terms |= {
+                key
+                for (_k, key), value in context.organizations.items()
+                if (organization := self.actors.organizations[key]).side == "south"
+                and organization.kind == "bloc"
+                and organization.regions
+                and value >= SALIENT
+            }
+        # So is a Southern country shown providing ("Vietnamese agronomists", "expertos
+        # chilenos") to another Southern partner: one term, however many providers.
+        countries = {p for p in partners if ":" not in p}
+        if len(partners) >= 2 and (near := self._next_to_providers(context, countries, found, ("envoy",))):
+            terms.add(f"{'/'.join(sorted(near))} providing")
         weak = {term for term in terms if fold(term) in self.weak}
         counted = len(terms - weak) + min(len(weak), 1) + (1 if len(weak) >= 3 else 0)
         if counted < self.rule.min_terms:
@@ -161,7 +184,8 @@ class PartnershipRule:
         second_south = ranked[1] if len(ranked) > 1 else 0.0
         giving = {actor for actor in leading if actor.startswith("org:")}
         giving |= {actor for actor, value in leading.items() if value >= second_south}
-        giving |= self._next_to_providers(context, {a for a in leading if not a.startswith("org:")}, found)
+        northern_countries = {a for a in leading if not a.startswith("org:")}
+        giving |= self._next_to_providers(context, northern_countries, found, ("provider", "envoy"))
         return [self._name(a) for a in sorted(giving, key=lambda a: (-northern[a], a))]
 
     def _southern_providers(self, context: Context) -> set[str]:
@@ -173,13 +197,16 @@ class PartnershipRule:
             if (organization := self.actors.organizations[key]).side == "south" and organization.is_cooperation_agency
         }
 
-    def _next_to_providers(self, context: Context, countries: set[str], found: Found) -> set[str]:
-        """Which of `countries` are named within a few words of a provider word."""
+    def _next_to_providers(
+        self, context: Context, countries: set[str], found: Found, kinds: tuple[str, ...]
+    ) -> set[str]:
+        """Which of `countries` are named within a few words of a word of `kinds` (provider
+        words, envoys)."""
         if not countries:
             return set()
         near: set[str] = set()
         for where, tokenized in (("title", context.title), ("body", context.body)):
-            words = found[f"provider:{where}"]
+            words = [word for kind in kinds for word in found[f"{kind}:{where}"]]
             if not words:
                 continue
             window = PROVIDER_WINDOW_CJK if tokenized.language == "zh" else PROVIDER_WINDOW

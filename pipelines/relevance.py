@@ -14,7 +14,9 @@ prominent: in the title or lead, or more than once), plus the partnership rule.
   cooperation between Southern partners ("Brazilian agronomists train Mozambican farmers");
   see partnership.py. When it finds a North-South story (a Northern donor leads it), the
   lesser markers (phrases weighing less than the threshold: a bloc's name, "technology
-  transfer") do not count either: both sides of South-South cooperation are Southern.
+  transfer") do not count either, nor does the topic's own name in passing (an aid report
+  that mentions South-South cooperation once): both sides of South-South cooperation are
+  Southern.
 
 An article is kept when its score reaches the topic's threshold; with several topics, the
 best one counts. `Relevance.contributions` says what each rule added, for `newsalert explain`.
@@ -23,6 +25,7 @@ best one counts. `Relevance.contributions` says what each rule added, for `newsa
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import replace
 
 from newsalert.config.models import PhraseSpec, TopicProfile, TopicsFile
 from newsalert.domain import Contribution, Relevance, Tokenized
@@ -34,6 +37,7 @@ from newsalert.pipelines.profile import profile_version
 from newsalert.pipelines.tagging import LEAD_WORDS, Gazetteer, Salience, load_gazetteer, place_salience
 
 PASSING = "a passing mention (once, after the lead)"
+ALONE = "a marker alone, in an article with no word of cooperation"
 DOMESTIC = "the article names no other country, foreign region or international body (a domestic story)"
 
 
@@ -112,21 +116,42 @@ class TopicScorer:
                     continue
                 contributions.append(Contribution("cross-border phrase", phrase, weight, (phrase,), note=where))
                 continue
-            if north_south and self.weights[key] < self.profile.threshold:
+            if north_south and (self.weights[key] < self.profile.threshold or passing):
                 contributions.append(
                     Contribution(
                         "phrase",
                         phrase,
                         0.0,
                         (phrase,),
-                        note=f"does not count: a North-South story ({', '.join(north_south[:2])} leads it)",
+                        note=f"does not count: a North-South story ({', '.join(north_south[:2])} leads it)"
+                        + (f", and {PASSING}" if passing else ""),
                     )
                 )
                 continue
             contributions.append(Contribution("phrase", phrase, weight, (phrase,), note=where))
         if partnership is not None:
+            contributions = self._markers_need_cooperation(contributions, partnership)
             contributions.append(partnership)
         return contributions
+
+    def _markers_need_cooperation(
+        self, contributions: list[Contribution], partnership: Contribution
+    ) -> list[Contribution]:
+        """Markers (phrases weighing less than the threshold: a bloc's name) count only beside
+        something stronger or a word of cooperation: "BRICS" in the title of a market report
+        or of a games' medal table is not enough."""
+        strong = partnership.weight > 0 or bool(partnership.terms)
+        strong = strong or any(
+            c.weight > 0 and self.weights[("+", c.label)] >= self.profile.threshold
+            for c in contributions
+            if c.rule in ("phrase", "cross-border phrase")
+        )
+        if strong:
+            return contributions
+        return [
+            replace(c, weight=0.0, note=f"does not count: {ALONE}") if c.rule == "phrase" and c.weight > 0 else c
+            for c in contributions
+        ]
 
     def _cross_border(self, context: Context) -> bool:
         """Does the article name more than one country (a national body stands for its own), a

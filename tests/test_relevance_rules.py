@@ -3,7 +3,8 @@
 Every article here was written for its test: it isolates one cause (a homograph from another
 language, a Chinese term inside a longer word, a country and its own region, a list of
 partners, a Northern donor, triangular cooperation, Southern development finance, a flagship
-phrase in a domestic story, a short Chinese article).
+phrase in a domestic story, a short Chinese article, a Southern country's envoys, a marker
+alone, plain loans, the topic's name in passing in an aid report, a Southern bloc's trade talks).
 """
 
 from __future__ import annotations
@@ -432,3 +433,139 @@ def test_a_short_chinese_news_item_is_an_article() -> None:
         _page("卢旺达职业学校", SHORT_CHINESE[:60]), "https://news.example.cn/t.html", min_text_chars=250
     )
     assert not isinstance(teaser, Extracted) and teaser.status == "too_short"
+
+
+# --- a Southern country's envoys are a sign of cooperation ---------------------------------------
+
+ENVOYS = {
+    # Envoys from one Southern country at work in another, and one other cooperation word.
+    "en": (
+        "Rice yields rise in Sierra Leone's Bombali district",
+        "Vietnamese agronomists spent the rainy season in Bombali, where farmers on 40 pilot plots "
+        "harvested 5.2 tonnes of rice a hectare, twice the district's average. Sierra Leone's agriculture "
+        "ministry wants the planting methods used on 300 more plots next year, with training for extension "
+        "officers in Makeni.",
+    ),
+    "fr": (
+        "Au Tchad, l'hôpital d'Abéché rouvre son bloc opératoire",
+        "L'hôpital régional d'Abéché a rouvert lundi son bloc opératoire, fermé depuis huit mois. Des "
+        "médecins égyptiens y opéreront pendant un an, et la formation de douze infirmiers tchadiens "
+        "commence la semaine prochaine, a indiqué le directeur de l'établissement.",
+    ),
+    "es": (
+        "Honduras estrena un laboratorio de semillas de frijol",
+        "Un laboratorio de semillas de frijol abrió sus puertas en Comayagua. Técnicos mexicanos ayudaron a "
+        "montar las cámaras de germinación y darán capacitación a 60 productores de Honduras durante la "
+        "próxima siembra, según la Secretaría de Agricultura hondureña.",
+    ),
+    "pt": (
+        "Timor-Leste abre primeira unidade de hemodiálise em Díli",
+        "O Hospital Nacional Guido Valadares abriu a primeira unidade de hemodiálise de Timor-Leste. "
+        "Especialistas brasileiros instalaram as máquinas e ficam seis meses em Díli para a formação de "
+        "enfermeiros timorenses, disse o diretor do hospital.",
+    ),
+    "zh": (
+        "尼泊尔加德满都新建水稻示范田喜获丰收",
+        "今年雨季，越南专家在尼泊尔加德满都河谷的四十块示范田推广水稻新品种，平均亩产比当地提高近一倍。"
+        "尼泊尔农业部表示，明年将在更多地区推广，并为农技人员举办培训。",
+    ),
+}
+
+
+@pytest.mark.parametrize("language", ENVOYS)
+def test_a_southern_countrys_envoys_at_work_in_another_are_cooperation(model: RelevanceModel, language: str) -> None:
+    result = judge(model, language, ENVOYS[language])
+    assert result.kept, explain(result)
+    rule = next(c for c in result.contributions if c.rule == "partnership")
+    assert rule.weight > 0 and any(term.endswith(" providing") for term in rule.terms), partnership(result)
+
+
+# --- a marker alone does not make an article -----------------------------------------------------
+
+MARKER_ALONE = {
+    # A bloc's name in the title of a story with no word of cooperation.
+    "en": (
+        "BRICS Games: India finishes fifth in the medal table",
+        "India finished fifth at the BRICS Games in Kazan on Sunday with 14 golds, most of them in "
+        "wrestling and shooting. The team flies home on Tuesday.",
+    ),
+    "fr": (
+        "Bourse : le rand grimpe avant le sommet des BRICS",
+        "Le rand sud-africain a gagné 1,2 % face au dollar et l'indice de Johannesburg a clôturé en hausse, "
+        "porté par les minières, à la veille du sommet des BRICS. Les investisseurs attendent les chiffres "
+        "de l'inflation jeudi.",
+    ),
+    "es": (
+        "Juegos BRICS: Brasil termina tercero en el medallero",
+        "Brasil terminó tercero en los Juegos BRICS de Kazán con 19 oros, la mayoría en judo y natación. "
+        "La delegación regresa a São Paulo el martes.",
+    ),
+    "pt": (
+        "Bolsa: rand sobe antes da cimeira dos BRICS",
+        "O rand sul-africano ganhou 1,2% face ao dólar e a bolsa de Joanesburgo fechou em alta, puxada "
+        "pelas mineradoras, na véspera da cimeira dos BRICS. Os investidores esperam os dados da inflação.",
+    ),
+    "zh": (
+        "金砖运动会收官 中国队位列奖牌榜首位",
+        "金砖国家运动会周日在喀山闭幕，中国队以三十二枚金牌位列奖牌榜首位，游泳和举重贡献了大部分金牌。"
+        "代表团将于周二回国。",
+    ),
+}
+
+
+@pytest.mark.parametrize("language", MARKER_ALONE)
+def test_a_marker_alone_without_a_word_of_cooperation_is_not_enough(model: RelevanceModel, language: str) -> None:
+    result = judge(model, language, MARKER_ALONE[language])
+    assert not result.kept, explain(result)
+    markers = [c for c in result.contributions if c.rule == "phrase"]
+    assert markers and all(c.weight == 0 and "a marker alone" in (c.note or "") for c in markers), explain(result)
+
+
+# --- plain loans, the topic's name in passing in an aid report, a Southern bloc ------------------
+
+CAR_LOANS = (
+    "Kenyan banks cut rates on car loans as Chinese brands expand",
+    "Kenyan banks cut interest rates on car loans this month as Chinese carmakers opened showrooms in "
+    "Nairobi and Mombasa. Dealers said Chinese electric vehicles now make up a tenth of new sales in "
+    "Kenya, and two lenders offer loans over six years. A Chinese brand said it was looking for a local "
+    "partner to assemble minibuses.",
+)
+
+
+def test_plain_loans_need_a_southern_lender(model: RelevanceModel) -> None:
+    result = judge(model, "en", CAR_LOANS)
+    assert not result.kept, explain(result)
+    assert "loans" not in next(c for c in result.contributions if c.rule == "partnership").terms, partnership(result)
+    # The same word, with a Southern lender named, is development finance.
+    lender = (CAR_LOANS[0], CAR_LOANS[1] + " China Exim Bank signed loans for a Nairobi rail line with Kenya.")
+    assert "loans" in next(c for c in judge(model, "en", lender).contributions if c.rule == "partnership").terms
+
+
+AID_REPORT = (
+    "经合组织：官方发展援助连续第二年下降",
+    "经济合作与发展组织周三发布初步数据，发展援助委员会成员去年提供的官方发展援助按实际价值计算下降百分之七，"
+    "降至二千一百亿美元。德国、法国和英国削减了援助预算，对撒哈拉以南非洲的双边援助减少百分之四。"
+    "经合组织发展合作局局长说，许多发展中国家用于偿债的支出已超过卫生和教育。报告还提到，南南合作的规模"
+    "难以统计。",
+)
+
+
+def test_the_topics_name_in_passing_does_not_carry_an_aid_report(model: RelevanceModel) -> None:
+    result = judge(model, "zh", AID_REPORT)
+    assert not result.kept, explain(result)
+    name = next(c for c in result.contributions if c.label == "南南合作")
+    assert name.weight == 0 and "North-South" in (name.note or ""), explain(result)
+
+
+BLOC_TRADE = (
+    "Mercosur and the United Arab Emirates close a fourth round of talks",
+    "Negotiators from Mercosur and the United Arab Emirates closed a fourth round of talks in Montevideo "
+    "on an economic partnership agreement. Mercosur wants lower duties on beef and soybeans; the Emirates "
+    "want access for petrochemicals. Mercosur's chief negotiator expects a text by June.",
+)
+
+
+def test_a_southern_blocs_agreement_with_another_southern_partner_is_cooperation(model: RelevanceModel) -> None:
+    result = judge(model, "en", BLOC_TRADE)
+    assert result.kept, explain(result)
+    assert "MERCOSUR" in next(c for c in result.contributions if c.rule == "partnership").terms, partnership(result)
