@@ -17,12 +17,12 @@ from newsalert.pipelines.analyze import Analyzer
 
 REPO = Path(__file__).resolve().parents[1]
 TOPICS = REPO / "config" / "topics.yaml"
-# Measured on dev (440 articles) when the profile was last tuned: P 0.969, R 0.960 (each
-# language >= 0.933); country tags P 0.955, R 0.886. The floors leave a little room for
+# Measured on dev (690 articles) when the profile was last tuned: P 0.972, R 0.994 (each
+# language >= 0.933); country tags P 0.955, R 0.898. The floors leave a little room for
 # harmless changes.
-FLOOR = {"precision": 0.94, "recall": 0.93}
-LANGUAGE_FLOOR = {"precision": 0.90, "recall": 0.90}
-TAGS_FLOOR = {"precision": 0.93, "recall": 0.86}
+FLOOR = {"precision": 0.95, "recall": 0.96}
+LANGUAGE_FLOOR = {"precision": 0.91, "recall": 0.93}
+TAGS_FLOOR = {"precision": 0.93, "recall": 0.87}
 MAX_CORPUS_FALSE_POSITIVES = 1
 
 
@@ -70,7 +70,7 @@ def test_dev_split_country_tags(dev: dict[str, Any]) -> None:
 
 def test_the_labeled_set_is_what_the_evaluation_says() -> None:
     dev, test = EVAL.load_split("dev"), EVAL.load_split("test")
-    assert len(dev) >= 400 and len(test) >= 250 and not {a["id"] for a in dev} & {a["id"] for a in test}
+    assert len(dev) >= 690 and len(test) >= 250 and not {a["id"] for a in dev} & {a["id"] for a in test}
     for language in EVAL.LANGUAGES:
         articles = [a for a in dev + test if a["language"] == language]
         on = sum(1 for a in articles if a["label"] == "on")
