@@ -24,6 +24,8 @@ from newsalert.pipelines.clean import clean_line, clean_text
 from newsalert.pipelines.metadata import (
     PageMetadata,
     body_byline,
+    body_signoff,
+    credited_editors,
     emphasised_lines,
     is_house_account,
     page_times,
@@ -100,6 +102,7 @@ def extract_article(
     stated = read_metadata(tree, url)  # before trafilatura, which prunes the tree it is given
     times_of_day = page_times(tree)
     emphasised = emphasised_lines(tree)
+    credited = credited_editors(tree)
     drop_unseen(tree)
     drop_link_paragraphs(tree)
 
@@ -137,7 +140,13 @@ def extract_article(
     return Extracted(
         title=title,
         text=text,
-        author=_author(stated, body_byline(text, emphasised), _clean(document.author), _clean(hints.author)),
+        author=_author(
+            stated,
+            body_byline(text, emphasised),
+            _clean(document.author),
+            _clean(hints.author),
+            signed=body_signoff(text, emphasised) or credited,
+        ),
         published_at=published_at,
         date_note=date_note,
         description=clean_line(document.description, limit=2000),
@@ -245,10 +254,13 @@ def _declared_canonical(tree: HtmlElement, url: str) -> str | None:
     return None
 
 
-def _author(stated: PageMetadata, byline: list[str], found: str | None, listed: str | None) -> str | None:
+def _author(
+    stated: PageMetadata, byline: list[str], found: str | None, listed: str | None, *, signed: list[str]
+) -> str | None:
     """The people the page names as authors; else a bold byline opening the text; else
     trafilatura's reading of the byline or the feed's author, unless that is the outlet
-    itself; else the organisation the page names."""
+    itself; else who signs the article (an emphasised closing line, a credit line); else the
+    organisation the page names."""
     if stated.authors or byline:
         return "; ".join(stated.authors or byline)
     outlets = {name.casefold() for name in stated.organisations}
@@ -256,7 +268,7 @@ def _author(stated: PageMetadata, byline: list[str], found: str | None, listed: 
         names = split_authors(candidate or "")
         if names and not any(name.casefold() in outlets or is_house_account(name, stated.site_name) for name in names):
             return "; ".join(names)
-    return "; ".join(stated.organisations) or found or listed
+    return "; ".join(signed or stated.organisations) or found or listed
 
 
 def _with_time_of_day(found: datetime | None, times: list[datetime]) -> datetime | None:

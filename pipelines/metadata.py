@@ -102,6 +102,12 @@ BYLINE_TAIL = re.compile(r"\s+(?:more|all|view all|see all)\s+(?:by|from|posts|a
 # A name as a byline line writes it: two to five capitalised words ("Jane Doe", "MTHOBISI SITHOLE").
 NAME_LINE = re.compile(r"^(?:[^\W\d_][\w'’.-]*\s+){1,4}[^\W\d_][\w'’.-]*$")
 MAX_BYLINE_CHARS = 80
+# A one-word sign-off closing an article ("IN-Redaktion", "Reuters"): a capitalised word.
+SIGNOFF_WORD = re.compile(r"^[^\W\d_][\w'’.-]+$")
+SIGNOFF_LINES = 3  # a sign-off sits among the last lines, before any appeal or share prompt
+# The credit line of Chinese news pages: "(责编：牛镛、岳弘彬)", "责任编辑：王敏".
+CREDIT_LINE = re.compile(r"^[(（]?\s*(?:责编|责任编辑)\s*[:：]\s*(?P<names>[^)）]{1,60})[)）]?$")
+MAX_CREDIT_ELEMENTS = 10
 # Between two authors in one string.
 AUTHOR_SPLIT = re.compile(r"\s*(?:;|,|\||/|、|，|\s&\s|\sand\s|\sund\s|\sy\s|\se\s|\set\s|\sen\s)\s*", re.IGNORECASE)
 EPOCH = re.compile(r"^\d{10}(?:\d{3})?$")
@@ -422,12 +428,16 @@ def split_authors(value: str) -> list[str]:
     return names
 
 
+EMPHASIS = ("strong", "b", "em", "i")
+
+
 def emphasised_lines(tree: HtmlElement) -> frozenset[str]:
-    """Short paragraphs that are wholly bold: where many newspapers put the byline."""
+    """Short paragraphs that are wholly bold or italic: where many newspapers put the byline
+    or sign the article."""
     found = set()
-    for paragraph in tree.xpath("//p[strong or b]")[:300]:
+    for paragraph in tree.xpath("//p[strong or b or em or i]")[:300]:
         text = _clean(paragraph.text_content())
-        bold = _clean(" ".join(part.text_content() for part in paragraph if part.tag in ("strong", "b")))
+        bold = _clean(" ".join(part.text_content() for part in paragraph if part.tag in EMPHASIS))
         if text and len(text) <= MAX_BYLINE_CHARS and text == bold:
             found.add(text)
     return frozenset(found)
@@ -442,6 +452,33 @@ def body_byline(text: str, emphasised: frozenset[str]) -> list[str]:
             names = split_authors(line)
             if names and all(NAME_LINE.match(name) for name in names) and _capitalised(names):
                 return names
+    return []
+
+
+def body_signoff(text: str, emphasised: frozenset[str]) -> list[str]:
+    """The people or desk an emphasised line among the last SIGNOFF_LINES of the article text
+    names ("IN-Redaktion", "Jane Doe and John Roe"), if every part is shaped like a name."""
+    for line in reversed(text.splitlines()[-SIGNOFF_LINES:]):
+        line = line.strip()
+        if line in emphasised:
+            names = split_authors(line)
+            shaped = all(NAME_LINE.match(name) or SIGNOFF_WORD.match(name) for name in names)
+            if names and shaped and _capitalised(names):
+                return names
+    return []
+
+
+def credited_editors(tree: HtmlElement) -> list[str]:
+    """The names of a Chinese page's credit line ("(责编：牛镛、岳弘彬)"), which names the
+    people answerable for the article where no byline does."""
+    try:
+        elements = tree.xpath("//*[contains(text(), '责编') or contains(text(), '责任编辑')]")
+    except Exception:  # hostile markup must never stop an extraction
+        return []
+    for element in elements[:MAX_CREDIT_ELEMENTS]:
+        text = _clean(element.text_content())
+        if text and len(text) <= MAX_BYLINE_CHARS and (match := CREDIT_LINE.match(text)):
+            return split_authors(match.group("names"))
     return []
 
 

@@ -1,0 +1,50 @@
+"""Who signs an article that names no author in its metadata (pipelines/metadata.py)."""
+
+from __future__ import annotations
+
+from trafilatura.utils import load_html
+
+from newsalert.domain import Extracted
+from newsalert.pipelines.extract import extract_article
+from newsalert.pipelines.metadata import body_signoff, credited_editors, emphasised_lines
+
+URL = "https://www.harbourherald.example/news/2024/05/port-deal"
+PROSE = "<p>" + "The port authority signed the concession on Tuesday after two years of talks. " * 4 + "</p>"
+
+
+def _extracted(body: str) -> Extracted:
+    page = f"<html><head><title>Port deal signed</title></head><body><article>{body}</article></body></html>"
+    result = extract_article(page, URL, min_text_chars=1)
+    assert isinstance(result, Extracted), result
+    return result
+
+
+def test_an_italic_closing_line_signs_the_article() -> None:
+    result = _extracted(PROSE * 3 + "<p><em>IN-Redaktion</em></p><p><b>Did you like this article? Donate.</b></p>")
+    assert result.author == "IN-Redaktion"
+
+
+def test_a_closing_sentence_in_italics_is_no_signature() -> None:
+    tree = load_html("<html><body><p><em>Updated at 1:23 p.m.</em></p><p><i>Thanks for reading.</i></p></body></html>")
+    emphasised = emphasised_lines(tree)
+    assert body_signoff("Text of the story.\nUpdated at 1:23 p.m.\nThanks for reading.", emphasised) == []
+
+
+def test_a_chinese_credit_line_names_the_editors() -> None:
+    tree = load_html('<html><body><p>正文。</p><div class="edit">(责编：牛镛、岳弘彬)</div></body></html>')
+    assert credited_editors(tree) == ["牛镛", "岳弘彬"]
+
+
+def test_a_credit_line_counts_only_when_nothing_else_names_an_author() -> None:
+    credit = '<div class="edit">(责编：牛镛、岳弘彬)</div>'
+    assert _extracted(PROSE * 3 + credit).author == "牛镛; 岳弘彬"
+    stated = '<meta name="author" content="Jane Doe">'
+    page = f"<html><head>{stated}</head><body><article>{PROSE * 3}{credit}</article></body></html>"
+    result = extract_article(page, URL, min_text_chars=1)
+    assert isinstance(result, Extracted)
+    assert result.author == "Jane Doe"
+
+
+def test_a_long_paragraph_mentioning_an_editor_is_no_credit_line() -> None:
+    tree = load_html("<html><body><p>" + "责编：" + "很长的一段正文" * 30 + "</p></body></html>")
+    assert credited_editors(tree) == []
