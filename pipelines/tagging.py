@@ -96,7 +96,9 @@ def load_gazetteer() -> Gazetteer:
             ]
     country_labels: dict[str, str] = {}
     country_regions: dict[str, tuple[str, ...]] = {}
-    ignored = {name.casefold() for name in data.get("ignored_names", [])}
+    ignored = {
+        (name.casefold(), language) for language, names in data.get("ignored_names", {}).items() for name in names
+    }
     for code, info in data["countries"].items():
         country = pycountry.countries.get(alpha_2=code)
         if country is None:
@@ -108,7 +110,8 @@ def load_gazetteer() -> Gazetteer:
         }
         # A capital is the same proper name in every language's press.
         names |= {(capital, None) for capital in info.get("capitals", ())}
-        names |= {(name, language) for name, language in _pycountry_names(country) if name.casefold() not in ignored}
+        translated = _pycountry_names(country)
+        names |= {(name, language) for name, language in translated if (name.casefold(), language) not in ignored}
         entries += [(name, ("country", code), language) for name, language in names]
     return Gazetteer(country_labels, country_regions, region_labels, PhraseMatcher(entries, uncovered="all"))
 

@@ -7,10 +7,11 @@ from pathlib import Path
 import pytest
 
 from newsalert.config.loader import load_topics
+from newsalert.domain import Tokenized
 from newsalert.pipelines.dedup import fingerprint, similarity
 from newsalert.pipelines.matching import PhraseMatcher
 from newsalert.pipelines.relevance import RelevanceModel
-from newsalert.pipelines.tagging import Tagger
+from newsalert.pipelines.tagging import Tagger, load_gazetteer
 
 TOPICS = load_topics(Path(__file__).parents[1] / "config" / "topics.yaml")
 
@@ -133,6 +134,19 @@ def test_matching_ignores_case_accents_and_dashes_but_respects_words() -> None:
 def test_countries_from_demonyms_and_aliases(tagger: Tagger, text: str, country: str) -> None:
     tags = tagger.tag(text, text)
     assert country in [t.code for t in tags if t.kind == "country"], tags
+
+
+def test_a_country_name_that_is_a_word_elsewhere_counts_in_its_own_language() -> None:
+    """Portuguese "Gana" and "Catar" are Ghana and Qatar; in Spanish, "gana" (wins) and "catar"
+    (to taste) are words, and Spanish has its own names for both."""
+    matcher = load_gazetteer().matcher
+
+    def countries(text: str, language: str) -> list[str]:
+        return [m.key[1] for m in matcher.find(Tokenized.of(text, language)) if m.key[0] == "country"]
+
+    assert countries("O Gana e o Catar assinaram um acordo.", "pt") == ["GH", "QA"]
+    assert countries("Quien gana el torneo podrá catar los vinos.", "es") == []
+    assert countries("Ghana y Qatar firmaron un acuerdo.", "es") == ["GH", "QA"]
 
 
 def test_a_passing_mention_does_not_outrank_the_subject(tagger: Tagger) -> None:
