@@ -2,6 +2,7 @@
 from it: what every analysis loads whatever the topic profile is loaded here, once, and the
 workers share it instead of each spending a second or more loading it again."""
 
+import gc
 import logging
 
 from newsalert.pipelines.analyze import warm_up
@@ -10,3 +11,6 @@ try:
     warm_up()
 except Exception as exc:  # a fork server that dies would take every worker with it
     logging.getLogger(__name__).warning("warming up the workers failed (%s); each loads its own data", exc)
+# What is loaded now lives as long as the workers: out of the collector's sight, its pages are
+# never written by a collection in a worker, and stay shared with the fork server.
+gc.freeze()

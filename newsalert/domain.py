@@ -9,7 +9,6 @@ crawler, digest, service) all speak it.
 
 from __future__ import annotations
 
-import logging
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
@@ -160,11 +159,11 @@ class Tokenized:
 
 @cache
 def _jieba():  # type: ignore[no-untyped-def]
-    import jieba
+    # jieba's dictionary and segmentation in Rust (jieba-rs): the same words as the Python
+    # jieba, without its 80 MB of Python objects or its second of loading in each process.
+    import rjieba
 
-    jieba.setLogLevel(logging.WARNING)
-    jieba.initialize()
-    return jieba
+    return rjieba
 
 
 def chinese_word_starts(run: str) -> list[bool]:
@@ -172,7 +171,7 @@ def chinese_word_starts(run: str) -> list[bool]:
     jieba = _jieba()
     starts = [False] * len(run)
     position = 0
-    for word in jieba.cut(run, HMM=False):
+    for word in jieba.cut(run, hmm=False):
         starts[position] = True
         for cut in _compound_cuts(word):
             starts[position + cut] = True
@@ -184,8 +183,8 @@ def _compound_cuts(word: str) -> list[int]:
     """Where a word splits into two dictionary words of two or more characters each."""
     if len(word) < 4:
         return []
-    frequencies = _jieba().dt.FREQ
-    return [cut for cut in range(2, len(word) - 1) if frequencies.get(word[:cut]) and frequencies.get(word[cut:])]
+    jieba = _jieba()
+    return [cut for cut in range(2, len(word) - 1) if jieba.has_word(word[:cut]) and jieba.has_word(word[cut:])]
 
 
 # --- what flows through a crawl --------------------------------------------------------------
