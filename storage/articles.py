@@ -32,8 +32,9 @@ from newsalert.storage.models import (
 MAX_NEAR_DUPLICATE_CANDIDATES = 200
 
 
-def insert_article(session: Session, values: dict[str, Any]) -> int | None:
-    """Store an article; None when its canonical URL is already in the archive."""
+def insert_article(session: Session, values: dict[str, Any], tags: Iterable[Any] = ()) -> int | None:
+    """Store an article and its tags (see add_tags); None when its canonical URL is already in
+    the archive."""
     statement = (
         dialect_insert(session, ArticleRow)
         .values(**values)
@@ -42,6 +43,9 @@ def insert_article(session: Session, values: dict[str, Any]) -> int | None:
     )
     article_id = session.scalar(statement)
     if article_id is not None:
+        # The tags before the index: on PostgreSQL its row takes them in the one write, where
+        # tags added after it are an update of the row (revision 0012).
+        add_tags(session, article_id, tags)
         index_article(session, article_id, values["title"], values["text"])
     return article_id
 

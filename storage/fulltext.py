@@ -105,13 +105,21 @@ def recent_weeks(now: datetime, weeks: int) -> str:
     return " | ".join(f"'{lexeme}'" for lexeme in lexemes)
 
 
+# Each vector also holds the article's outlet, language and tags, "outlet:3", "lang:fr", "tag:12"
+# (ids of outlets and tags; revision 0012), so that the index applies those filters too.
+FILTER_LEXEMES = "'outlet:' || outlet_id, 'lang:' || language"  # with the week; none for no language
+
 INDEX_STATEMENTS = {
     "postgresql": text(
-        # The article's whole search row (revision 0009), in one write.
+        # The article's whole search row (revisions 0009, 0012), in one write; the tags stored
+        # before it are taken here, those stored after by the triggers on article_tags.
         "INSERT INTO article_search (article_id, published, outlet_id, language, on_topic, search_vector) "
         "SELECT id, least(published_at, fetched_at), outlet_id, language, on_topic, "
         "setweight(to_tsvector('simple', :title), 'A') || setweight(to_tsvector('simple', :body), 'B') "
-        f"|| array_to_tsvector(ARRAY[{WEEK.format(when='least(published_at, fetched_at)')}]) "
+        f"|| array_to_tsvector(array_remove(ARRAY[{WEEK.format(when='least(published_at, fetched_at)')}, "
+        f"{FILTER_LEXEMES}], NULL)) "
+        "|| coalesce((SELECT array_to_tsvector(array_agg('tag:' || tag_id)) FROM article_tags "
+        "WHERE article_id = :id), ''::tsvector) "
         "FROM articles WHERE id = :id "
         "ON CONFLICT (article_id) DO UPDATE SET search_vector = excluded.search_vector"
     ),
@@ -131,8 +139,8 @@ def matching(
     statement: Select[int, datetime], dialect: str, parsed: ParsedQuery | None, weeks: str | None = None
 ) -> Select[int, datetime]:
     """`statement`, a select of (article_id, published) from article_search, narrowed to the
-    articles matching the query; on PostgreSQL, to those of `weeks` (recent_weeks) if given,
-    and without a query, to those weeks alone."""
+    articles matching the query; on PostgreSQL, also to those matching `weeks` if given (a
+    tsquery of lexemes: recent_weeks, FILTER_LEXEMES), and without a query, to those alone."""
     if dialect == "postgresql":
         # Matched by the GIN index alone, in a CTE of its own: joined to the tag filters, the
         # planner would test the match article by article, reading each one's vector.

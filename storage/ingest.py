@@ -73,6 +73,7 @@ def save_page(session: Session, item: PageItem, outlet_id: int, *, cutoff: datet
             "topic_version": item.relevance.version if item.relevance else None,
             "minhash": fingerprint.signature if fingerprint else None,
         },
+        item.tags,
     )
     if article_id is None:
         existing = article_store.article_id_for(session, canonical)
@@ -97,7 +98,6 @@ def save_page(session: Session, item: PageItem, outlet_id: int, *, cutoff: datet
     article_store.set_cluster(session, article_id, cluster_id)
     if fingerprint is not None:
         article_store.add_lsh_bands(session, article_id, fingerprint.bands)
-    article_store.add_tags(session, article_id, item.tags)
     _record(session, item, outlet_id, UrlStatus.STORED, None, article_id=article_id, aliases=aliases)
     return UrlStatus.STORED
 

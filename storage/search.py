@@ -93,12 +93,14 @@ class _Windows:
     _parsed: ParsedQuery | None = field(init=False)
     _ranks: bool = field(init=False)
     _dialect: str = field(init=False)
+    _lexemes: str | None = field(init=False)  # PostgreSQL: the filters as a tsquery of lexemes
 
     def __post_init__(self) -> None:
         filters = self.filters
         self._dialect = self.session.get_bind().dialect.name
         self._parsed = parse_query(filters.query) if filters.query else None
         self._ranks = self._parsed is not None and filters.sort != "date"
+        self._lexemes = _filter_lexemes(self.session, filters) if self._dialect == "postgresql" else None
         wanted = filters.offset + filters.limit
         self.size = RANK_WINDOW if self._ranks else max(3 * wanted, 100) if filters.collapse else max(wanted, 1)
 
@@ -144,15 +146,18 @@ class _Windows:
 
     def _rows(self, number: int, weeks: str | None = None) -> list[Any]:
         """Window `number`, and one row more if there is one: (id, rank), or (id,) in date order."""
+        lexemes = " & ".join(f"( {part} )" for part in (weeks, self._lexemes) if part) or None
         newest = select(ArticleSearchRow.article_id, ArticleSearchRow.published).where(*_conditions(self.filters))
-        newest = matching(newest, self._dialect, self._parsed, weeks)
+        newest = matching(newest, self._dialect, self._parsed, lexemes)
         article_id, published = newest.selected_columns
-        newest = newest.where(*_tag_conditions(self.filters, article_id)).order_by(published.desc(), article_id.desc())
+        if self._lexemes is None:  # PostgreSQL: the tag lexemes are the tag filters
+            newest = newest.where(*_tag_conditions(self.filters, article_id))
+        newest = newest.order_by(published.desc(), article_id.desc())
         newest = newest.limit(self.size + 1).offset(number * self.size)
         if self._parsed is not None and self._ranks:
             candidates = newest.cte("candidates").prefix_with("MATERIALIZED")
             return self._fetch(ranked(candidates, self._dialect, self._parsed))  # newest first
-        return self._fetch(newest.with_only_columns(article_id), indexed=bool(self._parsed or weeks))
+        return self._fetch(newest.with_only_columns(article_id), indexed=bool(self._parsed or lexemes))
 
     def _fetch(self, statement: Executable, *, indexed: bool = True) -> list[Any]:
         """The rows of `statement`; on PostgreSQL, read through the GIN index when `indexed`."""
@@ -243,12 +248,50 @@ def _tag_conditions(filters: SearchFilters, article_id: Any) -> list[Any]:
 def _tagged(kind: str | None, codes: Collection[str], article_id: Any = ArticleRow.id) -> Any:
     """Articles (`article_id`) carrying one of the tags `codes` (of `kind`, or of any kind),
     case-insensitively."""
-    condition: Any = func.lower(TagRow.code).in_([code.lower() for code in codes])
-    if kind:
-        condition = and_(condition, TagRow.kind == kind.lower())
     return article_id.in_(
-        select(ArticleTagRow.article_id).join(TagRow, TagRow.id == ArticleTagRow.tag_id).where(condition)
+        select(ArticleTagRow.article_id).join(TagRow, TagRow.id == ArticleTagRow.tag_id).where(_tag(kind, codes))
     )
+
+
+def _tag(kind: str | None, codes: Collection[str]) -> Any:
+    """The tags `codes` (of `kind`, or of any kind), case-insensitively."""
+    condition: Any = func.lower(TagRow.code).in_([code.lower() for code in codes])
+    return and_(condition, TagRow.kind == kind.lower()) if kind else condition
+
+
+NO_SUCH_LEXEME = "'none:'"  # stands for a filter that no article passes (an unknown tag or outlet)
+LONGEST_LANGUAGE = 8  # as article_search.language: a longer one matches nothing, and needs no lexeme
+
+
+def _filter_lexemes(session: Session, filters: SearchFilters) -> str | None:
+    """PostgreSQL: the outlet, language and tag filters as a tsquery of the lexemes that each
+    vector holds (fulltext.FILTER_LEXEMES), so that the GIN index applies them with the
+    query: "('outlet:3' | 'outlet:7') & 'tag:12'"; None without such filters. The same as
+    _conditions and _tag_conditions: the outlets and tags are looked up by the same tests."""
+    groups: list[list[str]] = []
+    if filters.outlets:
+        names = [name.lower() for name in filters.outlets]
+        ids = session.scalars(select(OutletRow.id).where(func.lower(OutletRow.name).in_(names)))
+        groups.append([f"outlet:{outlet_id}" for outlet_id in ids])
+    languages = [lang.lower() for lang in filters.languages if len(lang) <= LONGEST_LANGUAGE]
+    if languages:  # the column's condition stays, and is the whole filter for the rest
+        groups.append([f"lang:{language}" for language in languages])
+    tag_filters: list[tuple[str | None, Collection[str]]] = [
+        ("country", filters.countries),
+        ("region", filters.regions),
+    ]
+    tag_filters += [(kind or None, [code]) for kind, _, code in (tag.rpartition(":") for tag in filters.tags)]
+    for kind, codes in tag_filters:
+        if codes:
+            groups.append([f"tag:{tag_id}" for tag_id in session.scalars(select(TagRow.id).where(_tag(kind, codes)))])
+    if not groups:
+        return None
+    return " & ".join("( " + (" | ".join(map(_quoted, group)) or NO_SUCH_LEXEME) + " )" for group in groups)
+
+
+def _quoted(lexeme: str) -> str:
+    """A lexeme in tsquery syntax, whatever its characters."""
+    return "'" + lexeme.replace("\\", "\\\\").replace("'", "''") + "'"
 
 
 def matching_ids(session: Session, filters: SearchFilters) -> Select[tuple[int]]:

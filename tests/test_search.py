@@ -456,13 +456,7 @@ def test_the_upgrade_fills_the_search_table_from_an_existing_archive(db_url: str
     now = datetime.now(UTC).replace(tzinfo=None)
     ids = []
     with engine.begin() as connection:
-        outlet_id = connection.execute(
-            text(
-                "INSERT INTO outlets (name, domain, url, enabled, created_at)"
-                " VALUES ('O', 'o', 'u', :t, :now) RETURNING id"
-            ),
-            {"t": True, "now": now},
-        ).scalar()
+        outlet_id = _raw_outlet(connection, now)
         for number, (title, body) in enumerate([("Coopération Sud-Sud", "un texte"), ("Other", "nothing here")]):
             article_id = connection.execute(
                 text(
@@ -503,6 +497,18 @@ def test_the_upgrade_fills_the_search_table_from_an_existing_archive(db_url: str
         "Coopération Sud-Sud",
     ]
     engine.dispose()
+
+
+def _raw_outlet(connection: Any, now: datetime) -> int:
+    """Outlet "O", written in SQL (a test's archive at an older revision than the models')."""
+    from sqlalchemy import text
+
+    return connection.execute(
+        text(
+            "INSERT INTO outlets (name, domain, url, enabled, created_at) VALUES ('O', 'o', 'u', :t, :now) RETURNING id"
+        ),
+        {"t": True, "now": now},
+    ).scalar()
 
 
 def test_windows_reach_back_past_the_recent_weeks(db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -546,4 +552,93 @@ def test_windows_reach_back_past_the_recent_weeks(db_url: str, monkeypatch: pyte
         ids[120],
         ids[1],
     ]
+    engine.dispose()
+
+
+def test_filters_follow_changed_tags_outlets_and_languages(many_to_change: Many) -> None:
+    """The filters stay exact when an article's tags (a rescore), outlet or language change:
+    on PostgreSQL they are lexemes of its vector, kept in step by triggers (revision 0012)."""
+    from sqlalchemy import select, update
+
+    from newsalert.domain import Tag
+    from newsalert.storage.models import ArticleRow, OutletRow
+
+    sessions, facts = many_to_change
+    kenyan = newest_first(facts, lambda fact: fact["age"] % 3 == 0)
+    other = newest_first(facts, lambda fact: fact["age"] % 3 == 1)[0]
+    with sessions.begin() as session:
+        article_store.replace_tags(session, kenyan[0], [Tag("theme", "trade", "Trade", 1.0)])
+        article_store.replace_tags(session, other, [Tag("country", "KE", "Kenya", 1.0), Tag("theme", "trade", "", 1.0)])
+        outlet_a = session.scalar(select(OutletRow.id).where(OutletRow.name == "a"))
+        session.execute(update(ArticleRow).where(ArticleRow.id == other).values(outlet_id=outlet_a))
+        session.execute(update(ArticleRow).where(ArticleRow.id == kenyan[1]).values(language="pt"))
+
+    def found(**options: Any) -> set[int]:
+        return {a.id for a in run_search(sessions, limit=50, include_off_topic=True, **options).articles}
+
+    assert found(countries=("KE",)) == set(kenyan[1:]) | {other}
+    assert found(tags=("country:ke", "TRADE")) == {other}
+    assert found(tags=("theme:trade",)) == {kenyan[0], other}
+    assert other in found(outlets=("a",)) and other not in found(outlets=("b",))
+    assert found(languages=("pt",)) == {kenyan[1]} and kenyan[1] not in found(languages=("en",))
+    assert found(query="cooperation", countries=("ZZ",)) == found(tags=("nothing",)) == found(outlets=("z",)) == set()
+    assert found(languages=("x'y\\z",)) == found(languages=("toolonglanguage",)) == set()
+
+
+def test_the_upgrade_gives_archived_articles_their_filter_lexemes(db_url: str) -> None:
+    """An archive at revision 0011 (vectors without outlet, language and tag lexemes) filters
+    exactly after the upgrade."""
+    from alembic import command
+    from sqlalchemy import text
+
+    from newsalert.storage.db import alembic_config, make_engine
+
+    engine = make_engine(db_url)
+    command.upgrade(alembic_config(engine), "0011")
+    now = datetime.now(UTC).replace(tzinfo=None)
+    with engine.begin() as connection:
+        outlet_id = _raw_outlet(connection, now)
+        tag_id = connection.execute(
+            text("INSERT INTO tags (kind, code, label) VALUES ('country', 'KE', 'Kenya') RETURNING id")
+        ).scalar()
+        ids = []
+        for number in range(2):
+            article_id = connection.execute(
+                text(
+                    "INSERT INTO articles (outlet_id, canonical_url, url, title, text, content_hash, fetched_at,"
+                    " language, on_topic)"
+                    " VALUES (:outlet, :url, :url, 'Cooperation', 'cooperation', 'h', :now, 'fr', :t)"
+                    " RETURNING id"
+                ),
+                {"outlet": outlet_id, "url": f"https://o/{number}", "now": now, "t": True},
+            ).scalar()
+            ids.append(article_id)
+            if engine.dialect.name == "postgresql":  # the row as revision 0009 wrote it
+                connection.execute(
+                    text(
+                        "INSERT INTO article_search"
+                        " (article_id, published, outlet_id, language, on_topic, search_vector)"
+                        " SELECT id, fetched_at, outlet_id, language, on_topic, to_tsvector('simple', 'cooperation')"
+                        " || array_to_tsvector(ARRAY['week:' || to_char(fetched_at AT TIME ZONE 'UTC', 'IYYY-IW')])"
+                        " FROM articles WHERE id = :id"
+                    ),
+                    {"id": article_id},
+                )
+            else:
+                connection.execute(
+                    text("INSERT INTO articles_fts(rowid, title, body) VALUES (:id, 'cooperation', 'cooperation')"),
+                    {"id": article_id},
+                )
+        connection.execute(
+            text("INSERT INTO article_tags (article_id, tag_id, salience) VALUES (:a, :t, 1)"),
+            {"a": ids[0], "t": tag_id},
+        )
+    engine.dispose()
+    engine, sessions = open_database(db_url)  # upgrades to the head
+    for options in ({"countries": ("ke",)}, {"countries": ("KE",), "outlets": ("o",), "languages": ("FR",)}):
+        for query in ("cooperation", None):
+            assert [a.id for a in run_search(sessions, query=query, **options).articles] == ids[:1]
+    assert {a.id for a in run_search(sessions, query="cooperation", outlets=("O",), languages=("fr",)).articles} == set(
+        ids
+    )
     engine.dispose()
