@@ -7,6 +7,8 @@ times every query shape of issue 12 through the function the command line uses
 line; --json prints the same figures as JSON.
 
 Run:  .venv/bin/python benchmarks/search_bench.py [--articles 100000] [--repeat 30] [--no-postgres] [--json]
+To study a plan (EXPLAIN ANALYZE), keep the PostgreSQL archive with --keep-schema, and time it
+again without rebuilding with --schema NAME --no-sqlite.
 """
 
 from __future__ import annotations
@@ -136,8 +138,8 @@ def build(url: str, count: int, seed: int = 7) -> None:
             tag_rows += [{"article_id": number + 1, "tag_id": tag_ids[tag], "salience": 1.0} for tag in tags]
         with engine.begin() as connection:
             connection.execute(insert(ArticleRow), rows)
+            connection.execute(insert(ArticleTagRow), tag_rows)  # before the index, as insert_article
             connection.execute(INDEX_STATEMENTS[dialect], index_rows)
-            connection.execute(insert(ArticleTagRow), tag_rows)
     with engine.begin() as connection:
         connection.execute(text("ANALYZE"))
     engine.dispose()
@@ -215,19 +217,23 @@ def main() -> None:
     parser.add_argument("--articles", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=30)
     parser.add_argument("--no-postgres", action="store_true")
+    parser.add_argument("--no-sqlite", action="store_true")
+    parser.add_argument("--keep-schema", action="store_true", help="keep the PostgreSQL archive, and say its schema")
+    parser.add_argument("--schema", help="time the PostgreSQL archive kept in this schema instead of building one")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON instead of a table")
     args = parser.parse_args()
     figures: dict[str, Figures] = {}
     builds: dict[str, float] = {}
     load = [os.getloadavg()[0]]
-    with tempfile.TemporaryDirectory() as folder:
-        url = f"sqlite:///{Path(folder) / 'bench.db'}"
-        started = time.perf_counter()
-        build(url, args.articles)
-        builds["SQLite"] = time.perf_counter() - started
-        figures["SQLite"] = measure(url, args.repeat)
+    if not args.no_sqlite:
+        with tempfile.TemporaryDirectory() as folder:
+            url = f"sqlite:///{Path(folder) / 'bench.db'}"
+            started = time.perf_counter()
+            build(url, args.articles)
+            builds["SQLite"] = time.perf_counter() - started
+            figures["SQLite"] = measure(url, args.repeat)
     if not args.no_postgres:
-        measured = measure_postgres(args.articles, args.repeat)
+        measured = measure_postgres(args.articles, args.repeat, keep=args.keep_schema, schema=args.schema)
         if measured:
             builds["PostgreSQL"], figures["PostgreSQL"] = measured
     load.append(os.getloadavg()[0])
@@ -238,23 +244,37 @@ def main() -> None:
     print(f"  load average (1 min) at start and end: {load[0]:.1f}, {load[1]:.1f} on {os.cpu_count()} cores")
 
 
-def measure_postgres(articles: int, repeat: int) -> tuple[float, Figures] | None:
-    schema = f"bench_{uuid.uuid4().hex[:8]}"
+def measure_postgres(
+    articles: int, repeat: int, *, keep: bool = False, schema: str | None = None
+) -> tuple[float, Figures] | None:
+    """Build the archive in a new schema (dropped after, unless `keep`) and time it, or time
+    the one kept in `schema` (migrated to the head revision first)."""
+    kept = schema is not None
+    schema = schema or f"bench_{uuid.uuid4().hex[:8]}"
     admin = create_engine(POSTGRES, isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as connection:
-            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+            connection.execute(text(f'CREATE SCHEMA {"IF NOT EXISTS " if kept else ""}"{schema}"'))
     except OperationalError as exc:
         print(f"\nPostgreSQL not reachable at {POSTGRES}: {str(exc.orig).splitlines()[0]}")
         return None
+    url = f"{POSTGRES}?options=-csearch_path%3D{schema}"
     try:
-        url = f"{POSTGRES}?options=-csearch_path%3D{schema}"
         started = time.perf_counter()
-        build(url, articles)
+        if kept:
+            open_database(url)[0].dispose()
+        else:
+            build(url, articles)
         return time.perf_counter() - started, measure(url, repeat)
     finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        if keep or kept:
+            print(
+                f"\nPostgreSQL archive kept in schema {schema}: psql -h 127.0.0.1 -U postgres test, "
+                f"SET search_path = {schema};"
+            )
+        else:
+            with admin.connect() as connection:
+                connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
 
 
