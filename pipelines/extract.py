@@ -22,6 +22,7 @@ from trafilatura.utils import load_html
 from newsalert.domain import FUTURE_TOLERANCE, Extracted, Hints, Rejection, UrlStatus
 from newsalert.pipelines.clean import clean_line, clean_text
 from newsalert.pipelines.metadata import (
+    CREDIT_LABELS,
     PageMetadata,
     body_byline,
     body_signoff,
@@ -95,15 +96,16 @@ def extract_article(
     tree = load_html(html)
     if tree is None:
         return Rejection(UrlStatus.NOT_ARTICLE, "not parseable as HTML")
-    if (too_big := _too_big(tree, limits)) is not None:
+    page_chars = len(tree.text_content())
+    if (too_big := _too_big(tree, page_chars, limits)) is not None:
         return too_big
     page_language = _page_language(tree) or _normalize_language(declared_language)
     declared_canonical = _declared_canonical(tree, url)
     stated = read_metadata(tree, url)  # before trafilatura, which prunes the tree it is given
     times_of_day = page_times(tree)
     emphasised = emphasised_lines(tree)
-    credited = credited_editors(tree)
-    drop_unseen(tree)
+    credited = credited_editors(tree) if any(label in html for label in CREDIT_LABELS) else []
+    drop_unseen(tree, page_chars)
     drop_link_paragraphs(tree)
 
     document = bare_extraction(
@@ -157,24 +159,24 @@ def extract_article(
     )
 
 
-def _too_big(tree: HtmlElement, limits: PageLimits) -> Rejection | None:
+def _too_big(tree: HtmlElement, page_chars: int, limits: PageLimits) -> Rejection | None:
     for elements, _element in enumerate(tree.iter(), start=1):
         if elements > limits.max_elements:
             return Rejection(UrlStatus.TOO_LARGE, f"more than {limits.max_elements} HTML elements")
-    if len(text := tree.text_content()) > limits.max_page_text:
+    if page_chars > limits.max_page_text:
         return Rejection(
-            UrlStatus.TOO_LARGE, f"{len(text)} characters of text on the page (more than {limits.max_page_text})"
+            UrlStatus.TOO_LARGE, f"{page_chars} characters of text on the page (more than {limits.max_page_text})"
         )
     return None
 
 
-def drop_unseen(tree: HtmlElement) -> None:
-    """Remove what an inline style hides from the reader, unless it holds most of the page."""
-    total = len(tree.text_content())
+def drop_unseen(tree: HtmlElement, page_chars: int) -> None:
+    """Remove what an inline style hides from the reader, unless it holds most of the page's
+    `page_chars` characters of text."""
     for element in tree.xpath("//*[@style]"):
         if element.getparent() is None or not UNSEEN_STYLE.search(element.get("style") or ""):
             continue
-        if len(element.text_content()) <= MAX_UNSEEN_SHARE * total:
+        if len(element.text_content()) <= MAX_UNSEEN_SHARE * page_chars:
             element.drop_tree()
 
 

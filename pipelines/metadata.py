@@ -106,6 +106,7 @@ MAX_BYLINE_CHARS = 80
 SIGNOFF_WORD = re.compile(r"^[^\W\d_][\w'’.-]+$")
 SIGNOFF_LINES = 3  # a sign-off sits among the last lines, before any appeal or share prompt
 # The credit line of Chinese news pages: "(责编：牛镛、岳弘彬)", "责任编辑：王敏".
+CREDIT_LABELS = ("责编", "责任编辑")
 CREDIT_LINE = re.compile(r"^[(（]?\s*(?:责编|责任编辑)\s*[:：]\s*(?P<names>[^)）]{1,60})[)）]?$")
 MAX_CREDIT_ELEMENTS = 10
 # Between two authors in one string.
@@ -271,6 +272,12 @@ def choose_title(candidates: list[str], headings: tuple[str, ...], site_name: st
     visible = {heading.casefold() for heading in headings}
     for candidate in stripped:
         if candidate.casefold() in visible:
+            return candidate
+    # A heading that differs only in spacing, quotes or dashes ("Deal:signed" for "Deal: signed")
+    # still agrees; the stated text is kept, as the publisher wrote it for sharing.
+    loosely_visible = {_normal(heading) for heading in headings} - {""}
+    for candidate in stripped:
+        if _normal(candidate) in loosely_visible:
             return candidate
     return stripped[0] if len(stripped) > 1 else None
 
