@@ -145,11 +145,12 @@ class PartnershipRule:
                 and organization.regions
                 and value >= SALIENT
             }
-        # So is a Southern country shown providing ("Vietnamese agronomists", "expertos
-        # chilenos") to another Southern partner: one term, however many providers.
+        # So is a Southern country's people at work with another Southern partner ("Vietnamese
+        # agronomists", "médicos cubanos", or the recipient's "técnicos moçambicanos" they
+        # train): one term, however many countries.
         countries = {p for p in partners if ":" not in p}
         if len(partners) >= 2 and (near := self._next_to_providers(context, countries, found, ("envoy",))):
-            terms.add(f"{'/'.join(sorted(near))} providing")
+            terms.add(f"{'/'.join(sorted(near))} experts")
         weak = {term for term in terms if fold(term) in self.weak}
         counted = len(terms - weak) + min(len(weak), 1) + (1 if len(weak) >= 3 else 0)
         if counted < self.rule.min_terms:

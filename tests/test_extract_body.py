@@ -55,8 +55,20 @@ def test_prose_with_a_link_in_it_stays() -> None:
     assert "runs for thirty years" in result.text
 
 
-def test_a_table_in_the_article_is_text() -> None:
-    table = "<table><tr><th>Berth</th><th>Tonnes</th></tr><tr><td>North quay</td><td>41200</td></tr></table>"
-    result = _article(_paragraphs(2) + table + _paragraphs(1))
-    assert "North quay" in result.text
-    assert "41200" in result.text
+def test_a_table_laid_page_keeps_its_related_stories_out() -> None:
+    """Older sites lay the page out in tables; a table's links are navigation, not the story."""
+    related = (
+        "<table><tr><td><b>More Business Stories</b><ul>"
+        '<li><a href="/news/3">Ferry services disrupted for a second day</a></li>'
+        '<li><a href="/news/4">Port handles a record number of vehicles</a></li></ul></td></tr></table>'
+    )
+    result = _article(_paragraphs(3) + related)
+    assert "Paragraph 2." in result.text
+    assert "More Business Stories" not in result.text
+    assert "Ferry services" not in result.text
+
+
+def test_a_byline_whose_name_is_a_link_is_not_a_promotion() -> None:
+    byline = '<p class="byline">By <a href="/authors/amina-odhiambo">Amina Odhiambo</a></p>'
+    result = _article(byline + _paragraphs(3), outside='<p class="more">More by this Author</p>')
+    assert result.author == "Amina Odhiambo"

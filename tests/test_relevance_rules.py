@@ -477,7 +477,7 @@ def test_a_southern_countrys_envoys_at_work_in_another_are_cooperation(model: Re
     result = judge(model, language, ENVOYS[language])
     assert result.kept, explain(result)
     rule = next(c for c in result.contributions if c.rule == "partnership")
-    assert rule.weight > 0 and any(term.endswith(" providing") for term in rule.terms), partnership(result)
+    assert rule.weight > 0 and any(term.endswith(" experts") for term in rule.terms), partnership(result)
 
 
 # --- a marker alone does not make an article -----------------------------------------------------
