@@ -9,6 +9,7 @@ from __future__ import annotations
 import difflib
 import os
 from dataclasses import dataclass, replace
+from functools import cached_property
 from importlib import resources
 from pathlib import Path
 from typing import Any, TypeVar
@@ -42,13 +43,31 @@ class ConfigError(Exception):
 
 @dataclass(frozen=True)
 class Config:
-    """Everything a command needs to know, validated and with paths resolved."""
+    """Everything a command needs to know, validated and with paths resolved.
+
+    The outlets and topic files are read when first used (`load_config` reads them at once
+    unless told `eager=False`): a query of the archive needs neither, and a search answers
+    sooner without validating 800 lines of topic profile it never reads.
+    """
 
     path: Path
     settings: Settings
-    outlets: tuple[Outlet, ...]
-    topics: TopicsFile | None
     database_url: str
+
+    @cached_property
+    def outlets(self) -> tuple[Outlet, ...]:
+        return load_outlets(self.settings.outlets_file, named_by=self.path)
+
+    @cached_property
+    def topics(self) -> TopicsFile | None:
+        topics_file = self.settings.topics_file
+        return load_topics(topics_file, named_by=self.path) if topics_file else None
+
+    def validated(self) -> Config:
+        """This configuration, its outlets and topic files read (a ConfigError if either is bad)."""
+        self.outlets  # noqa: B018 - read now, to fail now
+        self.topics  # noqa: B018
+        return self
 
     def with_max_articles(self, max_articles: int | None) -> Config:
         """These settings with crawl.max_articles_per_outlet overridden (`crawl --max-articles`,
@@ -56,7 +75,9 @@ class Config:
         if max_articles is None:
             return self
         crawl = self.settings.crawl.model_copy(update={"max_articles_per_outlet": max_articles})
-        return replace(self, settings=self.settings.model_copy(update={"crawl": crawl}))
+        changed = replace(self, settings=self.settings.model_copy(update={"crawl": crawl}))
+        changed.__dict__.update({name: self.__dict__[name] for name in ("outlets", "topics") if name in self.__dict__})
+        return changed
 
     @property
     def enabled_outlets(self) -> list[Outlet]:
@@ -93,8 +114,11 @@ def find_config_path(explicit: str | os.PathLike[str] | None = None) -> Path:
     return packaged_config_dir() / "newsalert.yaml"
 
 
-def load_config(path: str | os.PathLike[str] | None = None, *, database: str | None = None) -> Config:
-    """Read newsalert.yaml and the outlet and topic files it names.
+def load_config(
+    path: str | os.PathLike[str] | None = None, *, database: str | None = None, eager: bool = True
+) -> Config:
+    """Read newsalert.yaml and the outlet and topic files it names (with `eager=False`, these
+    two when first used).
 
     Relative paths resolve from the config file's folder. The packaged default is the
     exception for data paths: its database and digest folder resolve as if it were
@@ -138,9 +162,8 @@ def load_config(path: str | os.PathLike[str] | None = None, *, database: str | N
             field="queue.broker_url",
         )
 
-    outlets = load_outlets(outlets_file, named_by=config_path)
-    topics = load_topics(topics_file, named_by=config_path) if topics_file else None
-    return Config(path=config_path, settings=settings, outlets=outlets, topics=topics, database_url=database_url)
+    config = Config(path=config_path, settings=settings, database_url=database_url)
+    return config.validated() if eager else config
 
 
 def load_outlets(path: Path, *, named_by: Path | None = None) -> tuple[Outlet, ...]:

@@ -109,7 +109,7 @@ class Archive:
     def open(cls, config_path: str | None = None, *, database: str | None = None) -> Archive:
         """The archive of a settings file (default: $NEWSALERT_CONFIG, ./config/newsalert.yaml,
         the packaged default); `database` overrides its `database`."""
-        return cls(load_config(config_path, database=database))
+        return cls(load_config(config_path, database=database, eager=False))
 
     @cached_property
     def sessions(self) -> sessionmaker[Session]:
@@ -436,7 +436,7 @@ class Archive:
 
         self.sessions  # noqa: B018 - migrate before taking work
         try:
-            run_worker(self.config, concurrency=concurrency, log_level=log_level)
+            run_worker(self.config.validated(), concurrency=concurrency, log_level=log_level)
         except BrokerError as exc:
             raise Unavailable(str(exc)) from None
 

@@ -217,7 +217,8 @@ def serve(app: Context) -> None:
 
     if app.verbosity >= 0:
         logging.getLogger("newsalert").setLevel(logging.INFO)
-    sys.exit(serve_forever(app.archive.config, app.archive.sessions, log_level=app.log_level))
+    # A bad outlets or topics file stops the service now, not at the first run.
+    sys.exit(serve_forever(app.archive.config.validated(), app.archive.sessions, log_level=app.log_level))
 
 
 @command(cli)

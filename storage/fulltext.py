@@ -21,7 +21,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import CTE, Connection, Select, bindparam, cast, column, func, literal_column, select, table, text
-from sqlalchemy.dialects.postgresql import TSQUERY
 from sqlalchemy.orm import Session
 
 from newsalert.domain import Tokenized
@@ -142,6 +141,8 @@ def matching(
     articles matching the query; on PostgreSQL, also to those matching `weeks` if given (a
     tsquery of lexemes: recent_weeks, FILTER_LEXEMES), and without a query, to those alone."""
     if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import TSQUERY  # here: SQLite never loads the dialect
+
         # Matched by the GIN index alone, in a CTE of its own: joined to the tag filters, the
         # planner would test the match article by article, reading each one's vector.
         in_weeks: Any = cast(bindparam("weeks", weeks), TSQUERY) if weeks else None

@@ -145,3 +145,14 @@ def test_unknown_outlet_name_is_a_usage_error(tmp_path: Path) -> None:
     result = run_cli("--config", str(_broken(tmp_path)), "crawl", "--outlet", "Harbor Herald")
     assert result.exit_code == 2
     assert "no outlet named 'Harbor Herald' (did you mean 'Harbour Herald'?)" in result.output
+
+
+def test_a_query_reads_neither_the_outlets_nor_the_topics_but_the_service_checks_both(tmp_path: Path) -> None:
+    """Searching the archive does not depend on files only a crawl reads; the service, which
+    will crawl, refuses to start with a bad one instead of failing at its first run."""
+    path = _broken(tmp_path, outlets={"name": "not a list"}, settings={"database": "sqlite:///archive.db"})
+    result = run_cli("--config", str(path), "stats")
+    assert result.exit_code == 0, result.output
+    result = run_cli("--config", str(path), "serve")
+    assert result.exit_code == 2, result.output
+    assert "outlets.yaml" in result.output and "expected a list of outlets" in result.output
