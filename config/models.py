@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
-import pycountry
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -44,6 +43,8 @@ def _regex(value: str) -> str:
 
 
 def _language(value: str) -> str:
+    import pycountry  # here: only the outlet and topic files name languages and countries
+
     code = value.strip().lower()
     if pycountry.languages.get(alpha_2=code) is None:
         raise ValueError(f"expected an ISO 639-1 language code such as 'en' or 'zh', got {value!r}")
@@ -51,6 +52,8 @@ def _language(value: str) -> str:
 
 
 def _country(value: str) -> str:
+    import pycountry
+
     code = value.strip().upper()
     if pycountry.countries.get(alpha_2=code) is None:
         raise ValueError(f"expected an ISO 3166 alpha-2 country code such as 'NG', got {value!r}")
