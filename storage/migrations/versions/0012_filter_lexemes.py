@@ -48,15 +48,16 @@ POSTGRES = [
             WHERE article_id = NEW.id;
             RETURN NULL;
         END $$""",
-    # One UPDATE per article a statement tagged (transition tables), each by the primary key: an
-    # UPDATE ... FROM the transition table was planned as a scan of article_search, 11 ms a tag
-    # at 60k articles and growing with the archive.
+    # One UPDATE per article a statement tagged (transition tables), each by the primary key and
+    # planned when it runs (EXECUTE): an UPDATE ... FROM the transition table was planned as a
+    # scan of article_search, and so was a plan cached by the session while the table was
+    # still small (a first crawl, a bulk load): each tag cost a scan of the whole archive.
     f"""CREATE FUNCTION article_search_untag() RETURNS trigger LANGUAGE plpgsql AS $$
         DECLARE gone record;
         BEGIN
             FOR gone IN {TAG_LEXEMES.format(rows="old_tags")} LOOP
-                UPDATE article_search SET search_vector = ts_delete(search_vector, gone.lexemes)
-                WHERE article_id = gone.article_id;
+                EXECUTE 'UPDATE article_search SET search_vector = ts_delete(search_vector, $1) '
+                        'WHERE article_id = $2' USING gone.lexemes, gone.article_id;
             END LOOP;
             RETURN NULL;
         END $$""",
@@ -64,8 +65,8 @@ POSTGRES = [
         DECLARE added record;
         BEGIN
             FOR added IN {TAG_LEXEMES.format(rows="new_tags")} LOOP
-                UPDATE article_search SET search_vector = search_vector || array_to_tsvector(added.lexemes)
-                WHERE article_id = added.article_id;
+                EXECUTE 'UPDATE article_search SET search_vector = search_vector || array_to_tsvector($1) '
+                        'WHERE article_id = $2' USING added.lexemes, added.article_id;
             END LOOP;
             RETURN NULL;
         END $$""",
