@@ -187,16 +187,12 @@ def drop_link_paragraphs(tree: HtmlElement) -> None:
     """Remove the paragraphs that are (almost) all link text: promotions and related stories;
     not a byline ("By <a>Jane Doe</a>"), whose link is the author's page."""
     for paragraph in tree.xpath("//p[.//a]"):
-        text = _squeezed(paragraph.text_content())
+        text = clean_line(paragraph.text_content())
         if not text or len(text) > MAX_PROMO_CHARS or BYLINE_WORD.match(text):
             continue
-        linked = sum(len(_squeezed(link.text_content())) for link in paragraph.iter("a"))
+        linked = sum(len(clean_line(link.text_content()) or "") for link in paragraph.iter("a"))
         if linked >= PROMO_LINK_SHARE * len(text):
             paragraph.drop_tree()
-
-
-def _squeezed(text: str) -> str:
-    return " ".join(text.split())
 
 
 def text_length(text: str) -> int:

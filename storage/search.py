@@ -233,16 +233,18 @@ def _conditions(filters: SearchFilters) -> list[Any]:
     return conditions
 
 
+def _tag_filters(filters: SearchFilters) -> list[tuple[str | None, Collection[str]]]:
+    """The tag filters as (kind or None, codes), each one an article must pass: its countries,
+    its regions, and each --tag KIND:CODE or CODE."""
+    groups: list[tuple[str | None, Collection[str]]] = [
+        (kind, codes) for kind, codes in (("country", filters.countries), ("region", filters.regions)) if codes
+    ]
+    return groups + [(kind or None, [code]) for kind, _, code in (tag.rpartition(":") for tag in filters.tags)]
+
+
 def _tag_conditions(filters: SearchFilters, article_id: Any) -> list[Any]:
     """The tag filters, on the column `article_id`: countries, regions, tags (all exact)."""
-    conditions: list[Any] = []
-    for kind, codes in (("country", filters.countries), ("region", filters.regions)):
-        if codes:
-            conditions.append(_tagged(kind, codes, article_id))
-    for tag in filters.tags:
-        kind, _, code = tag.rpartition(":")
-        conditions.append(_tagged(kind or None, [code], article_id))
-    return conditions
+    return [_tagged(kind, codes, article_id) for kind, codes in _tag_filters(filters)]
 
 
 def _tagged(kind: str | None, codes: Collection[str], article_id: Any = ArticleRow.id) -> Any:
@@ -276,14 +278,8 @@ def _filter_lexemes(session: Session, filters: SearchFilters) -> str | None:
     languages = [lang.lower() for lang in filters.languages if len(lang) <= LONGEST_LANGUAGE]
     if languages:  # the column's condition stays, and is the whole filter for the rest
         groups.append([f"lang:{language}" for language in languages])
-    tag_filters: list[tuple[str | None, Collection[str]]] = [
-        ("country", filters.countries),
-        ("region", filters.regions),
-    ]
-    tag_filters += [(kind or None, [code]) for kind, _, code in (tag.rpartition(":") for tag in filters.tags)]
-    for kind, codes in tag_filters:
-        if codes:
-            groups.append([f"tag:{tag_id}" for tag_id in session.scalars(select(TagRow.id).where(_tag(kind, codes)))])
+    for kind, codes in _tag_filters(filters):
+        groups.append([f"tag:{tag_id}" for tag_id in session.scalars(select(TagRow.id).where(_tag(kind, codes)))])
     if not groups:
         return None
     return " & ".join("( " + (" | ".join(map(_quoted, group)) or NO_SUCH_LEXEME) + " )" for group in groups)
