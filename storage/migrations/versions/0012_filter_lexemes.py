@@ -38,7 +38,18 @@ WEEK = "'week:' || to_char({when} AT TIME ZONE 'UTC', 'IYYY-IW')"  # as fulltext
 LEXEMES = "array_remove(ARRAY[" + WEEK + ", 'outlet:' || {outlet}, 'lang:' || {language}], NULL)"
 OLD_LEXEMES = LEXEMES.format(when="published", outlet="outlet_id", language="language")
 NEW_LEXEMES = LEXEMES.format(when=POSTGRES_DATE.format(row="NEW"), outlet="NEW.outlet_id", language="NEW.language")
-TAG_LEXEMES = "SELECT article_id, array_agg('tag:' || tag_id) AS lexemes FROM {rows} GROUP BY article_id"
+# A statement trigger on article_tags: the tag lexemes of the rows it wrote ({rows}) applied to
+# each article's vector ({vector}, of $1 the lexemes).
+TAG_FUNCTION = """CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$
+        DECLARE tagged record;
+        BEGIN
+            FOR tagged IN SELECT article_id, array_agg('tag:' || tag_id) AS lexemes FROM {rows} GROUP BY article_id
+            LOOP
+                EXECUTE 'UPDATE article_search SET search_vector = {vector} WHERE article_id = $2'
+                    USING tagged.lexemes, tagged.article_id;
+            END LOOP;
+            RETURN NULL;
+        END $$"""
 
 POSTGRES = [
     f"""CREATE OR REPLACE FUNCTION article_search_sync() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -52,24 +63,8 @@ POSTGRES = [
     # planned when it runs (EXECUTE): an UPDATE ... FROM the transition table was planned as a
     # scan of article_search, and so was a plan cached by the session while the table was
     # still small (a first crawl, a bulk load): each tag cost a scan of the whole archive.
-    f"""CREATE FUNCTION article_search_untag() RETURNS trigger LANGUAGE plpgsql AS $$
-        DECLARE gone record;
-        BEGIN
-            FOR gone IN {TAG_LEXEMES.format(rows="old_tags")} LOOP
-                EXECUTE 'UPDATE article_search SET search_vector = ts_delete(search_vector, $1) '
-                        'WHERE article_id = $2' USING gone.lexemes, gone.article_id;
-            END LOOP;
-            RETURN NULL;
-        END $$""",
-    f"""CREATE FUNCTION article_search_tag() RETURNS trigger LANGUAGE plpgsql AS $$
-        DECLARE added record;
-        BEGIN
-            FOR added IN {TAG_LEXEMES.format(rows="new_tags")} LOOP
-                EXECUTE 'UPDATE article_search SET search_vector = search_vector || array_to_tsvector($1) '
-                        'WHERE article_id = $2' USING added.lexemes, added.article_id;
-            END LOOP;
-            RETURN NULL;
-        END $$""",
+    TAG_FUNCTION.format(name="article_search_untag", rows="old_tags", vector="ts_delete(search_vector, $1)"),
+    TAG_FUNCTION.format(name="article_search_tag", rows="new_tags", vector="search_vector || array_to_tsvector($1)"),
     """CREATE TRIGGER article_search_tags_delete AFTER DELETE ON article_tags
         REFERENCING OLD TABLE AS old_tags FOR EACH STATEMENT EXECUTE FUNCTION article_search_untag()""",
     """CREATE TRIGGER article_search_tags_update_old AFTER UPDATE ON article_tags
@@ -80,7 +75,7 @@ POSTGRES = [
     """CREATE TRIGGER article_search_tags_insert AFTER INSERT ON article_tags
         REFERENCING NEW TABLE AS new_tags FOR EACH STATEMENT EXECUTE FUNCTION article_search_tag()""",
     f"""UPDATE article_search SET search_vector = search_vector
-            || array_to_tsvector({LEXEMES.format(when="published", outlet="outlet_id", language="language")})
+            || array_to_tsvector({OLD_LEXEMES})
             || coalesce((SELECT array_to_tsvector(array_agg('tag:' || tag_id)) FROM article_tags
                          WHERE article_tags.article_id = article_search.article_id), ''::tsvector)""",
     "ANALYZE article_search",
