@@ -33,7 +33,7 @@ LEAD_WORDS = 60  # about the first two sentences
 # A tag is kept when its salience reaches MIN_SALIENCE[kind] and, for countries and themes,
 # a share of the kind's best salience: a country named once at the end is context.
 MIN_SALIENCE = {"country": 2.0, "region": 2.0, "theme": 2.0, "initiative": 1.0}
-MIN_SHARE_OF_BEST = {"country": 0.25, "theme": 0.25}
+MIN_SHARE_OF_BEST = {"country": 0.15, "theme": 0.25}
 PYCOUNTRY_LOCALES = ("fr", "es", "pt", "pt_BR", "zh_CN")
 # A list of countries: at least MIN_LISTED, joined by punctuation or by up to MAX_LIST_GAP of
 # these words ("Ghana, Zambia and Laos", "du Niger, du Tchad et de Haïti", 加纳、赞比亚和老挝).
