@@ -154,6 +154,8 @@ class Peak:
     rss_mb: float = 0.0
     pss_mb: float = 0.0
     per_process: dict[str, float] = field(default_factory=dict)  # role -> peak RSS MB
+    # role -> (PSS, USS) MB at the sample where the tree's PSS peaked: what each process adds
+    at_peak: dict[str, tuple[float, float]] = field(default_factory=dict)
 
 
 def role(process: psutil.Process, root: psutil.Process) -> str:
@@ -193,6 +195,7 @@ class TreeSampler(threading.Thread):
             return
         rss = pss = 0.0
         roles: dict[str, int] = {}
+        shares: dict[str, tuple[float, float]] = {}
         for process in processes:
             try:
                 memory = process.memory_full_info()
@@ -204,6 +207,9 @@ class TreeSampler(threading.Thread):
             roles[name] = roles.get(name, 0) + 1
             label = name if name in ("command", "crawl process", "fork server") else f"{name} {roles[name]}"
             self.peak.per_process[label] = max(self.peak.per_process.get(label, 0.0), memory.rss / 2**20)
+            shares[label] = (memory.pss / 2**20, memory.uss / 2**20)
+        if pss > self.peak.pss_mb:
+            self.peak.at_peak = shares
         self.peak.rss_mb, self.peak.pss_mb = max(self.peak.rss_mb, rss), max(self.peak.pss_mb, pss)
 
 
@@ -351,7 +357,14 @@ def memory_line(peak: dict[str, Any], target: float) -> str:
 
 
 def per_process(peak: dict[str, Any]) -> list[str]:
-    return [f"    {name:<28}{mb:7.0f} MB RSS" for name, mb in sorted(peak["per_process"].items())]
+    """Each process's peak RSS, and its PSS and USS (memory no other process shares) when the
+    tree's PSS peaked."""
+    at_peak = peak.get("at_peak", {})
+    return [
+        f"    {name:<28}{mb:7.0f} MB RSS"
+        + (f", {at_peak[name][0]:4.0f} PSS, {at_peak[name][1]:4.0f} USS at the peak" if name in at_peak else "")
+        for name, mb in sorted(peak["per_process"].items())
+    ]
 
 
 def main() -> None:

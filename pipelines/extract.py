@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
-import py3langid
+import pycld2
 import pycountry
 from lxml.html import HtmlElement
 from trafilatura import bare_extraction
@@ -217,9 +217,23 @@ def content_hash(text: str) -> str:
     return hashlib.sha256(normalized.encode("utf-8")).hexdigest()
 
 
+# CLD2 names a few languages by codes ISO 639-1 has since replaced.
+CLD2_LEGACY_CODES = {"iw": "he", "jw": "jv", "in": "id", "ji": "yi"}
+DETECT_CHARS = 5000
+# Characters CLD2 refuses ("invalid UTF-8"): controls, unpaired surrogates, noncharacters.
+CLD2_REFUSED = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff]")
+
+
 def detect_language(text: str) -> str | None:
-    language, _score = py3langid.classify(text[:5000])
-    return language or None
+    """The text's language by CLD2 (Chrome's detector: 6 MB of tables, where py3langid's model
+    took 70 MB, a sixth of the crawl's memory), or None when it cannot tell."""
+    sample = CLD2_REFUSED.sub(" ", text[:DETECT_CHARS])
+    try:
+        _reliable, _bytes, details = pycld2.detect(sample, isPlainText=True, bestEffort=True)
+    except pycld2.error:
+        return None
+    code = details[0][1].split("-")[0]
+    return None if code in ("un", "xx") else CLD2_LEGACY_CODES.get(code, code)
 
 
 def _page_language(tree: HtmlElement) -> str | None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from newsalert.domain import Extracted
-from newsalert.pipelines.extract import extract_article
+from newsalert.pipelines.extract import detect_language, extract_article
 
 URL = "https://www.harbourherald.example/news/2024/05/port-deal"
 PROSE = "The port authority signed the concession on Tuesday after two years of talks with the union. "
@@ -72,3 +72,25 @@ def test_a_byline_whose_name_is_a_link_is_not_a_promotion() -> None:
     byline = '<p class="byline">By <a href="/authors/amina-odhiambo">Amina Odhiambo</a></p>'
     result = _article(byline + _paragraphs(3), outside='<p class="more">More by this Author</p>')
     assert result.author == "Amina Odhiambo"
+
+
+LANGUAGE_SAMPLES = {
+    "en": "The ministers agreed on Tuesday to open two training centres for farmers before the rains.",
+    "fr": "Les ministres se sont entendus mardi pour ouvrir deux centres de formation avant les pluies.",
+    "es": "Los ministros acordaron el martes abrir dos centros de formación para agricultores antes de las lluvias.",
+    "pt": "Os ministros acordaram na terça-feira abrir dois centros de formação para agricultores antes das chuvas.",
+    "zh": "两国部长周二商定在雨季到来前开设两个农民培训中心，并派遣技术人员。",
+    "he": "השרים הסכימו ביום שלישי לפתוח שני מרכזי הכשרה לחקלאים לפני עונת הגשמים.",
+}
+
+
+def test_an_undeclared_language_is_detected_with_current_codes() -> None:
+    for language, sentence in LANGUAGE_SAMPLES.items():
+        assert detect_language(sentence * 3) == language
+
+
+def test_language_detection_survives_what_a_stranger_puts_in_a_page() -> None:
+    english = LANGUAGE_SAMPLES["en"] * 3
+    assert detect_language("\x00\x07" + english + "\ud800\x9f\ufffe") == "en"
+    assert detect_language("") is None
+    assert detect_language("0123 4567 !!! ---") is None
