@@ -72,8 +72,11 @@ WARM_UP_PAGE = (
 
 def warm_up() -> None:
     """Load what every analysis needs whatever the topic profile: the Chinese dictionary, the
-    language model, the gazetteer, the organizations, trafilatura's lazy tables. Run once in
+    gazetteer, the organizations, trafilatura's lazy tables. Run once in
     the fork server, so that each worker forked from it starts ready (crawler/preload.py)."""
+    import pycountry
+    from tld import get_tld
+
     from newsalert.pipelines.actors import load_actors
     from newsalert.pipelines.tagging import load_gazetteer
 
@@ -81,6 +84,11 @@ def warm_up() -> None:
     load_actors()
     Analyzer(None, min_text_chars=1).analyze(WARM_UP_PAGE, "https://warm-up.example/2026/01/page.html")
     chinese_word_starts("肯尼亚和中国工程师合作")  # loads jieba's dictionary
+    # What the first real page would load in each worker (the analysis above has built
+    # jusText's stoplist, extract.share_justext_stoplist): the table of languages (a page's
+    # lang attribute), the public suffix list (courlan).
+    pycountry.languages.get(alpha_2="en")
+    get_tld("https://warm-up.example.com/", fail_silently=True)
 
 
 # One analyzer per worker process, built once by the pool's initializer.

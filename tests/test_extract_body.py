@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from newsalert.domain import Extracted
-from newsalert.pipelines.extract import detect_language, extract_article
+from newsalert.pipelines.extract import detect_language, extract_article, share_justext_stoplist
 
 URL = "https://www.harbourherald.example/news/2024/05/port-deal"
 PROSE = "The port authority signed the concession on Tuesday after two years of talks with the union. "
@@ -94,3 +94,15 @@ def test_language_detection_survives_what_a_stranger_puts_in_a_page() -> None:
     assert detect_language("\x00\x07" + english + "\ud800\x9f\ufffe") == "en"
     assert detect_language("") is None
     assert detect_language("0123 4567 !!! ---") is None
+
+
+def test_the_fallback_stoplist_is_built_once_with_the_words_jusText_would_use() -> None:
+    import justext.core
+    from justext.utils import get_stoplist, get_stoplists
+    from trafilatura import external
+
+    share_justext_stoplist()
+    every_language = frozenset(word.lower() for language in get_stoplists() for word in get_stoplist(language))
+    assert every_language == external.JT_STOPLIST
+    assert justext.core.define_stoplist(external.JT_STOPLIST) is external.JT_STOPLIST
+    assert justext.core.define_stoplist(("The", "AND")) == {"the", "and"}  # anyone else's list is still lowered
