@@ -9,6 +9,9 @@ from newsalert.pipelines.analyze import warm_up
 
 try:
     warm_up()
+    # The module of the workers' tasks, and what parsing sources takes from Scrapy (22 MB):
+    # each worker would import it when handed its first task.
+    import newsalert.crawler.workers  # noqa: F401
 except Exception as exc:  # a fork server that dies would take every worker with it
     logging.getLogger(__name__).warning("warming up the workers failed (%s); each loads its own data", exc)
 # What is loaded now lives as long as the workers: out of the collector's sight, its pages are
