@@ -113,6 +113,12 @@ def load_gazetteer() -> Gazetteer:
         translated = _pycountry_names(country)
         names |= {(name, language) for name, language in translated if (name.casefold(), language) not in ignored}
         entries += [(name, ("country", code), language) for name, language in names]
+    for language, table in data.get("language_names", {}).items():
+        entries += [
+            (frame.format(adjective), ("language", adjective), language)
+            for frame in table["frames"]
+            for adjective in table["adjectives"]
+        ]
     return Gazetteer(country_labels, country_regions, region_labels, PhraseMatcher(entries, uncovered="all"))
 
 
@@ -145,7 +151,8 @@ def place_salience(title: Tokenized, body: Tokenized) -> Salience:
     """Salience of every country and region the gazetteer finds, before any is dropped, and a
     ("listed", code) mark for each country named in a list of three or more."""
     matcher = load_gazetteer().matcher
-    in_title, in_body = matcher.find(title), matcher.find(body)
+    # A language's name ("língua portuguesa") is matched only so that no country is found in it.
+    in_title, in_body = ([m for m in matcher.find(t) if m.key[0] != "language"] for t in (title, body))
     salience: Salience = defaultdict(float)
     for weight, match in _weighted(in_title, in_body, body):
         salience[match.key] += weight

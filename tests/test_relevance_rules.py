@@ -4,7 +4,9 @@ Every article here was written for its test: it isolates one cause (a homograph 
 language, a Chinese term inside a longer word, a country and its own region, a list of
 partners, a Northern donor, triangular cooperation, Southern development finance, a flagship
 phrase in a domestic story, a short Chinese article, a Southern country's envoys, a marker
-alone, plain loans, the topic's name in passing in an aid report, a Southern bloc's trade talks).
+alone, plain loans, the topic's name in passing in an aid report, a Southern bloc's trade talks,
+a language's name that is a demonym, firefighters and relief supplies, a pavilion at a trade
+fair, a weekday that looks like a fair, Nigeria's South-South zone in each language).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from newsalert.domain import Extracted, Relevance, Tokenized
 from newsalert.pipelines.extract import extract_article
 from newsalert.pipelines.matching import PhraseMatcher
 from newsalert.pipelines.relevance import RelevanceModel
+from newsalert.pipelines.tagging import place_salience
 
 TOPICS = load_topics(Path(__file__).parents[1] / "config" / "topics.yaml")
 
@@ -569,3 +572,149 @@ def test_a_southern_blocs_agreement_with_another_southern_partner_is_cooperation
     result = judge(model, "en", BLOC_TRADE)
     assert result.kept, explain(result)
     assert "MERCOSUR" in next(c for c in result.contributions if c.rule == "partnership").terms, partnership(result)
+
+
+# --- a language's name is not its country ------------------------------------------------------
+
+LUSOPHONE = {
+    "pt": (
+        "Universidade de Moçambique forma professores de Timor-Leste",
+        "A Universidade Pedagógica de Maputo recebeu 30 professores timorenses para um curso de formação em "
+        "português. Os países de língua portuguesa financiam bolsas de estudo para o intercâmbio entre "
+        "Moçambique e Timor-Leste, e os professores voltam a Díli em julho.",
+    ),
+    "fr": (
+        "Le Sénégal forme des enseignants haïtiens",
+        "Dakar accueille 25 enseignants haïtiens pour une formation en français et en pédagogie. Les pays de "
+        "langue française de l'Afrique de l'Ouest financent les bourses d'études ; les enseignants rentrent "
+        "en Haïti en juin.",
+    ),
+    "es": (
+        "Cuba forma a maestros de Guinea Ecuatorial",
+        "La Habana recibió a 40 maestros ecuatoguineanos para un curso de formación en español. Los países de "
+        "lengua española del Caribe aportan becas para el intercambio entre Cuba y Guinea Ecuatorial.",
+    ),
+    "en": (
+        "Brazil trains teachers from Mozambique",
+        "Brazil's federal universities trained 60 Mozambican teachers this year under a scholarship programme "
+        "for Portuguese-speaking countries. The Portuguese-language courses run in Brasília and Maputo.",
+    ),
+}
+
+
+@pytest.mark.parametrize("language", LUSOPHONE)
+def test_a_languages_name_does_not_name_its_country(model: RelevanceModel, language: str) -> None:
+    title, text = (Tokenized.of(part, language) for part in LUSOPHONE[language])
+    named = {code for kind, code in place_salience(title, text) if kind == "country"}
+    assert {"pt": "PT", "fr": "FR", "es": "ES", "en": "PT"}[language] not in named, named
+    assert judge(model, language, LUSOPHONE[language]).kept
+
+
+# --- humanitarian aid and trade fairs between Southern states ---------------------------------
+
+RELIEF = {
+    "en": (
+        "Ghanaian firefighters land in Côte d'Ivoire to fight forest fires",
+        "A team of 80 Ghanaian firefighters arrived in Yamoussoukro on Monday with pumps and emergency "
+        "supplies to help Côte d'Ivoire contain fires in its western forests.",
+    ),
+    "fr": (
+        "Des pompiers marocains en renfort en Tunisie",
+        "Une centaine de sapeurs-pompiers marocains sont arrivés à Tabarka avec du matériel de secours pour "
+        "aider la Tunisie à maîtriser les incendies de forêt du nord-ouest.",
+    ),
+    "es": (
+        "Bomberos peruanos llegan a Bolivia para combatir incendios",
+        "Un contingente de 90 bomberos y brigadistas peruanos llegó a Santa Cruz con insumos de emergencia "
+        "para apoyar a Bolivia en el combate de los incendios forestales de la Chiquitanía.",
+    ),
+    "pt": (
+        "Bombeiros angolanos chegam a Moçambique após o ciclone",
+        "Uma equipa de 70 bombeiros angolanos chegou à Beira com suprimentos de emergência para ajudar "
+        "Moçambique a desobstruir estradas depois da passagem do ciclone.",
+    ),
+    "zh": (
+        "巴基斯坦消防员抵达尼泊尔协助扑灭山火",
+        "巴基斯坦派出的60名消防员周一抵达加德满都，携带救援物资，协助尼泊尔扑灭西部山区的森林大火。尼泊尔内政部表示，"
+        "火势已蔓延至三个县，当地消防力量严重不足。巴基斯坦消防员将与尼泊尔军队一道在山区设立防火隔离带，并为当地"
+        "村民提供紧急医疗服务。",
+    ),
+}
+
+
+@pytest.mark.parametrize("language", RELIEF)
+def test_a_southern_states_firefighters_and_supplies_are_cooperation(model: RelevanceModel, language: str) -> None:
+    assert judge(model, language, RELIEF[language]).kept, explain(judge(model, language, RELIEF[language]))
+
+
+TRADE_FAIR = {
+    "en": (
+        "Forty Zambian firms take a pavilion at the Canton trade fair",
+        "Forty Zambian exporters of honey, copper goods and coffee opened their pavilion at the trade fair "
+        "in Guangzhou, China, seeking buyers among the fair's 25,000 exhibitors and visitors.",
+    ),
+    "es": (
+        "Paraguay lleva 30 empresas a una feria de alimentos en la India",
+        "Treinta empresas paraguayas de carne, chía y yerba mate montaron su pabellón en la feria de alimentos "
+        "de Nueva Delhi, donde buscan compradores entre los 1.200 expositores de la India y de Asia.",
+    ),
+    "pt": (
+        "Cabo Verde leva artesãos à feira internacional de Luanda",
+        "Vinte artesãos cabo-verdianos abriram na segunda-feira o pavilhão de Cabo Verde na feira internacional "
+        "de Luanda, onde procuram compradores angolanos entre os 500 expositores.",
+    ),
+}
+
+
+@pytest.mark.parametrize("language", TRADE_FAIR)
+def test_a_southern_countrys_pavilion_at_anothers_trade_fair_is_cooperation(
+    model: RelevanceModel, language: str
+) -> None:
+    assert judge(model, language, TRADE_FAIR[language]).kept, explain(judge(model, language, TRADE_FAIR[language]))
+
+
+WEEKDAYS = (
+    "Ibovespa sobe com Vale e dados da China",
+    "O Ibovespa subiu 1,2% nesta segunda-feira, puxado pela Vale depois de dados da siderurgia na China. Na "
+    "terça-feira sai a inflação do Brasil; o acordo entre os acionistas da Vale e a parceria com a Índia "
+    "seguem em discussão, e na quarta-feira o mercado espera o Copom.",
+)
+
+
+def test_a_portuguese_weekday_is_not_a_fair(model: RelevanceModel) -> None:
+    result = judge(model, "pt", WEEKDAYS)
+    assert not result.kept, explain(result)
+
+
+NIGERIA_ZONE = {
+    "fr": (
+        "Nigeria : les gouverneurs du Sud-Sud réclament une part plus grande du pétrole",
+        "Réunis à Port Harcourt, les gouverneurs du Sud-Sud ont demandé une révision de la formule de partage "
+        "des revenus pétroliers. La zone Sud-Sud, qui produit l'essentiel du brut nigérian, parle de "
+        "coopération Sud-Sud entre ses six États pour peser à Abuja.",
+    ),
+    "es": (
+        "Nigeria: los gobernadores del Sur-Sur piden más renta petrolera",
+        "Reunidos en Port Harcourt, los gobernadores del Sur-Sur pidieron revisar el reparto de la renta "
+        "petrolera. La zona Sur-Sur, que produce casi todo el crudo nigeriano, invoca la cooperación Sur-Sur "
+        "entre sus seis estados para pesar en Abuja.",
+    ),
+    "pt": (
+        "Nigéria: governadores do Sul-Sul pedem mais receitas do petróleo",
+        "Reunidos em Port Harcourt, os governadores do Sul-Sul pediram a revisão da partilha das receitas do "
+        "petróleo. A zona Sul-Sul, que produz quase todo o crude nigeriano, fala de cooperação Sul-Sul entre "
+        "os seus seis estados para pesar em Abuja.",
+    ),
+    "zh": (
+        "尼日利亚南南地区六州州长要求提高石油收入分成",
+        "尼日利亚南南地区六州州长周二在哈科特港举行会议，要求联邦政府修改石油收入分配方案。南南地缘政治区出产该国大部分"
+        "原油，州长们表示将加强南南合作，以便在阿布贾争取更大发言权。联邦财政部尚未回应。与会人士说，南南六州还将联合"
+        "成立一个基础设施基金，用于修建连接各州的公路。",
+    ),
+}
+
+
+@pytest.mark.parametrize("language", NIGERIA_ZONE)
+def test_nigerias_south_south_zone_is_not_the_topic_in_any_language(model: RelevanceModel, language: str) -> None:
+    result = judge(model, language, NIGERIA_ZONE[language])
+    assert not result.kept, explain(result)
