@@ -4,9 +4,14 @@ crawl process can start the fork server before it imports either)."""
 from __future__ import annotations
 
 import multiprocessing
+import os
+from collections.abc import Iterable
 from multiprocessing.context import BaseContext
 
 PRELOAD = "newsalert.crawler.preload"
+# The languages the crawl's outlets publish in, for the fork server's preload: "*" when any
+# outlet does not say (the fork server inherits the environment of the process starting it).
+PRELOAD_LANGUAGES = "NEWSALERT_PRELOAD_LANGUAGES"
 
 
 def worker_context() -> BaseContext:
@@ -21,10 +26,14 @@ def worker_context() -> BaseContext:
     return context
 
 
-def start_fork_server() -> None:
+def start_fork_server(languages: Iterable[str | None] | None = None) -> None:
     """Start the fork server now, without waiting for it: it loads the analysis' data while
-    the crawl process sets itself up and fetches the first sources."""
+    the crawl process sets itself up and fetches the first sources. `languages`, those of the
+    outlets to crawl (None for an outlet that does not say), spare it what no outlet needs."""
     if worker_context().get_start_method() == "forkserver":
+        if languages is not None:
+            declared = set(languages)
+            os.environ[PRELOAD_LANGUAGES] = "*" if None in declared else ",".join(sorted(map(str, declared)))
         from multiprocessing import forkserver
 
         forkserver.ensure_running()

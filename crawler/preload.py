@@ -4,11 +4,14 @@ workers share it instead of each spending a second or more loading it again."""
 
 import gc
 import logging
+import os
 
+from newsalert.crawler.forking import PRELOAD_LANGUAGES
 from newsalert.pipelines.analyze import warm_up
 
 try:
-    warm_up()
+    languages = os.environ.get(PRELOAD_LANGUAGES, "*")
+    warm_up(None if languages == "*" else set(languages.split(",")))
     # The module of the workers' tasks, and what parsing sources takes from Scrapy (22 MB):
     # each worker would import it when handed its first task.
     import newsalert.crawler.workers  # noqa: F401

@@ -199,7 +199,7 @@ def _crawl_in_child(
         # First of all: the fork server loads the analysis while this process imports Scrapy.
         from newsalert.crawler.forking import start_fork_server
 
-        start_fork_server()
+        start_fork_server(outlet.language for outlet in config.select_outlets(outlet_names))
     # Imported here: the parent never loads Scrapy or Twisted.
     from scrapy import signals
     from scrapy.crawler import CrawlerProcess

@@ -8,8 +8,20 @@ relevance and tags alike.
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from newsalert.config.models import TopicsFile
-from newsalert.domain import Analysis, Fingerprint, Hints, Rejection, Relevance, Tag, Tokenized, chinese_word_starts
+from newsalert.domain import (
+    Analysis,
+    Fingerprint,
+    Hints,
+    Rejection,
+    Relevance,
+    Tag,
+    Tokenized,
+    base_language,
+    chinese_word_starts,
+)
 from newsalert.pipelines.dedup import fingerprint
 from newsalert.pipelines.extract import DEFAULT_LIMITS, PageLimits, extract_article
 from newsalert.pipelines.relevance import RelevanceModel
@@ -65,15 +77,17 @@ class Analyzer:
 
 WARM_UP_PAGE = (
     "<html><head><title>Warm-up</title></head><body><article><p>"
-    + "Kenyan and Chinese engineers trained together in Mombasa this week. 肯尼亚和中国工程师合作。 " * 8
+    + "Kenyan and Chinese engineers trained together in Mombasa this week. " * 8
     + "</p></article></body></html>"
 )
 
 
-def warm_up() -> None:
-    """Load what every analysis needs whatever the topic profile: the Chinese dictionary, the
-    gazetteer, the organizations, trafilatura's lazy tables. Run once in
-    the fork server, so that each worker forked from it starts ready (crawler/preload.py)."""
+def warm_up(languages: Collection[str] | None = None) -> None:
+    """Load what every analysis needs whatever the topic profile: the gazetteer, the
+    organizations, trafilatura's lazy tables, and the Chinese dictionary (33 MB) when the
+    crawl's outlets may publish in Chinese (`languages`: theirs, None when some do not say).
+    Run once in the fork server, so that each worker forked from it starts ready
+    (crawler/preload.py); a worker that meets Chinese all the same loads the dictionary then."""
     import pycountry
     from tld import get_tld
 
@@ -83,7 +97,8 @@ def warm_up() -> None:
     load_gazetteer()
     load_actors()
     Analyzer(None, min_text_chars=1).analyze(WARM_UP_PAGE, "https://warm-up.example/2026/01/page.html")
-    chinese_word_starts("肯尼亚和中国工程师合作")  # loads jieba's dictionary
+    if languages is None or "zh" in {base_language(language) for language in languages}:
+        chinese_word_starts("肯尼亚和中国工程师合作")  # loads jieba's dictionary
     # What the first real page would load in each worker (the analysis above has built
     # jusText's stoplist, extract.share_justext_stoplist): the table of languages (a page's
     # lang attribute), the public suffix list (courlan).

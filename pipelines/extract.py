@@ -211,12 +211,14 @@ def share_justext_stoplist() -> None:
     import justext.core
     from trafilatura import external
 
-    stoplist = frozenset(word.lower() for word in external.JT_STOPLIST or external.jt_stoplist_init())
+    words = external.JT_STOPLIST or external.jt_stoplist_init()
+    # jusText's lists are lower-case already: keep those strings rather than copies of them.
+    stoplist = frozenset(word if word == (lowered := word.lower()) else lowered for word in words)
     external.JT_STOPLIST = stoplist  # type: ignore[assignment]
-    lowered = justext.core.define_stoplist
+    define_any = justext.core.define_stoplist
 
     def define_stoplist(words: Any) -> frozenset[str]:
-        return stoplist if words is stoplist else lowered(words)
+        return stoplist if words is stoplist else define_any(words)
 
     justext.core.define_stoplist = define_stoplist
 

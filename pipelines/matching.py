@@ -123,6 +123,13 @@ class PhraseMatcher(Generic[K]):
                 position += 1
         return matches
 
+    def whole(self, text: Tokenized) -> K | None:
+        """What `text` is, when it is one phrase and nothing more (a whole text has word
+        boundaries at both ends, so Chinese needs no segmentation here)."""
+        candidates = self._entries.get(tuple(text.folded))
+        entry = self._pick(candidates, self.allowed_languages(text.language), text.original) if candidates else None
+        return entry.key if entry else None
+
     @staticmethod
     def _pick(candidates: list[_Entry[K]], allowed: set[str] | None, original: list[str]) -> _Entry[K] | None:
         for entry in candidates:

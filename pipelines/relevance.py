@@ -65,9 +65,8 @@ class TopicScorer:
         # Trade Expo") are no evidence of a cross-border context.
         self.self_named: set[str] = set()
         for phrase, key, phrase_language in entries:
-            if key in self.cross_border:
-                named = Tokenized.of(phrase, phrase_language)
-                self.self_named |= {m.key for m in actors.matcher.find(named) if m.length == len(named.original)}
+            if key in self.cross_border and (named := actors.matcher.whole(Tokenized.of(phrase, phrase_language))):
+                self.self_named.add(named)
         self.partnership = PartnershipRule(profile.partnership, gazetteer, actors) if profile.partnership else None
 
     def score(self, context: Context) -> list[Contribution]:

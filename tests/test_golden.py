@@ -98,3 +98,42 @@ def test_a_worker_forked_from_the_warm_fork_server_judges_as_one_built_from_scra
     for (name, url, html), result in zip(pages, forked, strict=True):
         fresh = analyzer.analyze(html, url, hints=Hints())
         assert dataclasses.asdict(result) == dataclasses.asdict(fresh), f"{name}: the worker judged differently"
+
+
+PRELOADED_FOR = """
+import sys
+from newsalert.crawler import preload  # what the fork server imports
+chinese_loaded = "rjieba" in sys.modules
+from pathlib import Path
+from newsalert.config.loader import load_topics
+from newsalert.pipelines.analyze import Analyzer
+text = "肯尼亚和中国签署农业技术合作协议，中国专家将在内罗毕培训二百名肯尼亚农业技术人员。" * 3
+relevance, tags, _ = Analyzer(load_topics(Path(sys.argv[1]))).judge("中国专家赴肯尼亚培训农业技术人员", text, "zh")
+print(chinese_loaded, relevance.kept, sorted(t.code for t in tags if t.kind == "country"))
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("languages", "preloaded"), [("en,es", False), ("*", True)])
+def test_the_fork_server_loads_the_chinese_dictionary_only_for_outlets_that_may_need_it(
+    languages: str, preloaded: bool
+) -> None:
+    """Outlets that all declare English or Spanish spare the fork server 33 MB; a worker that
+    meets Chinese all the same loads the dictionary then, and judges as ever."""
+    import os
+    import subprocess
+    import sys
+
+    from newsalert.crawler.forking import PRELOAD_LANGUAGES
+    from tests.golden.update import TOPICS
+
+    result = subprocess.run(
+        [sys.executable, "-c", PRELOADED_FOR, str(TOPICS)],
+        env={**os.environ, PRELOAD_LANGUAGES: languages},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    printed = result.stdout.strip().split(maxsplit=2)
+    assert printed == [str(preloaded), "True", "['CN', 'KE']"], result.stdout + result.stderr

@@ -718,3 +718,10 @@ NIGERIA_ZONE = {
 def test_nigerias_south_south_zone_is_not_the_topic_in_any_language(model: RelevanceModel, language: str) -> None:
     result = judge(model, language, NIGERIA_ZONE[language])
     assert not result.kept, explain(result)
+
+
+def test_a_phrase_that_is_a_whole_text_is_found_without_segmenting_it() -> None:
+    matcher = PhraseMatcher([("中非经贸博览会", "CAETE", None), ("Belt and Road", "BRI", None)])
+    assert matcher.whole(Tokenized.of("中非经贸博览会", "zh")) == "CAETE"
+    assert matcher.whole(Tokenized.of("the Belt and Road", "en")) is None  # more than the phrase
+    assert matcher.whole(Tokenized.of("belt-and-road", "en")) == "BRI"
