@@ -159,7 +159,7 @@ def extract_article(
         date_note=date_note,
         description=clean_line(document.description, limit=2000),
         site_name=site_name,
-        language=page_language or detect_language(text),
+        language=article_language(page_language, text),
         declared_canonical=declared_canonical,
         content_hash=content_hash(text),
     )
@@ -248,20 +248,36 @@ def content_hash(text: str) -> str:
 # CLD2 names a few languages by codes ISO 639-1 has since replaced.
 CLD2_LEGACY_CODES = {"iw": "he", "jw": "jv", "in": "id", "ji": "yi"}
 DETECT_CHARS = 5000
+# A declared language gives way only to a detection this sure, on this much text.
+CONFIDENT_CHARS, CONFIDENT_SHARE = 400, 90
 # Characters CLD2 refuses ("invalid UTF-8"): controls, unpaired surrogates, noncharacters.
 CLD2_REFUSED = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff]")
 
 
-def detect_language(text: str) -> str | None:
+def detect_language(text: str, *, confident: bool = False) -> str | None:
     """The text's language by CLD2 (Chrome's detector: 6 MB of tables, where py3langid's model
-    took 70 MB, a sixth of the crawl's memory), or None when it cannot tell."""
+    took 70 MB, a sixth of the crawl's memory), or None when it cannot tell. `confident`: only
+    a language CLD2 calls reliable, in at least CONFIDENT_SHARE percent of a text of at least
+    CONFIDENT_CHARS characters."""
     sample = CLD2_REFUSED.sub(" ", text[:DETECT_CHARS])
+    if confident and len(sample) < CONFIDENT_CHARS:
+        return None
     try:
-        _reliable, _bytes, details = pycld2.detect(sample, isPlainText=True, bestEffort=True)
+        reliable, _bytes, details = pycld2.detect(sample, isPlainText=True, bestEffort=not confident)
     except pycld2.error:
         return None
-    code = details[0][1].split("-")[0]
-    return None if code in ("un", "xx") else CLD2_LEGACY_CODES.get(code, code)
+    code, percent = details[0][1].split("-")[0], details[0][2]
+    if code in ("un", "xx") or (confident and not (reliable and percent >= CONFIDENT_SHARE)):
+        return None
+    return CLD2_LEGACY_CODES.get(code, code)
+
+
+def article_language(declared: str | None, text: str) -> str | None:
+    """The page's own language, unless its text is plainly in another: templates keep the
+    lang="en" they were installed with (a Zulu or French newsroom on a stock theme), and an
+    article matched with another language's words is misjudged."""
+    detected = detect_language(text, confident=declared is not None)
+    return detected if detected and detected != declared else declared or detected
 
 
 def _page_language(tree: HtmlElement) -> str | None:

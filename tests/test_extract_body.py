@@ -106,3 +106,33 @@ def test_the_fallback_stoplist_is_built_once_with_the_words_jusText_would_use() 
     assert every_language == external.JT_STOPLIST
     assert justext.core.define_stoplist(external.JT_STOPLIST) is external.JT_STOPLIST
     assert justext.core.define_stoplist(("The", "AND")) == {"the", "and"}  # anyone else's list is still lowered
+
+
+FRENCH_STORY = (
+    "Les ministres de l'Agriculture du Sénégal et du Maroc ont signé mardi à Dakar un accord qui prévoit la "
+    "formation de deux cents techniciens sénégalais dans les centres de recherche marocains. Les premiers "
+    "stagiaires partiront en mars pour six mois ; ils apprendront les techniques d'irrigation au goutte-à-goutte "
+    "et la sélection de semences adaptées à la sécheresse. Le ministre sénégalais a salué un partenariat "
+    "exemplaire entre deux pays africains qui partagent les mêmes défis climatiques."
+)
+
+
+def _page(lang: str, text: str) -> str:
+    return (
+        f'<html lang="{lang}"><head><title>Accord agricole</title></head><body><article><h1>Accord agricole</h1>'
+        f"<p>{text}</p></article></body></html>"
+    )
+
+
+def test_a_text_plainly_in_another_language_overrides_the_templates_lang() -> None:
+    article = extract_article(_page("en", FRENCH_STORY), "https://news.example/2026/03/accord.html")
+    assert isinstance(article, Extracted) and article.language == "fr"
+
+
+def test_the_declared_language_stands_when_the_text_agrees_or_is_too_short_to_say() -> None:
+    agreed = extract_article(_page("fr-SN", FRENCH_STORY), "https://news.example/2026/03/accord.html")
+    assert isinstance(agreed, Extracted) and agreed.language == "fr"
+    short = extract_article(
+        _page("en", FRENCH_STORY[:300]), "https://news.example/2026/03/accord.html", min_text_chars=1
+    )
+    assert isinstance(short, Extracted) and short.language == "en"
