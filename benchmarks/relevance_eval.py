@@ -3,7 +3,7 @@ nobody tuned the rules on, plus the false positives on the real pages of ../shar
 
 The labeled set (benchmarks/data/relevance/) is in English, French, Spanish, Portuguese and
 Chinese, about half on topic, written by helpers who never saw topics.yaml or the rules:
-`dev` (1190 articles; the rules may be tuned on it) and `test` (250 articles written after
+`dev` (1190 articles; the rules may be tuned on it) and `test` (400 articles written after
 the tuning; its errors are never looked at, its figures are reported as printed). See the
 headers of the two files for their history. This script prints errors for dev only.
 
