@@ -81,7 +81,12 @@ class PhraseMatcher(Generic[K]):
                 candidates.append(_Entry(key, phrase, language, exact))
             if language != ANY_LANGUAGE:
                 self.languages.add(language)
-        self._longest = max((len(k) for k in self._entries), default=0)
+        # The lengths of the phrases that start with each word, longest first: most words of a
+        # text start no phrase, and cost one lookup instead of one per possible length.
+        lengths: dict[str, set[int]] = {}
+        for folded in self._entries:
+            lengths.setdefault(folded[0], set()).add(len(folded))
+        self._lengths = {first: sorted(found, reverse=True) for first, found in lengths.items()}
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -104,7 +109,9 @@ class PhraseMatcher(Generic[K]):
         matches: list[Match[K]] = []
         position = 0
         while position < len(folded):
-            for length in range(min(self._longest, len(folded) - position), 0, -1):
+            for length in self._lengths.get(folded[position], ()):
+                if position + length > len(folded):
+                    continue
                 candidates = self._entries.get(tuple(folded[position : position + length]))
                 if candidates is None:
                     continue
