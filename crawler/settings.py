@@ -21,6 +21,14 @@ from newsalert.config.loader import Config
 from newsalert.config.models import CrawlSettings, Outlet
 from newsalert.crawler.addresses import AddressPolicy
 
+# Components of Scrapy's defaults a crawl service must not run: the remote control (Scrapy
+# 2.19: an HTTP server that runs the code sent to it, loading aiohttp for 0.2 s of the start)
+# and the telnet console; and the cookie middleware (COOKIES_ENABLED is off). They are taken
+# out of the *_BASE lists themselves: naming them None in EXTENSIONS would still import them.
+UNWANTED = {
+    "EXTENSIONS_BASE": {"scrapy.extensions.remote_control.RemoteControl", "scrapy.extensions.telnet.TelnetConsole"},
+    "DOWNLOADER_MIDDLEWARES_BASE": {"scrapy.downloadermiddlewares.cookies.CookiesMiddleware"},
+}
 # Scrapy 2.14 renamed DNS_RESOLVER (still read, with a deprecation warning); older ones know only it.
 RESOLVER_SETTING = "TWISTED_DNS_RESOLVER" if hasattr(default_settings, "TWISTED_DNS_RESOLVER") else "DNS_RESOLVER"
 
@@ -74,6 +82,11 @@ def scrapy_settings(
         "NEWSALERT_ADDRESS_POLICY": address_policy or AddressPolicy(),
         "NEWSALERT_CRAWL": crawl,
         "EXTENSIONS": {"newsalert.crawler.workers.Workers": 0},
+        **{
+            name: {path: order for path, order in getattr(default_settings, name, {}).items() if path not in paths}
+            for name, paths in UNWANTED.items()
+        },
+        "REMOTE_CONTROL_ENABLED": False,
         "SPIDER_MIDDLEWARES": {"newsalert.crawler.admission.ArticleAdmission": 950},
         "DOWNLOADER_MIDDLEWARES": {
             "newsalert.crawler.middlewares.AddressGuard": 50,

@@ -435,3 +435,27 @@ def test_a_sitemaps_last_change_does_not_date_the_article_but_ages_the_link(tmp_
     assert all(r.meta["hints"].published_at is None for r in requests), "lastmod is no publication date"
     admitted = list(admission.process_spider_output(response, iter(requests)))
     assert [r.url for r in admitted] == [f"{SITE}/2026/fresh.html"], "a page unchanged since 2019 is too old"
+
+
+def test_the_crawl_runs_no_remote_control_telnet_or_cookie_jar() -> None:
+    """Scrapy's remote control (an HTTP server that runs code sent to it, with a token in a job
+    file) and telnet console are out, and not even imported; so is the unused cookie jar."""
+    import subprocess
+    import sys
+
+    script = (
+        "import sys\n"
+        "from scrapy.settings import Settings\n"
+        "from scrapy.utils.conf import build_component_list\n"
+        "from newsalert.config.models import CrawlSettings\n"
+        "from newsalert.crawler.settings import scrapy_settings\n"
+        "settings = Settings(scrapy_settings(CrawlSettings()))\n"
+        "parts = [*build_component_list(settings.getwithbase('EXTENSIONS')),\n"
+        "         *build_component_list(settings.getwithbase('DOWNLOADER_MIDDLEWARES'))]\n"
+        "print(sorted(p.rsplit('.', 1)[1] for p in parts if p.startswith('scrapy') and 'Cookies' in p\n"
+        "             or p.endswith(('RemoteControl', 'TelnetConsole'))))\n"
+        "print(sorted(m for m in ('aiohttp', 'twisted.conch.telnet', 'tldextract') if m in sys.modules))\n"
+        "print(settings.getbool('REMOTE_CONTROL_ENABLED'))\n"
+    )
+    printed = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout
+    assert printed.split("\n")[:3] == ["[]", "[]", "False"], printed
