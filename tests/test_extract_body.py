@@ -9,9 +9,9 @@ URL = "https://www.harbourherald.example/news/2024/05/port-deal"
 PROSE = "The port authority signed the concession on Tuesday after two years of talks with the union. "
 
 
-def _article(inner: str, *, outside: str = "") -> Extracted:
+def _article(inner: str, *, outside: str = "", lang: str | None = None) -> Extracted:
     page = (
-        "<html><head><title>Port deal signed</title></head><body>"
+        f"<html{f' lang={lang!r}' if lang else ''}><head><title>Port deal signed</title></head><body>"
         f"<article><h1>Port deal signed</h1>{inner}</article>{outside}</body></html>"
     )
     result = extract_article(page, URL, min_text_chars=1)
@@ -117,22 +117,10 @@ FRENCH_STORY = (
 )
 
 
-def _page(lang: str, text: str) -> str:
-    return (
-        f'<html lang="{lang}"><head><title>Accord agricole</title></head><body><article><h1>Accord agricole</h1>'
-        f"<p>{text}</p></article></body></html>"
-    )
-
-
 def test_a_text_plainly_in_another_language_overrides_the_templates_lang() -> None:
-    article = extract_article(_page("en", FRENCH_STORY), "https://news.example/2026/03/accord.html")
-    assert isinstance(article, Extracted) and article.language == "fr"
+    assert _article(f"<p>{FRENCH_STORY}</p>", lang="en").language == "fr"
 
 
 def test_the_declared_language_stands_when_the_text_agrees_or_is_too_short_to_say() -> None:
-    agreed = extract_article(_page("fr-SN", FRENCH_STORY), "https://news.example/2026/03/accord.html")
-    assert isinstance(agreed, Extracted) and agreed.language == "fr"
-    short = extract_article(
-        _page("en", FRENCH_STORY[:300]), "https://news.example/2026/03/accord.html", min_text_chars=1
-    )
-    assert isinstance(short, Extracted) and short.language == "en"
+    assert _article(f"<p>{FRENCH_STORY}</p>", lang="fr-SN").language == "fr"
+    assert _article(f"<p>{FRENCH_STORY[:300]}</p>", lang="en").language == "en"
