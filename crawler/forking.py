@@ -26,6 +26,12 @@ def worker_context() -> BaseContext:
     return context
 
 
+def preload_languages() -> set[str] | None:
+    """In the fork server: the languages start_fork_server was told, None for any."""
+    languages = os.environ.get(PRELOAD_LANGUAGES, "*")
+    return None if languages == "*" else set(languages.split(","))
+
+
 def start_fork_server(languages: Iterable[str | None] | None = None) -> None:
     """Start the fork server now, without waiting for it: it loads the analysis' data while
     the crawl process sets itself up and fetches the first sources. `languages`, those of the

@@ -4,14 +4,12 @@ workers share it instead of each spending a second or more loading it again."""
 
 import gc
 import logging
-import os
 
-from newsalert.crawler.forking import PRELOAD_LANGUAGES
+from newsalert.crawler.forking import preload_languages
 from newsalert.pipelines.analyze import warm_up
 
 try:
-    languages = os.environ.get(PRELOAD_LANGUAGES, "*")
-    warm_up(None if languages == "*" else set(languages.split(",")))
+    warm_up(preload_languages())
     # The module of the workers' tasks, and what parsing sources takes from Scrapy (22 MB):
     # each worker would import it when handed its first task.
     import newsalert.crawler.workers  # noqa: F401

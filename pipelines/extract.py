@@ -276,8 +276,7 @@ def article_language(declared: str | None, text: str) -> str | None:
     """The page's own language, unless its text is plainly in another: templates keep the
     lang="en" they were installed with (a Zulu or French newsroom on a stock theme), and an
     article matched with another language's words is misjudged."""
-    detected = detect_language(text, confident=declared is not None)
-    return detected if detected and detected != declared else declared or detected
+    return detect_language(text, confident=declared is not None) or declared
 
 
 def _page_language(tree: HtmlElement) -> str | None:

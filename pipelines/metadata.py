@@ -107,7 +107,8 @@ SIGNOFF_WORD = re.compile(r"^[^\W\d_][\w'’.-]+$")
 SIGNOFF_LINES = 3  # a sign-off sits among the last lines, before any appeal or share prompt
 # The credit line of Chinese news pages: "(责编：牛镛、岳弘彬)", "责任编辑：王敏".
 CREDIT_LABELS = ("责编", "责任编辑")
-CREDIT_LINE = re.compile(r"^[(（]?\s*(?:责编|责任编辑)\s*[:：]\s*(?P<names>[^)）]{1,60})[)）]?$")
+CREDIT_LINE = re.compile(rf"^[(（]?\s*(?:{'|'.join(CREDIT_LABELS)})\s*[:：]\s*(?P<names>[^)）]{{1,60}})[)）]?$")
+CREDIT_XPATH = "//*[" + " or ".join(f"contains(text(), '{label}')" for label in CREDIT_LABELS) + "]"
 MAX_CREDIT_ELEMENTS = 10
 # Between two authors in one string.
 AUTHOR_SPLIT = re.compile(r"\s*(?:;|,|\||/|、|，|\s&\s|\sand\s|\sund\s|\sy\s|\se\s|\set\s|\sen\s)\s*", re.IGNORECASE)
@@ -479,7 +480,7 @@ def credited_editors(tree: HtmlElement) -> list[str]:
     """The names of a Chinese page's credit line ("(责编：牛镛、岳弘彬)"), which names the
     people answerable for the article where no byline does."""
     try:
-        elements = tree.xpath("//*[contains(text(), '责编') or contains(text(), '责任编辑')]")
+        elements = tree.xpath(CREDIT_XPATH)
     except Exception:  # hostile markup must never stop an extraction
         return []
     for element in elements[:MAX_CREDIT_ELEMENTS]:
