@@ -16,15 +16,18 @@ import signal
 import socket
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-from newsalert.config.loader import Config
-from newsalert.config.models import Outlet
 from newsalert.domain import OutletTally, RunStatus
-from newsalert.storage import articles as article_store
-from newsalert.storage import ledger
-from newsalert.storage.db import open_database
+
+if TYPE_CHECKING:
+    from newsalert.config.loader import Config
+    from newsalert.config.models import Outlet
+
+# Imported where used: the crawl process imports this module before anything else, and should
+# start its fork server (crawler/forking.py) before it spends time importing the database layer.
 
 log = logging.getLogger(__name__)
 
@@ -79,34 +82,30 @@ def run_crawl(
 ) -> CrawlResult:
     """Crawl `outlets` in a child process, recorded as a new run; or, with `part_of`, as
     these outlets' share of that run, which someone else started and closes (a worker's task
-    in a distributed crawl: its crawl process dies with it)."""
-    engine, sessions = open_database(config.database_url)
-    try:
-        with sessions.begin() as session:
-            if part_of is None:
-                for dead in ledger.close_dead_runs(session, HOST, process_alive):
-                    log.warning("crawl run %d was left running by a process that died; recorded as failed", dead)
-            ledger.sync_outlets(session, outlets)
-            if config.topics is not None:
-                labels = {topic.name: topic.label or topic.name for topic in config.topics.topics}
-                article_store.sync_topic_labels(session, labels)
-            run_id = part_of
-            if run_id is None and not discover_only:
-                run_id = ledger.start_run(session, trigger=trigger, pid=os.getpid(), host=HOST)
-    finally:
-        engine.dispose()
+    in a distributed crawl: its crawl process dies with it).
 
+    The child starts first, and starts its fork server, which loads the analysis while this
+    process migrates the archive and records the run: then the child is told what to crawl."""
     context = multiprocessing.get_context("spawn")
     messages = context.Queue()
+    receive_plan, send_plan = context.Pipe(duplex=False)
+    languages = [outlet.language for outlet in outlets] if config.settings.crawl.extract_workers != 0 else None
     child = context.Process(
         target=_crawl_in_child,
         name="newsalert-crawl",
-        args=(config, [o.name for o in outlets], run_id, discover_only, log_level, messages, part_of is not None),
+        args=(languages, receive_plan, messages, part_of is not None),
     )
     child.start()
+    receive_plan.close()
     _running.add(child)
-    if run_id is not None and part_of is None:  # the child records the run's end: it is the process to watch
-        _set_pid(config, run_id, child.pid)
+    try:
+        run_id = _record_start(config, outlets, trigger, discover_only, part_of, child.pid)
+    except BaseException:
+        send_plan.close()  # the child finds the pipe closed and exits
+        _reap(child)
+        raise
+    send_plan.send(CrawlPlan(config, [o.name for o in outlets], run_id, discover_only, log_level))
+    send_plan.close()
     final: dict[str, Any] | None = None
     interrupted = False
     while final is None:
@@ -124,12 +123,7 @@ def run_crawl(
         elif on_progress:
             on_progress(message["tallies"])
     # The child has reported (or died): it only has to exit now. Never wait for it forever.
-    child.join(STOP_GRACE_SECONDS)
-    if child.is_alive():
-        log.warning("the crawl process did not exit after reporting; killing it")
-        child.kill()
-        child.join()
-    _running.discard(child)
+    _reap(child)
 
     if final is None:
         error = f"the crawl process ended without finishing (exit code {child.exitcode})"
@@ -141,6 +135,52 @@ def run_crawl(
     if on_progress:
         on_progress(final["tallies"])
     return CrawlResult(run_id, final["status"], final["tallies"], final.get("error"))
+
+
+class CrawlPlan(NamedTuple):
+    """What the crawl process is told once the run is recorded."""
+
+    config: Config
+    outlet_names: list[str]
+    run_id: int | None
+    discover_only: bool
+    log_level: str
+
+
+def _record_start(
+    config: Config, outlets: list[Outlet], trigger: str, discover_only: bool, part_of: int | None, pid: int | None
+) -> int | None:
+    """Migrate the archive, close the runs of processes that died, register the outlets and
+    start the run (watched through the crawl process, `pid`, which records its end)."""
+    from newsalert.storage import articles as article_store
+    from newsalert.storage import ledger
+    from newsalert.storage.db import open_database
+
+    engine, sessions = open_database(config.database_url)
+    try:
+        with sessions.begin() as session:
+            if part_of is None:
+                for dead in ledger.close_dead_runs(session, HOST, process_alive):
+                    log.warning("crawl run %d was left running by a process that died; recorded as failed", dead)
+            ledger.sync_outlets(session, outlets)
+            if config.topics is not None:
+                labels = {topic.name: topic.label or topic.name for topic in config.topics.topics}
+                article_store.sync_topic_labels(session, labels)
+            if part_of is None and not discover_only:
+                return ledger.start_run(session, trigger=trigger, pid=pid, host=HOST)
+            return part_of
+    finally:
+        engine.dispose()
+
+
+def _reap(child: multiprocessing.process.BaseProcess) -> None:
+    """Wait for the crawl process to exit, but never forever."""
+    child.join(STOP_GRACE_SECONDS)
+    if child.is_alive():
+        log.warning("the crawl process did not exit after reporting; killing it")
+        child.kill()
+        child.join()
+    _running.discard(child)
 
 
 def _without_traceback(record: logging.LogRecord) -> bool:
@@ -164,18 +204,12 @@ def process_alive(pid: int) -> bool:
     return stat.rpartition(")")[2].split()[0] not in ("Z", "X")  # the state follows the command name
 
 
-def _set_pid(config: Config, run_id: int, pid: int | None) -> None:
-    engine, sessions = open_database(config.database_url)
-    try:
-        with sessions.begin() as session:
-            ledger.set_run_pid(session, run_id, pid)
-    finally:
-        engine.dispose()
-
-
 def _close_run(config: Config, run_id: int | None, status: str, error: str | None) -> None:
     if run_id is None:
         return
+    from newsalert.storage import ledger
+    from newsalert.storage.db import open_database
+
     engine, sessions = open_database(config.database_url)
     try:
         with sessions.begin() as session:
@@ -185,21 +219,31 @@ def _close_run(config: Config, run_id: int | None, status: str, error: str | Non
 
 
 def _crawl_in_child(
-    config: Config,
-    outlet_names: list[str],
-    run_id: int | None,
-    discover_only: bool,
-    log_level: str,
+    languages: list[str | None] | None,
+    plan_pipe: Connection,
     messages: multiprocessing.Queue[dict[str, Any]],
     share: bool = False,
 ) -> None:
+    """The crawl process. `languages`: those of the outlets to crawl, for the fork server's
+    preload (None: no worker processes)."""
     if share:
         _die_with_parent()
-    if config.settings.crawl.extract_workers != 0:
-        # First of all: the fork server loads the analysis while this process imports Scrapy.
+    if languages is not None:
+        # First of all: the fork server loads the analysis while the parent records the run and
+        # this process imports Scrapy.
         from newsalert.crawler.forking import start_fork_server
 
-        start_fork_server(outlet.language for outlet in config.select_outlets(outlet_names))
+        start_fork_server(languages)
+    # Until the crawl installs its own handlers, a Ctrl-C is the parent's to handle: it closes
+    # the pipe below, and this process ends quietly.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        plan: CrawlPlan = plan_pipe.recv()
+    except EOFError:  # the parent could not record the run, and says why itself
+        return
+    finally:
+        plan_pipe.close()
+    config, outlet_names, run_id, discover_only, log_level = plan
     # Imported here: the parent never loads Scrapy or Twisted.
     from scrapy import signals
     from scrapy.crawler import CrawlerProcess
@@ -290,6 +334,9 @@ def _crawl_in_child(
     else:
         status = RunStatus.OK
     if run_id is not None:
+        from newsalert.storage import ledger
+        from newsalert.storage.db import open_database
+
         engine, sessions = open_database(config.database_url)
         try:
             with sessions.begin() as session:

@@ -408,9 +408,10 @@ class Archive:
         if not chosen:
             raise UsageError(f"{self.config.settings.outlets_file}: no enabled outlets to crawl")
         config = self.config
-        self.sessions  # noqa: B018 - migrate before the crawl process starts
         if config.settings.queue.broker_url and not discover_only:
             from newsalert.crawler.distributed import BrokerError, dispatch
+
+            self.sessions  # noqa: B018 - migrate before dispatching (run_crawl migrates itself)
 
             try:
                 return dispatch(

@@ -360,3 +360,20 @@ def test_init_creates_and_migrates(db_url: str) -> None:
     result = run_cli("--db", db_url, "init")
     assert result.exit_code == 0 and "Database ready" in result.output
     assert "Database ready" in run_cli("--db", db_url, "init").output
+
+
+def test_an_archive_that_cannot_be_opened_stops_the_crawl_process_it_started(tmp_path: Path) -> None:
+    """The crawl process starts before the archive is opened (its fork server loads meanwhile):
+    when the archive cannot be opened, the error is the caller's and no process is left behind."""
+    import multiprocessing
+
+    from newsalert.crawler import runner
+    from newsalert.storage.db import DatabaseError
+
+    (tmp_path / "not-a-folder").write_text("a file where the database's folder should be")
+    outlets = [{"name": "Nowhere", "url": "http://127.0.0.1:9/", "feeds": ["http://127.0.0.1:9/rss.xml"]}]
+    config = make_config(tmp_path, outlets, database=f"sqlite:///{tmp_path / 'not-a-folder' / 'news.db'}")
+    with pytest.raises(DatabaseError):
+        run_crawl(config, config.enabled_outlets)
+    assert not runner._running
+    assert not [child for child in multiprocessing.active_children() if child.name == "newsalert-crawl"]
