@@ -16,6 +16,7 @@ from importlib import resources
 
 from newsalert.config import yamlio
 from newsalert.domain import Tokenized
+from newsalert.pipelines.compiled import compiled
 from newsalert.pipelines.matching import ANY_LANGUAGE, PhraseMatcher
 from newsalert.pipelines.tagging import BODY_WEIGHT, LEAD_WEIGHT, LEAD_WORDS, TITLE_WEIGHT, Salience
 
@@ -85,6 +86,10 @@ class Actors:
 
 @cache
 def load_actors() -> Actors:
+    return compiled("actors", _build_actors)
+
+
+def _build_actors() -> Actors:
     text = (resources.files("newsalert.pipelines") / "organizations.yaml").read_text(encoding="utf-8")
     data = yamlio.safe_load(text)
     groups = {

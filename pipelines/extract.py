@@ -23,6 +23,7 @@ from trafilatura.utils import load_html
 
 from newsalert.domain import FUTURE_TOLERANCE, Extracted, Hints, Rejection, UrlStatus
 from newsalert.pipelines.clean import clean_line, clean_text
+from newsalert.pipelines.compiled import compiled
 from newsalert.pipelines.metadata import (
     BYLINE_WORD,
     CREDIT_LABELS,
@@ -211,9 +212,7 @@ def share_justext_stoplist() -> None:
     import justext.core
     from trafilatura import external
 
-    words = external.JT_STOPLIST or external.jt_stoplist_init()
-    # jusText's lists are lower-case already: keep those strings rather than copies of them.
-    stoplist = frozenset(word if word == (lowered := word.lower()) else lowered for word in words)
+    stoplist = compiled("justext-stoplist", _all_stopwords, libraries=["justext", "trafilatura"])
     external.JT_STOPLIST = stoplist  # type: ignore[assignment]
     define_any = justext.core.define_stoplist
 
@@ -221,6 +220,15 @@ def share_justext_stoplist() -> None:
         return stoplist if words is stoplist else define_any(words)
 
     justext.core.define_stoplist = define_stoplist
+
+
+def _all_stopwords() -> frozenset[str]:
+    """The stopwords of every jusText language, lower-cased, as jusText would make them."""
+    from trafilatura import external
+
+    words = external.JT_STOPLIST or external.jt_stoplist_init()
+    # jusText's lists are lower-case already: keep those strings rather than copies of them.
+    return frozenset(word if word == (lowered := word.lower()) else lowered for word in words)
 
 
 def text_length(text: str) -> int:

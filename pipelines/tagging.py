@@ -26,6 +26,7 @@ import pycountry
 from newsalert.config import yamlio
 from newsalert.config.models import Taxonomy
 from newsalert.domain import Tag, Tokenized, base_language
+from newsalert.pipelines.compiled import compiled
 from newsalert.pipelines.matching import ANY_LANGUAGE, Match, PhraseMatcher
 
 TITLE_WEIGHT, LEAD_WEIGHT, BODY_WEIGHT = 3.0, 2.0, 1.0
@@ -83,6 +84,10 @@ class Gazetteer:
 
 @cache
 def load_gazetteer() -> Gazetteer:
+    return compiled("gazetteer", _build_gazetteer, libraries=["pycountry"])
+
+
+def _build_gazetteer() -> Gazetteer:
     data = yamlio.safe_load((resources.files("newsalert.pipelines") / "gazetteer.yaml").read_text(encoding="utf-8"))
     region_labels: dict[str, str] = {}
     entries: list[tuple[str, tuple[str, str], str | None]] = []

@@ -3,6 +3,8 @@ tests are shared out between xdist workers."""
 
 from __future__ import annotations
 
+import os
+import tempfile
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -75,6 +77,14 @@ def smtp() -> Iterator[tuple[Mailbox, int]]:
 
 
 @pytest.hookimpl(trylast=True)  # after pytest's own ordering and xdist's reading of the groups
+def pytest_configure(config: pytest.Config) -> None:
+    """The analysis' compiled tables (pipelines/compiled.py) are cached in a folder of the
+    test run's, shared by the xdist workers and the processes they start, never in the user's
+    own cache. Keyed by content, so a folder left by an earlier run is never stale."""
+    folder = Path(tempfile.gettempdir()) / f"newsalert-tests-compiled-{os.getuid()}"
+    os.environ.setdefault("NEWSALERT_CACHE_DIR", str(folder))
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Under xdist's loadgroup, the tests that share a module-scoped fixture (a crawl, an
     archive, the corpus's extractions) form one group, which runs on one worker: the fixture is

@@ -459,3 +459,36 @@ def test_the_crawl_runs_no_remote_control_telnet_or_cookie_jar() -> None:
     )
     printed = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout
     assert printed.split("\n")[:3] == ["[]", "[]", "False"], printed
+
+
+def test_the_compiled_cache_rebuilds_what_it_cannot_read_and_reads_no_folder_others_may_write(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from newsalert.pipelines import compiled
+
+    builds: list[int] = []
+
+    def build() -> dict[str, int]:
+        builds.append(1)
+        return {"built": len(builds)}
+
+    folder = tmp_path / "cache"
+    monkeypatch.setenv(compiled.CACHE_DIR_ENV, str(folder))
+    assert compiled.compiled("table", build) == {"built": 1}
+    assert compiled.compiled("table", build) == {"built": 1} and len(builds) == 1  # read back
+    [stored] = folder.glob("table-*.pickle")
+    assert folder.stat().st_mode & 0o777 == 0o700
+
+    stored.write_bytes(b"\x80\x05truncated")  # a file cut short: built again and replaced
+    assert compiled.compiled("table", build) == {"built": 2}
+    assert compiled.compiled("table", build) == {"built": 2} and len(builds) == 2
+
+    folder.chmod(0o777)  # another user could have put any pickle there: never read
+    assert compiled.compiled("table", build) == {"built": 3}
+    folder.chmod(0o700)
+
+    assert compiled.compiled("table", build, libraries=["no-such-library"]) == {"built": 4}  # another key
+    assert len(list(folder.glob("table-*.pickle"))) == 1  # the older one is gone
+
+    monkeypatch.setenv(compiled.CACHE_DIR_ENV, "")  # turned off
+    assert compiled.compiled("table", build) == {"built": 5}

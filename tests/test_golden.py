@@ -10,6 +10,7 @@ update the README's list.
 from __future__ import annotations
 
 import difflib
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -98,6 +99,50 @@ def test_a_worker_forked_from_the_warm_fork_server_judges_as_one_built_from_scra
     for (name, url, html), result in zip(pages, forked, strict=True):
         fresh = analyzer.analyze(html, url, hints=Hints())
         assert dataclasses.asdict(result) == dataclasses.asdict(fresh), f"{name}: the worker judged differently"
+
+
+def test_an_analyzer_built_from_the_compiled_cache_judges_as_one_built_from_scratch(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The gazetteer and the organizations are read from a pickle when the cache holds them
+    (pipelines/compiled.py); what the analyzer then makes of every golden page must be what
+    one built from the YAML files makes of it."""
+    import dataclasses
+
+    from newsalert.domain import Hints
+    from newsalert.pipelines import actors, compiled, tagging
+    from tests.golden.update import decode
+
+    def fresh_tables() -> None:
+        tagging.load_gazetteer.cache_clear()
+        actors.load_actors.cache_clear()
+
+    try:
+        monkeypatch.setenv(compiled.CACHE_DIR_ENV, "")
+        fresh_tables()
+        scratch = build_analyzer()
+        monkeypatch.setenv(compiled.CACHE_DIR_ENV, str(tmp_path))
+        fresh_tables()
+        build_analyzer()  # builds the tables and caches them
+        assert sorted(path.name.split("-")[0] for path in tmp_path.glob("*.pickle")) == ["actors", "gazetteer"]
+        fresh_tables()
+        monkeypatch.setattr(tagging, "_build_gazetteer", _not_built)
+        monkeypatch.setattr(actors, "_build_actors", _not_built)
+        cached = build_analyzer()
+        for name in page_names():
+            url = load_golden(name)["url"]
+            html = decode((PAGES / f"{name}.html").read_bytes(), url)
+            from_cache, from_scratch = (
+                cached.analyze(html, url, hints=Hints()),
+                scratch.analyze(html, url, hints=Hints()),
+            )
+            assert dataclasses.asdict(from_cache) == dataclasses.asdict(from_scratch), f"{name}: judged differently"
+    finally:
+        fresh_tables()
+
+
+def _not_built() -> None:
+    raise AssertionError("built again although the cache holds it")
 
 
 PRELOADED_FOR = """
