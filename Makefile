@@ -45,6 +45,9 @@ $(INSTALLED): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]' --config-settings editable_mode=compat
+	# Byte-compiled now, as pip does for a regular install (an editable one is not): where
+	# PYTHONDONTWRITEBYTECODE is set, every command would compile the package again.
+	$(BIN)/python -m compileall -q newsalert >/dev/null
 	touch $@
 
 clean:
