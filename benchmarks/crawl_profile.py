@@ -28,7 +28,7 @@ import trafilatura
 
 from newsalert.config.loader import load_topics
 from newsalert.config.models import Outlet
-from newsalert.domain import Hints, PageItem, Rejection
+from newsalert.domain import Hints, PageItem, Rejection, Tokenized
 from newsalert.pipelines.analyze import Analyzer, warm_up
 from newsalert.pipelines.dedup import fingerprint
 from newsalert.pipelines.extract import extract_article
@@ -92,6 +92,7 @@ def main() -> None:
         else:
             started = time.process_time()
             relevance, tags, body = analyzer.judge(article.title, article.text, article.language)
+            item.search_forms = (Tokenized.of(article.title).search_form, body.search_form)  # as analyze() does
             cpu["analysis (relevance, tags)"] += time.process_time() - started
             started = time.process_time()
             item.fingerprint = fingerprint(body)

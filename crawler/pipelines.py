@@ -69,6 +69,7 @@ class AnalyzePipeline:
             item.outcome = result
             return item
         item.relevance, item.tags, item.fingerprint = result.relevance, result.tags, result.fingerprint
+        item.search_forms = result.search_forms
         item.outcome, item.published_at = result.article, result.article.published_at
         if not result.kept:
             relevance = result.relevance

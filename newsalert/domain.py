@@ -123,6 +123,12 @@ class Tokenized:
         original = tokens(text)
         return cls(original, [fold(token) for token in original], base_language(language), text)
 
+    @property
+    def search_form(self) -> str:
+        """The folded tokens, space-separated: what the full-text index holds and is searched
+        with (accents, case and width folded; Chinese a character a token)."""
+        return " ".join(self.folded)
+
     def in_language(self, language: str | None) -> Tokenized:
         """The same tokens, read as `language`."""
         return Tokenized(self.original, self.folded, base_language(language), self.text)
@@ -279,6 +285,7 @@ class PageItem:
     relevance: Relevance | None = None  # None when no topic profile is in use
     tags: list[Tag] = field(default_factory=list)
     fingerprint: Fingerprint | None = None
+    search_forms: tuple[str, str] | None = None  # title and text as the full-text index takes them
     published_at: datetime | None = None  # what the page said, kept when it is rejected as off topic
 
 
@@ -358,6 +365,9 @@ class Analysis:
     relevance: Relevance | None  # None when no topic profile is in use
     tags: list[Tag]
     fingerprint: Fingerprint
+    # The title and the text in their search form (Tokenized.search_form), made where they
+    # were tokenized anyway, so that storing the article does not tokenize them again.
+    search_forms: tuple[str, str] | None = None
 
     @property
     def kept(self) -> bool:

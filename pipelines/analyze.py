@@ -61,7 +61,8 @@ class Analyzer:
         relevance, tags, body = self.judge(article.title, article.text, article.language)
         if relevance is not None and not relevance.kept and not tag_rejected:
             return Analysis(article, relevance, [], Fingerprint(b"", ()))
-        return Analysis(article, relevance, tags, fingerprint(body))
+        search_forms = (Tokenized.of(article.title).search_form, body.search_form)
+        return Analysis(article, relevance, tags, fingerprint(body), search_forms)
 
     def judge(self, title: str, text: str, language: str | None) -> tuple[Relevance | None, list[Tag], Tokenized]:
         """Relevance and tags of an article's title and text (also for `rescore`)."""

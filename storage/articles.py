@@ -32,9 +32,12 @@ from newsalert.storage.models import (
 MAX_NEAR_DUPLICATE_CANDIDATES = 200
 
 
-def insert_article(session: Session, values: dict[str, Any], tags: Iterable[Any] = ()) -> int | None:
+def insert_article(
+    session: Session, values: dict[str, Any], tags: Iterable[Any] = (), search_forms: tuple[str, str] | None = None
+) -> int | None:
     """Store an article and its tags (see add_tags); None when its canonical URL is already in
-    the archive."""
+    the archive. `search_forms`: its title and text as the full-text index takes them, when
+    the analysis made them already (fulltext.index_article)."""
     statement = (
         dialect_insert(session, ArticleRow)
         .values(**values)
@@ -46,7 +49,7 @@ def insert_article(session: Session, values: dict[str, Any], tags: Iterable[Any]
         # The tags before the index: on PostgreSQL its row takes them in the one write, where
         # tags added after it are an update of the row (revision 0012).
         add_tags(session, article_id, tags)
-        index_article(session, article_id, values["title"], values["text"])
+        index_article(session, article_id, values["title"], values["text"], search_forms)
     return article_id
 
 
@@ -165,10 +168,13 @@ def set_cluster(session: Session, article_id: int, cluster_id: int) -> None:
 
 
 def add_lsh_bands(session: Session, article_id: int, bands: tuple[tuple[int, int], ...]) -> None:
+    if not bands:
+        return
+    # One statement run for many rows (compiled once and cached), on the table rather than the
+    # ORM class: a VALUES list of its own was compiled again for every article (2 ms each).
     session.execute(
-        dialect_insert(session, LshBucketRow)
-        .values([{"band": band, "bucket": key, "article_id": article_id} for band, key in bands])
-        .on_conflict_do_nothing()
+        dialect_insert(session, LshBucketRow.__table__).on_conflict_do_nothing(),
+        [{"band": band, "bucket": key, "article_id": article_id} for band, key in bands],
     )
 
 

@@ -46,7 +46,7 @@ class ParsedQuery:
 
 
 def search_form(text: str | None) -> str:
-    return " ".join(Tokenized.of(text or "").folded)
+    return Tokenized.of(text or "").search_form
 
 
 def parse_query(query: str) -> ParsedQuery:
@@ -126,12 +126,14 @@ INDEX_STATEMENTS = {
 }
 
 
-def index_article(session: Session | Connection, article_id: int, title: str, body: str) -> None:
-    """Add an article to the full-text index (every new article; the migration for old ones)."""
+def index_article(
+    session: Session | Connection, article_id: int, title: str, body: str, forms: tuple[str, str] | None = None
+) -> None:
+    """Add an article to the full-text index (every new article; the migration for old ones).
+    `forms`: the title's and the body's search forms when the analysis made them already."""
     dialect = session.get_bind().dialect.name if isinstance(session, Session) else session.dialect.name
-    session.execute(
-        INDEX_STATEMENTS[dialect], {"id": article_id, "title": search_form(title), "body": search_form(body)}
-    )
+    title_form, body_form = forms or (search_form(title), search_form(body))
+    session.execute(INDEX_STATEMENTS[dialect], {"id": article_id, "title": title_form, "body": body_form})
 
 
 def matching(

@@ -74,6 +74,7 @@ def save_page(session: Session, item: PageItem, outlet_id: int, *, cutoff: datet
             "minhash": fingerprint.signature if fingerprint else None,
         },
         item.tags,
+        item.search_forms,
     )
     if article_id is None:
         existing = article_store.article_id_for(session, canonical)

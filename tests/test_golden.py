@@ -145,6 +145,23 @@ def _not_built() -> None:
     raise AssertionError("built again although the cache holds it")
 
 
+def test_the_search_forms_the_analysis_hands_the_store_are_those_the_index_would_make(analyzer: Analyzer) -> None:
+    """The store indexes an article with the folded title and text the analysis made while
+    tokenizing them (Analysis.search_forms); they must be what fulltext.search_form makes."""
+    from newsalert.domain import Analysis, Hints
+    from newsalert.storage.fulltext import search_form
+    from tests.golden.update import decode
+
+    checked = 0
+    for name in page_names():
+        url = load_golden(name)["url"]
+        result = analyzer.analyze(decode((PAGES / f"{name}.html").read_bytes(), url), url, hints=Hints())
+        if isinstance(result, Analysis) and result.kept:
+            assert result.search_forms == (search_form(result.article.title), search_form(result.article.text)), name
+            checked += 1
+    assert checked >= 5
+
+
 PRELOADED_FOR = """
 import sys
 from newsalert.crawler import preload  # what the fork server imports
