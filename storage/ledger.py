@@ -202,10 +202,6 @@ def start_run(session: Session, *, trigger: str, pid: int | None, host: str | No
     return run.id
 
 
-def set_run_pid(session: Session, run_id: int, pid: int | None) -> None:
-    session.execute(update(CrawlRunRow).where(CrawlRunRow.id == run_id).values(pid=pid))
-
-
 def close_dead_runs(session: Session, host: str, is_alive: Callable[[int], bool]) -> list[int]:
     """Runs left `running` on this machine by a process that no longer exists (killed with -9,
     the machine rebooted) are failed runs: close them, and say which."""
