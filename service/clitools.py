@@ -271,6 +271,9 @@ def entry_point(group: click.Group) -> Callable[[], None]:
             # thousands of objects the imports made (a fifth of a second, measured on a
             # search); they go with the process.
             gc.freeze()
+        except SystemExit:  # a command that sets its exit status (crawl, check...) is done too
+            gc.freeze()
+            raise
         except click.UsageError as exc:  # a bad option or value: click would print four lines
             where = exc.ctx.command_path if exc.ctx else "newsalert"
             err_console.print(plain(f"{where}: {' '.join(exc.format_message().split())}"), soft_wrap=True)
