@@ -104,8 +104,12 @@ def run_crawl(
         send_plan.close()  # the child finds the pipe closed and exits
         _reap(child)
         raise
-    send_plan.send(CrawlPlan(config, [o.name for o in outlets], run_id, discover_only, log_level))
-    send_plan.close()
+    try:
+        send_plan.send(CrawlPlan(config, [o.name for o in outlets], run_id, discover_only, log_level))
+    except OSError:  # the crawl process is gone already: reported below as a crawl that did not finish
+        log.warning("the crawl process ended before it was told what to crawl")
+    finally:
+        send_plan.close()
     final: dict[str, Any] | None = None
     interrupted = False
     while final is None:
@@ -234,9 +238,12 @@ def _crawl_in_child(
         from newsalert.crawler.forking import start_fork_server
 
         start_fork_server(languages)
-    # Until the crawl installs its own handlers, a Ctrl-C is the parent's to handle: it closes
-    # the pipe below, and this process ends quietly.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # A stop asked for before the crawl can stop cleanly is kept, and honoured once it can
+    # (below). Meanwhile a Ctrl-C is also the parent's: if it has not sent the plan yet, it
+    # closes the pipe, and this process ends quietly.
+    early: list[int] = []
+    signal.signal(signal.SIGINT, lambda signum, _frame: early.append(signum))
+    signal.signal(signal.SIGTERM, lambda signum, _frame: early.append(signum))
     try:
         plan: CrawlPlan = plan_pipe.recv()
     except EOFError:  # the parent could not record the run, and says why itself
@@ -310,8 +317,12 @@ def _crawl_in_child(
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
     error = None
+    if early:  # asked to stop before the crawl began: it does not begin
+        shutdown_requested.append(early[0])
+        log.warning("%s received: the crawl does not start", signal.Signals(early[0]).name)
     try:
-        process.start(install_signal_handlers=False)
+        if not early:
+            process.start(install_signal_handlers=False)
     except Exception as exc:  # recorded below; the parent sees status "failed"
         log.exception("the crawl failed")
         error = f"{type(exc).__name__}: {exc}"

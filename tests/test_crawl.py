@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from newsalert.config import Config
-from newsalert.crawler.demo.server import Route
+from newsalert.crawler.demo.server import Route, SiteServer
 from newsalert.crawler.runner import CrawlResult, run_crawl
 from newsalert.pipelines.urls import canonical_url
 from newsalert.storage.db import open_database
@@ -377,3 +377,50 @@ def test_an_archive_that_cannot_be_opened_stops_the_crawl_process_it_started(tmp
         run_crawl(config, config.enabled_outlets)
     assert not runner._running
     assert not [child for child in multiprocessing.active_children() if child.name == "newsalert-crawl"]
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads a process's signal handlers in /proc")
+def test_a_stop_asked_for_while_the_crawl_process_sets_up_is_honoured_once_it_can_stop(
+    tmp_path: Path, serve: Callable[..., SiteServer]
+) -> None:
+    """The crawl process waits for its plan while the parent records the run; a SIGTERM then
+    (a service stopping) is kept, and the crawl does not start: nothing is fetched, and the
+    run is reported interrupted, not crawled to its end."""
+    import multiprocessing
+    import os
+    import signal
+
+    from newsalert.crawler import runner
+
+    site = serve({"/rss.xml": Route(b"<rss><channel></channel></rss>", content_type="application/rss+xml")})
+    outlets = [{"name": "Early", "url": site.url("/"), "feeds": [site.url("/rss.xml")]}]
+    config = make_config(tmp_path, outlets, database=f"sqlite:///{tmp_path / 'news.db'}", extract_workers=0)
+    runner._record_start(config, config.enabled_outlets, "manual", True, None, None)  # as the parent does
+    context = multiprocessing.get_context("spawn")
+    messages = context.Queue()
+    receive_plan, send_plan = context.Pipe(duplex=False)
+    child = context.Process(target=runner._crawl_in_child, args=(None, receive_plan, messages, False))
+    child.start()
+    receive_plan.close()
+    try:
+        while not _catches(child.pid, signal.SIGTERM):  # its own handler is in place: it waits for the plan
+            assert child.is_alive(), "the crawl process ended before it waited for its plan"
+            child.join(0.01)
+        assert child.pid is not None
+        os.kill(child.pid, signal.SIGTERM)
+        send_plan.send(runner.CrawlPlan(config, ["Early"], None, False, "WARNING"))
+        final = messages.get(timeout=60)
+    finally:
+        send_plan.close()
+        child.join(30)
+        if child.is_alive():
+            child.kill()
+    assert final["final"] and final["status"] == "interrupted", final
+    assert site.requests == []
+
+
+def _catches(pid: int | None, signum: int) -> bool:
+    """Whether process `pid` has a handler of its own for `signum` (Linux: SigCgt)."""
+    status = Path(f"/proc/{pid}/status").read_text()
+    caught = next(int(line.split()[1], 16) for line in status.splitlines() if line.startswith("SigCgt:"))
+    return bool(caught >> (signum - 1) & 1)
