@@ -409,7 +409,7 @@ def test_a_stop_asked_for_while_the_crawl_process_sets_up_is_honoured_once_it_ca
         assert child.pid is not None
         os.kill(child.pid, signal.SIGTERM)
         send_plan.send(runner.CrawlPlan(config, ["Early"], None, False, "WARNING"))
-        final = messages.get(timeout=60)
+        final = messages.get(timeout=30)
     finally:
         send_plan.close()
         child.join(30)
