@@ -12,11 +12,12 @@ The cache is a folder of the user's: `$NEWSALERT_CACHE_DIR`, else `$XDG_CACHE_HO
 else `~/.cache/newsalert`; `NEWSALERT_CACHE_DIR=` (empty) turns it off. A pickle runs code when
 it is loaded, so a folder that another user owns or may write to is never read; a file that
 cannot be read or unpickled is built again and replaced; a folder that cannot be written to
-only costs the time to build.
+only costs the time to build. Each name keeps the files of its last KEPT_KEYS keys used.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import importlib.metadata
 import logging
@@ -35,6 +36,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 CACHE_DIR_ENV = "NEWSALERT_CACHE_DIR"
+KEPT_KEYS = 3  # the keys kept for each name: the one in use and the two used before it
 PACKAGE = Path(__file__).resolve().parent
 
 
@@ -58,7 +60,8 @@ def compiled(name: str, build: Callable[[], T], *, libraries: Iterable[str] = ()
         try:
             with path.open("rb") as file:
                 loaded: T = pickle.load(file)
-                return loaded
+            _touch(path)
+            return loaded
         except FileNotFoundError:
             pass
         except Exception as exc:  # a truncated or foreign file: built again below
@@ -66,6 +69,12 @@ def compiled(name: str, build: Callable[[], T], *, libraries: Iterable[str] = ()
     value = build()
     _store(folder, path, name, value)
     return value
+
+
+def _touch(path: Path) -> None:
+    """Mark `path` used now (its modification time), so it outlives the keys not used lately."""
+    with contextlib.suppress(OSError):
+        os.utime(path)
 
 
 @cache
@@ -117,9 +126,15 @@ def _store(folder: Path, path: Path, name: str, value: object) -> None:
         with os.fdopen(descriptor, "wb") as file:
             pickle.dump(value, file, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(temporary, path)
-        for stale in folder.glob(f"{name}-*.pickle"):
-            if stale != path:
-                stale.unlink(missing_ok=True)
+        # Older keys go, but not the few used last: two versions run by the same user (a
+        # service and a checkout) keep one each instead of rebuilding after each other.
+        others = sorted(
+            (other for other in folder.glob(f"{name}-*.pickle") if other != path),
+            key=lambda other: other.stat().st_mtime,
+            reverse=True,
+        )
+        for stale in others[KEPT_KEYS - 1 :]:
+            stale.unlink(missing_ok=True)
     except (OSError, pickle.PicklingError) as exc:
         log.debug("compiled %s: cannot cache it in %s (%s)", name, folder, exc)
         Path(temporary).unlink(missing_ok=True)

@@ -488,7 +488,11 @@ def test_the_compiled_cache_rebuilds_what_it_cannot_read_and_reads_no_folder_oth
     folder.chmod(0o700)
 
     assert compiled.compiled("table", build, libraries=["no-such-library"]) == {"built": 4}  # another key
-    assert len(list(folder.glob("table-*.pickle"))) == 1  # the older one is gone
+    assert compiled.compiled("table", build) == {"built": 2}  # the first key's file is kept, and read
+    for n in range(compiled.KEPT_KEYS + 1):  # keys never used again go, the last few used stay
+        compiled.compiled("table", build, libraries=[f"no-such-library-{n}"])
+    assert len(list(folder.glob("table-*.pickle"))) == compiled.KEPT_KEYS
+    assert compiled.compiled("table", build, libraries=[f"no-such-library-{compiled.KEPT_KEYS}"])["built"] == 8
 
     monkeypatch.setenv(compiled.CACHE_DIR_ENV, "")  # turned off
-    assert compiled.compiled("table", build) == {"built": 5}
+    assert compiled.compiled("table", build) == {"built": 9}
