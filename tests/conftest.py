@@ -76,7 +76,6 @@ def smtp() -> Iterator[tuple[Mailbox, int]]:
 # --- sharing the tests out between workers (pytest -n, with --dist loadgroup) -----------------
 
 
-@pytest.hookimpl(trylast=True)  # after pytest's own ordering and xdist's reading of the groups
 def pytest_configure(config: pytest.Config) -> None:
     """The analysis' compiled tables (pipelines/compiled.py) are cached in a folder of the
     test run's, shared by the xdist workers and the processes they start, never in the user's
@@ -85,6 +84,7 @@ def pytest_configure(config: pytest.Config) -> None:
     os.environ.setdefault("NEWSALERT_CACHE_DIR", str(folder))
 
 
+@pytest.hookimpl(trylast=True)  # after pytest's own ordering and xdist's reading of the groups
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Under xdist's loadgroup, the tests that share a module-scoped fixture (a crawl, an
     archive, the corpus's extractions) form one group, which runs on one worker: the fixture is
