@@ -91,8 +91,9 @@ def main() -> None:
             item.outcome = article
         else:
             started = time.process_time()
-            relevance, tags, body = analyzer.judge(article.title, article.text, article.language)
-            item.search_forms = (Tokenized.of(article.title).search_form, body.search_form)  # as analyze() does
+            title, body = Tokenized.of(article.title, article.language), Tokenized.of(article.text, article.language)
+            relevance, tags = analyzer.judge_tokens(title, body)
+            item.search_forms = (title.search_form, body.search_form)  # as analyze() does
             cpu["analysis (relevance, tags)"] += time.process_time() - started
             started = time.process_time()
             item.fingerprint = fingerprint(body)

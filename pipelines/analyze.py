@@ -58,22 +58,28 @@ class Analyzer:
         )
         if isinstance(article, Rejection):
             return article
-        relevance, tags, body = self.judge(article.title, article.text, article.language)
+        title_tokens, body = Tokenized.of(article.title, article.language), Tokenized.of(article.text, article.language)
+        relevance, tags = self.judge_tokens(title_tokens, body)
         if relevance is not None and not relevance.kept and not tag_rejected:
             return Analysis(article, relevance, [], Fingerprint(b"", ()))
-        search_forms = (Tokenized.of(article.title).search_form, body.search_form)
+        search_forms = (title_tokens.search_form, body.search_form)
         return Analysis(article, relevance, tags, fingerprint(body), search_forms)
 
     def judge(self, title: str, text: str, language: str | None) -> tuple[Relevance | None, list[Tag], Tokenized]:
-        """Relevance and tags of an article's title and text (also for `rescore`)."""
-        title_tokens, body = Tokenized.of(title, language), Tokenized.of(text, language)
+        """Relevance and tags of an article's title and text (also for `rescore`), and the
+        text's tokens."""
+        body = Tokenized.of(text, language)
+        return (*self.judge_tokens(Tokenized.of(title, language), body), body)
+
+    def judge_tokens(self, title_tokens: Tokenized, body: Tokenized) -> tuple[Relevance | None, list[Tag]]:
+        """Relevance and tags of an article's title and text, tokenized."""
         places = place_salience(title_tokens, body)
         relevance = self.relevance.score(title_tokens, body, places) if self.relevance else None
         tags = self.tagger.tag(title_tokens, body, places)
         if relevance is not None and relevance.kept:
             label = self.relevance.labels.get(relevance.topic, relevance.topic) if self.relevance else relevance.topic
             tags.append(Tag("topic", relevance.topic, label, relevance.score))
-        return relevance, tags, body
+        return relevance, tags
 
 
 WARM_UP_PAGE = (
