@@ -68,6 +68,17 @@ def differences(expected: Any, actual: Any, path: str = "") -> list[str]:
     return [f"{path}: expected {expected!r}, got {actual!r}"]
 
 
+def golden_pages() -> list[tuple[str, str, str]]:
+    """Every golden page: its name, its URL and its decoded HTML."""
+    from tests.golden.update import decode
+
+    pages = []
+    for name in page_names():
+        url = load_golden(name)["url"]
+        pages.append((name, url, decode((PAGES / f"{name}.html").read_bytes(), url)))
+    return pages
+
+
 @pytest.mark.slow
 def test_a_worker_forked_from_the_warm_fork_server_judges_as_one_built_from_scratch(analyzer: Analyzer) -> None:
     """The crawl's workers fork from a server that loaded the shared data once (crawler/preload.py);
@@ -79,12 +90,9 @@ def test_a_worker_forked_from_the_warm_fork_server_judges_as_one_built_from_scra
     from newsalert.crawler.workers import WorkerPool, WorkerSettings, article_task
     from newsalert.domain import Hints
     from newsalert.pipelines.extract import PageLimits
-    from tests.golden.update import MIN_TEXT_CHARS, TOPICS, decode
+    from tests.golden.update import MIN_TEXT_CHARS, TOPICS
 
-    pages = []
-    for name in page_names():
-        url = load_golden(name)["url"]
-        pages.append((name, url, decode((PAGES / f"{name}.html").read_bytes(), url)))
+    pages = golden_pages()
     pool = WorkerPool(
         2, WorkerSettings(load_topics(TOPICS), MIN_TEXT_CHARS, PageLimits().max_elements, 1536), timeout=60
     )
@@ -111,7 +119,6 @@ def test_an_analyzer_built_from_the_compiled_cache_judges_as_one_built_from_scra
 
     from newsalert.domain import Hints
     from newsalert.pipelines import actors, compiled, tagging
-    from tests.golden.update import decode
 
     def fresh_tables() -> None:
         tagging.load_gazetteer.cache_clear()
@@ -129,9 +136,7 @@ def test_an_analyzer_built_from_the_compiled_cache_judges_as_one_built_from_scra
         monkeypatch.setattr(tagging, "_build_gazetteer", _not_built)
         monkeypatch.setattr(actors, "_build_actors", _not_built)
         cached = build_analyzer()
-        for name in page_names():
-            url = load_golden(name)["url"]
-            html = decode((PAGES / f"{name}.html").read_bytes(), url)
+        for name, url, html in golden_pages():
             from_cache, from_scratch = (
                 cached.analyze(html, url, hints=Hints()),
                 scratch.analyze(html, url, hints=Hints()),
@@ -150,12 +155,10 @@ def test_the_search_forms_the_analysis_hands_the_store_are_those_the_index_would
     tokenizing them (Analysis.search_forms); they must be what fulltext.search_form makes."""
     from newsalert.domain import Analysis, Hints
     from newsalert.storage.fulltext import search_form
-    from tests.golden.update import decode
 
     checked = 0
-    for name in page_names():
-        url = load_golden(name)["url"]
-        result = analyzer.analyze(decode((PAGES / f"{name}.html").read_bytes(), url), url, hints=Hints())
+    for name, url, html in golden_pages():
+        result = analyzer.analyze(html, url, hints=Hints())
         if isinstance(result, Analysis) and result.kept:
             assert result.search_forms == (search_form(result.article.title), search_form(result.article.text)), name
             checked += 1
