@@ -46,8 +46,9 @@ $(INSTALLED): pyproject.toml
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]' --config-settings editable_mode=compat
 	# Byte-compiled now, as pip does for a regular install (an editable one is not): where
-	# PYTHONDONTWRITEBYTECODE is set, every command would compile the package again.
-	$(BIN)/python -m compileall -q newsalert >/dev/null
+	# PYTHONDONTWRITEBYTECODE is set, every command would compile the package again. The
+	# subpackages are named one by one: compileall does not descend into symlinked folders.
+	$(BIN)/python -m compileall -q newsalert newsalert/*/ >/dev/null
 	touch $@
 
 clean:
