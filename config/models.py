@@ -22,9 +22,13 @@ from pydantic import (
 
 
 class StrictModel(BaseModel):
-    """Unknown fields are errors: a misspelt key must not be silently ignored."""
+    """Unknown fields are errors: a misspelt key must not be silently ignored.
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    Each model builds its validator when it first validates, not when this module is
+    imported: a query command reads newsalert.yaml and never the outlet or topic files, so
+    their models are never built there."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 def _http_url(value: str) -> str:
@@ -161,7 +165,7 @@ class DigestSettings(StrictModel):
 
 
 class SmtpSettings(StrictModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, defer_build=True)
 
     host: str = "localhost"
     port: int = Field(default=587, ge=1, le=65535)
