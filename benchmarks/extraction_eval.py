@@ -10,6 +10,13 @@ Reads /work/shared/corpus at run time (never copied into the repository):
   token lists match exactly.
 - fundus-sample (60 pages, 60 publishers): title, publishing date, first author, language
   and the same body metric against fundus's derived `articleBody`.
+- reader labels of the AEB pages (benchmarks/data/aeb_reader_labels.json, written by a
+  helper that had not seen the extraction rules): the headline a reader sees and the first
+  author the visible byline credits. A second title and author set, from 126 other sites,
+  so that title and author rules are not judged on fundus's 60 pages alone. The labels are
+  kept as SHA-256 digests (of the label casefolded, whitespace collapsed): a title matches
+  when its digest is the label's, an author when one of the names in `Extracted.author`
+  (";"-separated) has the label's digest.
 
 Every page goes through `extract_article(html, url, min_text_chars=1)`. A Rejection (or an
 exception, counted apart) gives empty text and no metadata. `extract_article` strips a
@@ -54,6 +61,7 @@ from newsalert.domain import Extracted, Rejection
 from newsalert.pipelines.extract import extract_article
 
 DEFAULT_CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
+READER_LABELS = Path(__file__).resolve().parent / "data" / "aeb_reader_labels.json"
 AEB = "article-extraction-benchmark"
 FUNDUS = "fundus-sample"
 SHINGLE = 4
@@ -62,6 +70,8 @@ SPLITS = ("dev", "test", "all")
 # The targets of issue 12 part 7 (None: reported, no target).
 TARGETS: dict[str, float | None] = {
     "aeb_body": 0.970,
+    "aeb_title": None,
+    "aeb_author": None,
     "fundus_title": 0.90,
     "fundus_date_day": 0.99,
     "fundus_date_minute": None,
@@ -246,6 +256,25 @@ def author_matches(expected: Sequence[str], extracted: Extracted | None) -> bool
     return bool(ours) and normalize_title(expected[0]) in normalize_title(ours)
 
 
+def label_digest(value: str | None) -> str:
+    return hashlib.sha256(normalize_title(value).encode("utf-8")).hexdigest()
+
+
+def reader_title_matches(label: str | None, extracted: Extracted | None) -> bool | None:
+    """Our title is the headline a reader sees (by digest); None when the page has no label."""
+    if label is None:
+        return None
+    return extracted is not None and label_digest(extracted.title) == label
+
+
+def reader_author_matches(label: str | None, extracted: Extracted | None) -> bool | None:
+    """One of our authors is the first one the byline credits; None when it credits nobody."""
+    if label is None:
+        return None
+    names = extracted.author.split(";") if extracted and extracted.author else []
+    return any(label_digest(name) == label for name in names)
+
+
 def language_matches(expected: str, extracted: Extracted | None) -> bool:
     return extracted is not None and (extracted.language or "").lower() == expected.lower()
 
@@ -256,14 +285,19 @@ def share(flags: Iterable[bool | None]) -> dict[str, float | int]:
     return {"share": hits / len(counted) if counted else 0.0, "hits": hits, "pages": len(counted)}
 
 
-# The fundus checks: (report key, ground-truth field, check, how a value is shown in a miss).
-FundusCheck = Callable[[Any, Extracted | None], bool | None]
-FUNDUS_CHECKS: dict[str, tuple[str, FundusCheck, Callable[[Extracted], Any]]] = {
+# The metadata checks: (report key, ground-truth field, check, how a value is shown in a miss).
+Check = Callable[[Any, Extracted | None], bool | None]
+Checks = dict[str, tuple[str, Check, Callable[[Extracted], Any]]]
+FUNDUS_CHECKS: Checks = {
     "title": ("title", title_matches, lambda e: e.title),
     "date_day": ("publishing_date", date_day_matches, lambda e: _iso(e.published_at)),
     "date_minute": ("publishing_date", date_matches, lambda e: _iso(e.published_at)),
     "author": ("authors", author_matches, lambda e: e.author),
     "language": ("content_language", language_matches, lambda e: e.language),
+}
+READER_CHECKS: Checks = {
+    "title": ("title_sha256", reader_title_matches, lambda e: e.title),
+    "author": ("author_sha256", reader_author_matches, lambda e: e.author),
 }
 
 
@@ -324,7 +358,14 @@ def evaluate(
 
 
 def evaluate_aeb(pages: Sequence[Page], outcomes: dict[str, Outcome]) -> dict[str, Any]:
-    return evaluate(pages, outcomes, body_figures, ("worst_pages", worst_pages))
+    report = evaluate(pages, outcomes, body_figures, ("worst_pages", worst_pages))
+    labelled = [page for page in pages if "title_sha256" in page.truth]
+    report["reader_labels"] = {
+        "pages": len(labelled),
+        "splits": {split: check_figures(in_split(labelled, split), outcomes, READER_CHECKS) for split in SPLITS},
+        "misses": {split: check_misses(in_split(labelled, split), outcomes, READER_CHECKS) for split in SPLITS},
+    }
+    return report
 
 
 def worst_pages(pages: Sequence[Page], outcomes: dict[str, Outcome], count: int = 5) -> list[dict[str, Any]]:
@@ -334,23 +375,36 @@ def worst_pages(pages: Sequence[Page], outcomes: dict[str, Outcome], count: int 
     return [{"f1": round(f1, 3), "url": url, "page": key} for f1, url, key in scored[:count]]
 
 
-def fundus_figures(pages: Sequence[Page], outcomes: dict[str, Outcome]) -> dict[str, Any]:
+def check_figures(pages: Sequence[Page], outcomes: dict[str, Outcome], checks: Checks) -> dict[str, Any]:
     extracted = [outcomes[page.key].extracted for page in pages]
-    figures = body_figures(pages, outcomes)
-    for name, (field, check, _shown) in FUNDUS_CHECKS.items():
-        figures[name] = share(check(page.truth[field], ours) for page, ours in zip(pages, extracted, strict=True))
-    return figures
+    return {
+        name: share(check(page.truth[field], ours) for page, ours in zip(pages, extracted, strict=True))
+        for name, (field, check, _shown) in checks.items()
+    }
 
 
-def fundus_misses(pages: Sequence[Page], outcomes: dict[str, Outcome]) -> dict[str, list[dict[str, Any]]]:
-    misses: dict[str, list[dict[str, Any]]] = {name: [] for name in FUNDUS_CHECKS}
+Misses = dict[str, list[dict[str, Any]]]
+
+
+def check_misses(pages: Sequence[Page], outcomes: dict[str, Outcome], checks: Checks) -> Misses:
+    misses: Misses = {name: [] for name in checks}
     for page in pages:
         ours = outcomes[page.key].extracted
-        for name, (field, check, shown) in FUNDUS_CHECKS.items():
+        for name, (field, check, shown) in checks.items():
             if check(page.truth[field], ours) is False:
                 expected = page.truth[field][0] if field == "authors" else page.truth[field]
+                if field.endswith("_sha256"):
+                    expected = f"(label digest {expected[:12]})"
                 misses[name].append({"page": page.key, "expected": expected, "found": shown(ours) if ours else None})
     return misses
+
+
+def fundus_figures(pages: Sequence[Page], outcomes: dict[str, Outcome]) -> dict[str, Any]:
+    return body_figures(pages, outcomes) | check_figures(pages, outcomes, FUNDUS_CHECKS)
+
+
+def fundus_misses(pages: Sequence[Page], outcomes: dict[str, Outcome]) -> Misses:
+    return check_misses(pages, outcomes, FUNDUS_CHECKS)
 
 
 def evaluate_fundus(pages: Sequence[Page], outcomes: dict[str, Outcome]) -> dict[str, Any]:
@@ -363,6 +417,9 @@ def _iso(value: datetime | None) -> str | None:
 
 def run(corpus: Path) -> dict[str, Any]:
     aeb_pages = load_pages(corpus, AEB)
+    labels = json.loads(READER_LABELS.read_text(encoding="utf-8"))["labels"]
+    for page in aeb_pages:
+        page.truth.update(labels.get(page.key, {}))
     fundus_pages = load_pages(corpus, FUNDUS)
     aeb_outcomes = extract_all(aeb_pages)
     fundus_outcomes = extract_all(fundus_pages)
@@ -416,7 +473,7 @@ def _split_header(splits: dict[str, Any]) -> str:
 
 def format_report(report: dict[str, Any], *, show_misses: str | None = None) -> str:
     aeb, fundus = report["article_extraction_benchmark"], report["fundus_sample"]
-    a, f = aeb["splits"], fundus["splits"]
+    a, f, r = aeb["splits"], fundus["splits"], aeb["reader_labels"]["splits"]
     lines = [
         f"extract_article(html, url, min_text_chars=1) on {report['corpus']}",
         "Headline body figure: F1 of `text` alone (the 'title+text' rows prepend the title).",
@@ -428,6 +485,9 @@ def format_report(report: dict[str, Any], *, show_misses: str | None = None) -> 
         *_body_rows("body, title+text", "", a, "body_title_text"),
         _timing_row(a),
         "  lowest dev page F1: " + ", ".join(f"{w['f1']:.2f} {w['url']}" for w in aeb["worst_pages"]["dev"][:3]),
+        f"  reader labels ({aeb['reader_labels']['pages']} pages; authors where the page shows a byline):",
+        _share_row("title a reader sees", "aeb_title", r, "title"),
+        _share_row("first author of the byline", "aeb_author", r, "author"),
         "",
         f"fundus-sample ({fundus['pages']} pages): {_statuses(fundus['status'])}",
         _split_header(f),
@@ -449,6 +509,10 @@ def format_report(report: dict[str, Any], *, show_misses: str | None = None) -> 
     if show_misses:
         lines += ["", f"aeb lowest page F1 ({show_misses}):"]
         lines += [f"  {w['f1']:.3f} {w['page']} {w['url']}" for w in aeb["worst_pages"][show_misses]]
+        for field, misses in aeb["reader_labels"]["misses"][show_misses].items():
+            lines.append("")
+            lines.append(f"aeb reader-label {field} misses ({show_misses}, {len(misses)}):")
+            lines.extend(f"  {m['page']}: found {m['found']!r}" for m in misses)
         for field, misses in fundus["misses"][show_misses].items():
             lines.append("")
             lines.append(f"fundus {field} misses ({show_misses}, {len(misses)}):")

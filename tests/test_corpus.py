@@ -27,6 +27,7 @@ import lxml.etree
 import pytest
 
 from newsalert.crawler.sources import SourceError, parse_feed, parse_sitemap
+from newsalert.domain import Extracted
 from newsalert.pipelines.extract import extract_article
 
 REPO = Path(__file__).resolve().parents[1]
@@ -59,6 +60,7 @@ UOL_FIRST_TITLE = "Ibope: Bolsonaro perde de Haddad, Ciro e Alckmin em simulaÃ§Ã
 AEB_BODY_F1_FLOOR = 0.92  # measured 0.959 (P 0.947, R 0.972), `text` without the title
 FUNDUS_TITLE_FLOOR = 0.67  # measured 0.717 (43/60) once " | Site" suffixes are cut; 0.550 before
 FUNDUS_DATE_FLOOR = 0.92  # measured 0.967 (58/60)
+READER_TITLE_FLOOR = 0.90  # measured 0.950 (172/181) against benchmarks/data/aeb_reader_labels.json
 
 
 def _load_eval() -> ModuleType:
@@ -170,6 +172,38 @@ def test_fundus_publishing_date_accuracy_stays_above_floor(fundus_pages) -> None
         f"minute when timed), found {date['share']:.3f} ({date['hits']}/{date['pages']}); "
         f"misses (expected, found): {misses}"
     )
+
+
+def test_reader_labels_cover_every_benchmark_page_and_titles_stay_above_floor(corpus_extractions) -> None:
+    pages, outcomes = corpus_extractions[EVAL.AEB]
+    labels = json.loads(EVAL.READER_LABELS.read_text(encoding="utf-8"))["labels"]
+    assert sorted(labels) == sorted(page.key for page in pages), "expected one reader label per AEB page"
+    title = EVAL.share(
+        EVAL.reader_title_matches(labels[page.key]["title_sha256"], outcomes[page.key].extracted) for page in pages
+    )
+    assert title["share"] >= READER_TITLE_FLOOR, (
+        f"expected >= {READER_TITLE_FLOOR} of AEB titles to be the headline a reader sees, "
+        f"found {title['share']:.3f} ({title['hits']}/{title['pages']})"
+    )
+
+
+def test_a_reader_label_matches_by_digest_and_an_author_among_several() -> None:
+    extracted = Extracted(
+        title="Port  Deal signed",
+        text="x",
+        author="Jane Doe; John Roe",
+        published_at=None,
+        description=None,
+        site_name=None,
+        language=None,
+        declared_canonical=None,
+        content_hash="0",
+    )
+    assert EVAL.reader_title_matches(EVAL.label_digest("port deal signed"), extracted)
+    assert not EVAL.reader_title_matches(EVAL.label_digest("Port deal"), extracted)
+    assert EVAL.reader_author_matches(EVAL.label_digest("JOHN ROE"), extracted)
+    assert not EVAL.reader_author_matches(EVAL.label_digest("John"), extracted)
+    assert EVAL.reader_author_matches(None, extracted) is None  # the page credits nobody
 
 
 # --- feeds -----------------------------------------------------------------------------------
