@@ -267,20 +267,31 @@ def _title_candidates(tree: HtmlElement, meta: dict[str, list[str]], articles: l
 
 def choose_title(candidates: list[str], headings: tuple[str, ...], site_name: str | None, url: str = "") -> str | None:
     """The stated title a reader sees: the first candidate (site name removed) that is also
-    the page's visible <h1>; else the most trusted stated one that is not the bare <title>
-    (which is left to the caller's fallback, as an <h1> alone is)."""
+    the page's visible <h1>; else the most trusted stated one. A <title> element alone is
+    taken only when a site name was cut from it ("Port deal signed - Harbour Herald"): a
+    bare one is left to the caller's fallback, as an <h1> alone is."""
     stripped = [without_site_name(candidate, site_name, url) or candidate for candidate in candidates]
     visible = {heading.casefold() for heading in headings}
     for candidate in stripped:
         if candidate.casefold() in visible:
             return candidate
-    # A heading that differs only in spacing, quotes or dashes ("Deal:signed" for "Deal: signed")
-    # still agrees; the stated text is kept, as the publisher wrote it for sharing.
-    loosely_visible = {_normal(heading) for heading in headings} - {""}
+    # A heading that differs only in spacing, quotes or dashes still agrees. The reader's text
+    # is kept (typographic quotes where the stated one has straight ones), unless the heading
+    # runs words together ("Deal:signed" for "Deal: signed": text_content() joins elements).
+    loosely_visible = {_normal(heading): heading for heading in headings if _normal(heading)}
     for candidate in stripped:
-        if _normal(candidate) in loosely_visible:
-            return candidate
-    return stripped[0] if len(stripped) > 1 else None
+        if (heading := loosely_visible.get(_normal(candidate))) is not None:
+            return heading if len(heading.split()) == len(candidate.split()) else candidate
+    # A stated title that is the visible heading with a label before or after it ("Opinion |
+    # <headline>", "<headline> | Editorial"): the heading is the title, if it is the longer part.
+    for candidate in stripped:
+        for separator in TITLE_SEPARATORS:
+            for part in candidate.split(separator):
+                rest = len(candidate) - len(part) - len(separator)
+                if part.strip() and len(part) > rest and (heading := loosely_visible.get(_normal(part))) is not None:
+                    return heading if len(heading.split()) == len(part.split()) else part.strip()
+    site_name_cut = bool(stripped) and stripped[0] != candidates[0]
+    return stripped[0] if len(stripped) > 1 or site_name_cut else None
 
 
 def without_site_name(title: str | None, site_name: str | None, url: str = "") -> str | None:
