@@ -33,6 +33,7 @@ from newsalert.pipelines.metadata import (
     credited_editors,
     emphasised_lines,
     is_house_account,
+    linked_byline,
     page_times,
     parse_date,
     read_metadata,
@@ -110,6 +111,7 @@ def extract_article(
     times_of_day = page_times(tree)
     emphasised = emphasised_lines(tree)
     credited = credited_editors(tree) if any(label in html for label in CREDIT_LABELS) else []
+    linked = linked_byline(tree)
     drop_unseen(tree, page_chars)
     drop_link_paragraphs(tree)
 
@@ -154,6 +156,7 @@ def extract_article(
             body_byline(text, emphasised),
             _clean(document.author),
             _clean(hints.author),
+            linked=linked,
             signed=body_signoff(text, emphasised) or credited,
         ),
         published_at=published_at,
@@ -322,12 +325,18 @@ def _declared_canonical(tree: HtmlElement, url: str) -> str | None:
 
 
 def _author(
-    stated: PageMetadata, byline: list[str], found: str | None, listed: str | None, *, signed: list[str]
+    stated: PageMetadata,
+    byline: list[str],
+    found: str | None,
+    listed: str | None,
+    *,
+    linked: list[str],
+    signed: list[str],
 ) -> str | None:
     """The people the page names as authors; else a bold byline opening the text; else
     trafilatura's reading of the byline or the feed's author, unless that is the outlet
-    itself; else who signs the article (an emphasised closing line, a credit line); else the
-    organisation the page names."""
+    itself; else a byline of links to the authors' pages; else who signs the article (an
+    emphasised closing line, a credit line); else the organisation the page names."""
     if stated.authors or byline:
         return "; ".join(stated.authors or byline)
     outlets = {name.casefold() for name in stated.organisations}
@@ -335,7 +344,10 @@ def _author(
         names = split_authors(candidate or "")
         if names and not any(name.casefold() in outlets or is_house_account(name, stated.site_name) for name in names):
             return "; ".join(names)
-    return "; ".join(signed or stated.organisations) or found or listed
+    if linked:
+        return "; ".join(linked)
+    house = "; ".join(split_authors(found or "") or split_authors(listed or ""))
+    return "; ".join(signed or stated.organisations) or house or found or listed
 
 
 def _with_time_of_day(found: datetime | None, times: list[datetime]) -> datetime | None:

@@ -13,6 +13,7 @@ skipped, control characters are dropped, absurd dates are refused, and nothing h
 
 from __future__ import annotations
 
+import calendar
 import html
 import json
 import re
@@ -94,14 +95,35 @@ AUTHOR_META = (
 TITLE_SEPARATORS = (" | ", " - ", " – ", " — ", " :: ", " : ", " « ", " » ", " · ", " • ", "｜", "：", " / ")
 # "By Jane Doe", "Von Jane Doe", "Escrito por ...", "Par ...", "记者 ...": no part of the name.
 BYLINE_WORD = re.compile(
-    r"^(?:(?:written\s+|escrito\s+|posted\s+)?(?:by|von|por|par|di|door|av|af|oleh|bởi)\s+|(?:记者|記者|通讯员)\s*)",
+    r"^(?:(?:(?:written|escrito|posted|analysis|commentary|opinion|story|text|words|reporting|review)\s+)?"
+    r"(?:by|von|por|par|di|door|av|af|oleh|bởi)\s+|(?:记者|記者|通讯员)\s*)",
     re.IGNORECASE,
 )
 # A link or label after the name in a byline block: "Baraka Mwakyusa More by this Author".
 BYLINE_TAIL = re.compile(r"\s+(?:more|all|view all|see all)\s+(?:by|from|posts|articles|stories)\b.*$", re.I)
+# A job title after the name ("Tom Gillespie News reporter", "Jane Doe, Staff Writer"), in the
+# languages the project reads; a part that is only a job title is no name.
+BYLINE_ROLE = re.compile(
+    r"(?:^|\s+)(?:(?:senior|chief|deputy|associate|assistant|staff|news|political|business|economics|"
+    r"sports?|foreign|science|special|contributing|managing|digital|online)\s+)*"
+    r"(?:reporter|correspondent|editor(?:-at-large|-in-chief)?|writer|columnist|journalist|contributor|producer|analyst|"
+    r"journaliste|correspondante?|rédact(?:eur|rice)|envoyée?\s+spéciale?|"
+    r"periodista|corresponsal|redact(?:or|ora)|repórter|jornalista|correspondente|redat(?:or|ora))s?$",
+    re.IGNORECASE,
+)
+# A date run into a byline ("Jeff Foust Monday, November 18, 2019"): from a weekday, or from a
+# month followed by a number, the rest is no name ("Theresa May" and "April Smith" keep
+# theirs). English names: the dates of other languages' bylines are numeric.
+MONTHS = "|".join(name for name in (*calendar.month_name, *calendar.month_abbr) if name)
+DATE_TAIL = re.compile(rf"(?:^|\s+)(?:(?:{'|'.join(calendar.day_name)})\b.*|(?:{MONTHS})\.?\s+\d.*)$", re.I)
+# A month closing a credit of three words or more is the rest of a date whose numbers were
+# dropped ("JERUSALEM POST STAFF NOVEMBER"; trafilatura removes digits from bylines).
+MONTH_LAST = re.compile(rf"^(\S+(?:\s+\S+){{2,}})\s+(?:{MONTHS})\.?$", re.IGNORECASE)
 # A name as a byline line writes it: two to five capitalised words ("Jane Doe", "MTHOBISI SITHOLE").
 NAME_LINE = re.compile(r"^(?:[^\W\d_][\w'’.-]*\s+){1,4}[^\W\d_][\w'’.-]*$")
 MAX_BYLINE_CHARS = 80
+# An element with a link whose own first text is only a byline word ("By", "Par", "Por"...).
+LINKED_BYLINE_XPATH = "//*[a][re:test(normalize-space(text()[1]), '^(by|von|por|par|di|door|av|af|oleh)$', 'i')]"
 # A one-word sign-off closing an article ("IN-Redaktion", "Reuters"): a capitalised word.
 SIGNOFF_WORD = re.compile(r"^[^\W\d_][\w'’.-]+$")
 SIGNOFF_LINES = 3  # a sign-off sits among the last lines, before any appeal or share prompt
@@ -441,10 +463,17 @@ def split_authors(value: str) -> list[str]:
         return []
     names = []
     for part in AUTHOR_SPLIT.split(BYLINE_TAIL.sub("", BYLINE_WORD.sub("", text))):
-        name = BYLINE_WORD.sub("", part.strip(" .·-–—:"))
+        name = _without_role(MONTH_LAST.sub(r"\1", DATE_TAIL.sub("", BYLINE_WORD.sub("", part.strip(" .·-–—:")))))
         if name and not NOT_A_NAME.search(name) and len(name) <= 80:
             names.append(name)
     return names
+
+
+def _without_role(name: str) -> str:
+    """The name before a job title; '' for a job title alone. A credit that is no person's name
+    without its title ("Guardian staff reporter") is kept whole."""
+    bare = BYLINE_ROLE.sub("", name)
+    return bare if not bare or len(bare.split()) >= 2 else name
 
 
 EMPHASIS = ("strong", "b", "em", "i")
@@ -498,6 +527,24 @@ def credited_editors(tree: HtmlElement) -> list[str]:
         text = _clean(element.text_content())
         if text and len(text) <= MAX_BYLINE_CHARS and (match := CREDIT_LINE.match(text)):
             return split_authors(match.group("names"))
+    return []
+
+
+def linked_byline(tree: HtmlElement) -> list[str]:
+    """The names of the page's first byline written as links ("By <a>Jane Doe</a>, <a>John
+    Roe</a>"): an element whose own text opens with a byline word, followed by links whose
+    texts are names."""
+    try:
+        elements = tree.xpath(LINKED_BYLINE_XPATH, namespaces={"re": "http://exslt.org/regular-expressions"})
+    except Exception:  # hostile markup must never stop an extraction
+        return []
+    for element in elements[:MAX_CREDIT_ELEMENTS]:
+        if len(element.text_content()) > 2 * MAX_BYLINE_CHARS:
+            continue
+        texts = (_clean(link.text_content()) or "" for link in element.iterchildren("a"))
+        names = [text for text in texts if NAME_LINE.match(text)]
+        if names:
+            return names[:MAX_AUTHORS]
     return []
 
 

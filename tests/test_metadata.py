@@ -194,6 +194,14 @@ def test_a_date_in_the_far_past_is_not_taken_from_the_page() -> None:
         ("Escrito por Gabriela Ferrero", ["Gabriela Ferrero"]),
         ("记者 李明远", ["李明远"]),
         ("Baraka Mwakyusa More by this Author", ["Baraka Mwakyusa"]),
+        ("Analysis by Jane Doe", ["Jane Doe"]),
+        ("Jane Doe, Editor-at-large", ["Jane Doe"]),
+        ("Tom Okafor News reporter", ["Tom Okafor"]),
+        ("Marie Dupont, journaliste", ["Marie Dupont"]),
+        ("Jane Doe Monday, November 18, 2024", ["Jane Doe"]),
+        ("HARBOUR HERALD STAFF NOVEMBER", ["HARBOUR HERALD STAFF"]),  # a date whose digits were dropped
+        ("Theresa May and April Smith", ["Theresa May", "April Smith"]),
+        ("Herald staff reporter", ["Herald staff reporter"]),  # no name without the job title
         ("https://www.facebook.com/asahicom/", []),
         ("105092", []),
         ("desk@harbourherald.example", []),

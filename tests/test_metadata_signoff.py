@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from trafilatura.utils import load_html
 
-from newsalert.domain import Extracted
+from newsalert.domain import Extracted, Hints
 from newsalert.pipelines.extract import extract_article
-from newsalert.pipelines.metadata import body_signoff, credited_editors, emphasised_lines
+from newsalert.pipelines.metadata import body_signoff, credited_editors, emphasised_lines, linked_byline
 
 URL = "https://www.harbourherald.example/news/2024/05/port-deal"
 PROSE = "<p>" + "The port authority signed the concession on Tuesday after two years of talks. " * 4 + "</p>"
@@ -48,3 +48,30 @@ def test_a_credit_line_counts_only_when_nothing_else_names_an_author() -> None:
 def test_a_long_paragraph_mentioning_an_editor_is_no_credit_line() -> None:
     tree = load_html("<html><body><p>" + "责编：" + "很长的一段正文" * 30 + "</p></body></html>")
     assert credited_editors(tree) == []
+
+
+def test_a_byline_of_links_names_the_authors_when_nothing_else_does() -> None:
+    byline = (
+        '<p class="meta">By <a href="/staff/jane-doe/">Jane Doe</a>, <a href="/staff/john-roe/">John Roe</a>'
+        "<span> on Monday, May 13th, 2024</span></p>"
+    )
+    assert _extracted(byline + PROSE * 3).author == "Jane Doe; John Roe"
+    # Links after another word, or links that are no names, are no byline.
+    assert linked_byline(load_html('<html><body><p>Shared by <a href="/u/1">Jane Doe</a></p></body></html>')) == []
+    assert linked_byline(load_html('<html><body><p>By <a href="/t">the harbour desk 2024</a></p></body></html>')) == []
+    # A stated author comes first.
+    stated = '<meta name="author" content="Amina Diallo">'
+    page = f"<html><head>{stated}</head><body><article>{byline}{PROSE * 3}</article></body></html>"
+    result = extract_article(page, URL, min_text_chars=1)
+    assert isinstance(result, Extracted)
+    assert result.author == "Amina Diallo"
+
+
+def test_a_house_credit_taken_last_is_cleaned_as_any_byline() -> None:
+    # Named after the outlet, the feed's author is taken only when nothing else names one.
+    head = '<title>Port deal signed</title><meta property="og:site_name" content="Harbour Herald">'
+    page = f"<html><head>{head}</head><body><article>{PROSE * 3}</article></body></html>"
+    hints = Hints(author="By HARBOUR HERALD STAFF November 18, 2024")
+    result = extract_article(page, URL, min_text_chars=1, hints=hints)
+    assert isinstance(result, Extracted)
+    assert result.author == "HARBOUR HERALD STAFF"
