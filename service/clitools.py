@@ -38,9 +38,12 @@ class Context:
     @property
     def archive(self) -> Archive:
         if self._archive is None:
-            from newsalert.service.api import Archive
+            try:
+                from newsalert.service.api import Archive
 
-            self._archive = Archive.open(self.config_path, database=self.database)
+                self._archive = Archive.open(self.config_path, database=self.database)
+            finally:
+                collect_from_now_on()
         return self._archive
 
     @property
@@ -55,6 +58,31 @@ class Context:
     def close(self) -> None:
         if self._archive is not None:
             self._archive.close()
+
+
+# The console script pauses the cyclic garbage collector while it starts: it would scan the
+# young objects of half a second of imports again and again for cycles that imports do not
+# make (a tenth of a `search` on the demo archive).
+_collector = {"paused": False}
+
+
+def pause_collection() -> None:
+    gc.disable()
+    _collector["paused"] = True
+
+
+def collect_from_now_on() -> None:
+    """Turn the collector back on if the console script paused it, sparing it the objects made
+    so far: the imports' modules, classes and tables, which live as long as the process.
+
+    Every command reaches here as it opens the archive, before it does any work, so a command
+    that runs for months (run, serve, worker) collects as usual, and one that ends before
+    (--help, a usage error) never needed it. The CLI called in-process (tests, CliRunner)
+    leaves the collector as it found it."""
+    if _collector["paused"]:
+        _collector["paused"] = False
+        gc.freeze()
+        gc.enable()
 
 
 def command(group: click.Group, *args: Any, **kwargs: Any) -> Callable[[F], F]:
@@ -263,6 +291,7 @@ def entry_point(group: click.Group) -> Callable[[], None]:
     exit status 2 for bad usage or configuration (click's own usage errors included)."""
 
     def main() -> None:
+        pause_collection()  # until the command opens the archive: see collect_from_now_on
         from newsalert.service.terminal import err_console, plain
 
         try:

@@ -228,6 +228,45 @@ def test_answering_a_query_loads_no_crawler_extractor_or_migrations(demo_archive
     assert loaded.stdout.split() == [], loaded.stdout
 
 
+GC_PROBE = """
+import gc, sys
+from newsalert.service import api
+from newsalert.service.cli import main
+
+def seen(name, method):
+    def wrapper(*args, **kwargs):
+        print(name, gc.isenabled(), gc.get_freeze_count() > 0)
+        return method(*args, **kwargs)
+    return wrapper
+
+api.Archive.open = classmethod(seen("opening", api.Archive.open.__func__))
+api.Archive.stats = seen("working", api.Archive.stats)
+sys.argv = ["newsalert", "--config", sys.argv[1], "stats"]
+try:
+    main()
+except SystemExit:
+    pass
+"""
+
+
+@pytest.mark.slow
+def test_the_console_script_collects_garbage_again_once_the_archive_is_open(demo_archive: tuple[str, str]) -> None:
+    """The collector, paused while the console script starts, runs for the command's work (a
+    command such as `run` lasts months), sparing only what the start-up made."""
+    import gc
+    import subprocess
+    import sys
+
+    _, config = demo_archive
+    probe = subprocess.run([sys.executable, "-c", GC_PROBE, config], capture_output=True, text=True, check=True)
+    states = [line.split() for line in probe.stdout.splitlines() if line.startswith(("opening", "working"))]
+    assert states == [["opening", "False", "False"], ["working", "True", "True"]], probe.stdout + probe.stderr
+    # Called in-process (as the tests and CliRunner do), the CLI leaves the collector alone.
+    frozen = gc.get_freeze_count()
+    assert run_cli("--config", config, "stats").exit_code == 0
+    assert gc.isenabled() and gc.get_freeze_count() == frozen
+
+
 @pytest.mark.slow
 def test_verbosity_options_work_after_the_command_too(demo_archive: tuple[str, str]) -> None:
     _, config = demo_archive
