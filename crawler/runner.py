@@ -230,6 +230,10 @@ def _crawl_in_child(
 ) -> None:
     """The crawl process. `languages`: those of the outlets to crawl, for the fork server's
     preload (None: no worker processes)."""
+    # No cyclic collection while Scrapy, Twisted and the crawl's parts load: it would scan their
+    # young objects again and again for cycles that imports do not make. On again (sparing
+    # those objects) before the crawl starts.
+    gc.disable()
     if share:
         _die_with_parent()
     if languages is not None:
@@ -316,6 +320,8 @@ def _crawl_in_child(
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
+    gc.freeze()
+    gc.enable()
     error = None
     if early:  # asked to stop before the crawl began: it does not begin
         shutdown_requested.append(early[0])

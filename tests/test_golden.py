@@ -82,9 +82,11 @@ def golden_pages() -> list[tuple[str, str, str]]:
 @pytest.mark.slow
 def test_a_worker_forked_from_the_warm_fork_server_judges_as_one_built_from_scratch(analyzer: Analyzer) -> None:
     """The crawl's workers fork from a server that loaded the shared data once (crawler/preload.py);
-    what they make of every golden page must be what a fresh analyzer makes of it."""
+    what they make of every golden page must be what a fresh analyzer makes of it. The
+    collector, off while the server loaded, is on in the workers."""
     import asyncio
     import dataclasses
+    import gc
 
     from newsalert.config.loader import load_topics
     from newsalert.crawler.workers import WorkerPool, WorkerSettings, article_task
@@ -100,8 +102,12 @@ def test_a_worker_forked_from_the_warm_fork_server_judges_as_one_built_from_scra
     async def in_workers() -> list[Any]:
         return await asyncio.gather(*(pool.run(article_task, html, url, Hints(), None) for _, url, html in pages))
 
+    async def collecting() -> list[bool]:
+        return await asyncio.gather(*(pool.run(gc.isenabled) for _ in range(4)))
+
     try:
         forked = asyncio.run(in_workers())
+        assert asyncio.run(collecting()) == [True] * 4
     finally:
         pool.close()
     for (name, url, html), result in zip(pages, forked, strict=True):
