@@ -111,11 +111,13 @@ BYLINE_ROLE = re.compile(
     r"periodista|corresponsal|redact(?:or|ora)|repórter|jornalista|correspondente|redat(?:or|ora))s?$",
     re.IGNORECASE,
 )
-# A date run into a byline ("Jeff Foust Monday, November 18, 2019"): from a weekday, or from a
-# month followed by a number, the rest is no name ("Theresa May" and "April Smith" keep
-# theirs). English names: the dates of other languages' bylines are numeric.
+# A date run into a byline ("Jeff Foust Monday, November 18, 2019"): a weekday closing the
+# name or followed by a date, or a month followed by a number, and what follows, is no name
+# ("Theresa May", "April Smith" and the "Sunday Times" keep theirs). English names: the dates
+# of other languages' bylines are numeric.
 MONTHS = "|".join(name for name in (*calendar.month_name, *calendar.month_abbr) if name)
-DATE_TAIL = re.compile(rf"(?:^|\s+)(?:(?:{'|'.join(calendar.day_name)})\b.*|(?:{MONTHS})\.?\s+\d.*)$", re.I)
+DAYS = "|".join(calendar.day_name)
+DATE_TAIL = re.compile(rf"(?:^|\s+)(?:(?:{DAYS})(?:\s+(?:{MONTHS}|\d)\b.*)?|(?:{MONTHS})\.?\s+\d.*)$", re.I)
 # A month closing a credit of three words or more is the rest of a date whose numbers were
 # dropped ("JERUSALEM POST STAFF NOVEMBER"; trafilatura removes digits from bylines).
 MONTH_LAST = re.compile(rf"^(\S+(?:\s+\S+){{2,}})\s+(?:{MONTHS})\.?$", re.IGNORECASE)

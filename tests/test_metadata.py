@@ -201,6 +201,8 @@ def test_a_date_in_the_far_past_is_not_taken_from_the_page() -> None:
         ("Jane Doe Monday, November 18, 2024", ["Jane Doe"]),
         ("HARBOUR HERALD STAFF NOVEMBER", ["HARBOUR HERALD STAFF"]),  # a date whose digits were dropped
         ("Theresa May and April Smith", ["Theresa May", "April Smith"]),
+        ("Jane Doe, Sunday Times", ["Jane Doe", "Sunday Times"]),
+        ("Jane Doe Monday November 18", ["Jane Doe"]),
         ("Herald staff reporter", ["Herald staff reporter"]),  # no name without the job title
         ("https://www.facebook.com/asahicom/", []),
         ("105092", []),
