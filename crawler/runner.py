@@ -248,14 +248,7 @@ def _crawl_in_child(
     early: list[int] = []
     signal.signal(signal.SIGINT, lambda signum, _frame: early.append(signum))
     signal.signal(signal.SIGTERM, lambda signum, _frame: early.append(signum))
-    try:
-        plan: CrawlPlan = plan_pipe.recv()
-    except EOFError:  # the parent could not record the run, and says why itself
-        return
-    finally:
-        plan_pipe.close()
-    config, outlet_names, run_id, discover_only, log_level = plan
-    # Imported here: the parent never loads Scrapy or Twisted.
+    # Imported here, while the parent records the run: the parent never loads Scrapy or Twisted.
     from scrapy import signals
     from scrapy.crawler import CrawlerProcess
     from twisted.internet import task
@@ -265,6 +258,13 @@ def _crawl_in_child(
     from newsalert.crawler.spider import OutletsSpider
     from newsalert.crawler.workers import Workers
 
+    try:
+        plan: CrawlPlan = plan_pipe.recv()
+    except EOFError:  # the parent could not record the run, and says why itself
+        return
+    finally:
+        plan_pipe.close()
+    config, outlet_names, run_id, discover_only, log_level = plan
     outlets = config.select_outlets(outlet_names)
     process = CrawlerProcess(crawl_settings(config, outlets, log_level=log_level, discover_only=discover_only))
     if log_level != "DEBUG":
