@@ -102,10 +102,11 @@ BYLINE_WORD = re.compile(
 # A link or label after the name in a byline block: "Baraka Mwakyusa More by this Author".
 BYLINE_TAIL = re.compile(r"\s+(?:more|all|view all|see all)\s+(?:by|from|posts|articles|stories)\b.*$", re.I)
 # A job title after the name ("Tom Gillespie News reporter", "Jane Doe, Staff Writer"), in the
-# languages the project reads; a part that is only a job title is no name.
+# languages the project reads; a part that is only a job title is no name. At most three
+# qualifiers: an unbounded run would make a string of them cost quadratic time.
 BYLINE_ROLE = re.compile(
     r"(?:^|\s+)(?:(?:senior|chief|deputy|associate|assistant|staff|news|political|business|economics|"
-    r"sports?|foreign|science|special|contributing|managing|digital|online)\s+)*"
+    r"sports?|foreign|science|special|contributing|managing|digital|online)\s+){0,3}"
     r"(?:reporter|correspondent|editor(?:-at-large|-in-chief)?|writer|columnist|journalist|contributor|producer|analyst|"
     r"journaliste|correspondante?|rédact(?:eur|rice)|envoyée?\s+spéciale?|"
     r"periodista|corresponsal|redact(?:or|ora)|repórter|jornalista|correspondente|redat(?:or|ora))s?$",
