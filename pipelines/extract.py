@@ -340,13 +340,13 @@ def _author(
     if stated.authors or byline:
         return "; ".join(stated.authors or byline)
     outlets = {name.casefold() for name in stated.organisations}
-    for candidate in (found, listed):
-        names = split_authors(candidate or "")
+    credited = [split_authors(candidate or "") for candidate in (found, listed)]
+    for names in credited:
         if names and not any(name.casefold() in outlets or is_house_account(name, stated.site_name) for name in names):
             return "; ".join(names)
     if linked:
         return "; ".join(linked)
-    house = "; ".join(split_authors(found or "") or split_authors(listed or ""))
+    house = "; ".join(next((names for names in credited if names), []))
     return "; ".join(signed or stated.organisations) or house or found or listed
 
 

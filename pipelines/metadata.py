@@ -306,7 +306,7 @@ def choose_title(candidates: list[str], headings: tuple[str, ...], site_name: st
     loosely_visible = {_normal(heading): heading for heading in headings if _normal(heading)}
     for candidate in stripped:
         if (heading := loosely_visible.get(_normal(candidate))) is not None:
-            return heading if len(heading.split()) == len(candidate.split()) else candidate
+            return _as_seen(heading, candidate)
     # A stated title that is the visible heading with a label before or after it ("Opinion |
     # <headline>", "<headline> | Editorial"): the heading is the title, if it is the longer part.
     for candidate in stripped:
@@ -314,9 +314,14 @@ def choose_title(candidates: list[str], headings: tuple[str, ...], site_name: st
             for part in candidate.split(separator):
                 rest = len(candidate) - len(part) - len(separator)
                 if part.strip() and len(part) > rest and (heading := loosely_visible.get(_normal(part))) is not None:
-                    return heading if len(heading.split()) == len(part.split()) else part.strip()
+                    return _as_seen(heading, part.strip())
     site_name_cut = bool(stripped) and stripped[0] != candidates[0]
     return stripped[0] if len(stripped) > 1 or site_name_cut else None
+
+
+def _as_seen(heading: str, stated: str) -> str:
+    """The heading as the reader sees it, unless it runs the stated title's words together."""
+    return heading if len(heading.split()) == len(stated.split()) else stated
 
 
 def without_site_name(title: str | None, site_name: str | None, url: str = "") -> str | None:
