@@ -24,6 +24,7 @@ from sqlalchemy.exc import OperationalError
 
 from newsalert.config import Config, load_config
 from newsalert.crawler.demo.server import SiteServer
+from newsalert.domain import Extracted
 from newsalert.service.cli import cli
 
 BACKENDS = ["sqlite", "postgres"]  # the parameters of every fixture that gives a database
@@ -90,6 +91,14 @@ def write_config(
 
 def make_config(directory: Path, outlets: list[dict[str, Any]], *, database: str, **crawl: Any) -> Config:
     return load_config(write_config(directory, outlets, database=database, **crawl))
+
+
+def make_extracted(title: str, text: str, **fields: Any) -> Extracted:
+    """An extracted article: the fields not given are None, its hash is that of `text`."""
+    from newsalert.pipelines.extract import content_hash  # here: trafilatura only where used
+
+    unset = ("author", "published_at", "description", "site_name", "language", "declared_canonical")
+    return Extracted(title=title, text=text, **{**dict.fromkeys(unset), "content_hash": content_hash(text), **fields})
 
 
 def run_cli(*args: str, env: dict[str, str] | None = None) -> Result:

@@ -27,8 +27,8 @@ import lxml.etree
 import pytest
 
 from newsalert.crawler.sources import SourceError, parse_feed, parse_sitemap
-from newsalert.domain import Extracted
 from newsalert.pipelines.extract import extract_article
+from tests.helpers import make_extracted
 
 REPO = Path(__file__).resolve().parents[1]
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
@@ -188,17 +188,7 @@ def test_reader_labels_cover_every_benchmark_page_and_titles_stay_above_floor(co
 
 
 def test_a_reader_label_matches_by_digest_and_an_author_among_several() -> None:
-    extracted = Extracted(
-        title="Port  Deal signed",
-        text="x",
-        author="Jane Doe; John Roe",
-        published_at=None,
-        description=None,
-        site_name=None,
-        language=None,
-        declared_canonical=None,
-        content_hash="0",
-    )
+    extracted = make_extracted("Port  Deal signed", "x", author="Jane Doe; John Roe")
     assert EVAL.reader_title_matches(EVAL.label_digest("port deal signed"), extracted)
     assert not EVAL.reader_title_matches(EVAL.label_digest("Port deal"), extracted)
     assert EVAL.reader_author_matches(EVAL.label_digest("JOHN ROE"), extracted)

@@ -34,14 +34,21 @@ from sqlalchemy import func, select, text
 
 from newsalert.config.loader import load_config
 from newsalert.crawler.demo.server import Route, SiteServer
-from newsalert.domain import Extracted, PageItem
+from newsalert.domain import PageItem
 from newsalert.pipelines.dedup import fingerprint
-from newsalert.pipelines.extract import content_hash
 from newsalert.storage import articles as article_store
 from newsalert.storage import ingest, ledger
 from newsalert.storage.db import open_database
 from newsalert.storage.models import ArticleRow, CrawlRunRow, OutletRow
-from tests.helpers import REQUIRE_POSTGRES, Mailbox, free_port, postgres_schema, run_cli, write_config
+from tests.helpers import (
+    REQUIRE_POSTGRES,
+    Mailbox,
+    free_port,
+    make_extracted,
+    postgres_schema,
+    run_cli,
+    write_config,
+)
 
 # Each test has its own queue and schema, so they may run side by side; queued first (slow).
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
@@ -523,17 +530,7 @@ def _outlet(name: str) -> Any:
 
 
 def _item(outlet: str, url: str, body: str) -> PageItem:
-    outcome = Extracted(
-        title="Kenya and Viet Nam sign an accord",
-        text=body,
-        author=None,
-        published_at=datetime.now(UTC),
-        description=None,
-        site_name=None,
-        language="en",
-        declared_canonical=None,
-        content_hash=content_hash(body),
-    )
+    outcome = make_extracted("Kenya and Viet Nam sign an accord", body, published_at=datetime.now(UTC), language="en")
     return PageItem(outlet=outlet, url=url, aliases=[url], outcome=outcome, fingerprint=fingerprint(body))
 
 

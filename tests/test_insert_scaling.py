@@ -12,7 +12,7 @@ from sqlalchemy import insert, select, text
 from sqlalchemy.orm import Session
 
 from newsalert.config.models import Outlet
-from newsalert.domain import Extracted, PageItem, UrlStatus
+from newsalert.domain import PageItem, UrlStatus
 from newsalert.pipelines.dedup import NUM_PERM, fingerprint
 from newsalert.pipelines.extract import content_hash
 from newsalert.storage import articles as article_store
@@ -20,6 +20,7 @@ from newsalert.storage import ledger
 from newsalert.storage.db import open_database
 from newsalert.storage.ingest import save_page
 from newsalert.storage.models import ArticleRow, ClusterRow, LshBucketRow
+from tests.helpers import make_extracted
 
 NOW = datetime(2026, 6, 1, tzinfo=UTC)
 DECOYS = article_store.MAX_NEAR_DUPLICATE_CANDIDATES + 100
@@ -83,17 +84,7 @@ def _outlet(name: str) -> Outlet:
 
 
 def _page(outlet: str, url: str, body: str) -> PageItem:
-    extracted = Extracted(
-        title="Coast wire: a shared story",
-        text=body,
-        author=None,
-        published_at=NOW,
-        description=None,
-        site_name=outlet,
-        language="en",
-        declared_canonical=None,
-        content_hash=content_hash(body),
-    )
+    extracted = make_extracted("Coast wire: a shared story", body, published_at=NOW, site_name=outlet, language="en")
     return PageItem(outlet=outlet, url=url, aliases=[url], outcome=extracted, fingerprint=fingerprint(body))
 
 

@@ -12,9 +12,9 @@ URL = "https://www.harbourherald.example/news/2024/05/port-deal"
 PROSE = "<p>" + "The port authority signed the concession on Tuesday after two years of talks. " * 4 + "</p>"
 
 
-def _extracted(body: str) -> Extracted:
-    page = f"<html><head><title>Port deal signed</title></head><body><article>{body}</article></body></html>"
-    result = extract_article(page, URL, min_text_chars=1)
+def _extracted(body: str, head: str = "<title>Port deal signed</title>", hints: Hints | None = None) -> Extracted:
+    page = f"<html><head>{head}</head><body><article>{body}</article></body></html>"
+    result = extract_article(page, URL, min_text_chars=1, hints=hints)
     assert isinstance(result, Extracted), result
     return result
 
@@ -38,11 +38,7 @@ def test_a_chinese_credit_line_names_the_editors() -> None:
 def test_a_credit_line_counts_only_when_nothing_else_names_an_author() -> None:
     credit = '<div class="edit">(责编：牛镛、岳弘彬)</div>'
     assert _extracted(PROSE * 3 + credit).author == "牛镛; 岳弘彬"
-    stated = '<meta name="author" content="Jane Doe">'
-    page = f"<html><head>{stated}</head><body><article>{PROSE * 3}{credit}</article></body></html>"
-    result = extract_article(page, URL, min_text_chars=1)
-    assert isinstance(result, Extracted)
-    assert result.author == "Jane Doe"
+    assert _extracted(PROSE * 3 + credit, '<meta name="author" content="Jane Doe">').author == "Jane Doe"
 
 
 def test_a_long_paragraph_mentioning_an_editor_is_no_credit_line() -> None:
@@ -60,18 +56,11 @@ def test_a_byline_of_links_names_the_authors_when_nothing_else_does() -> None:
     assert linked_byline(load_html('<html><body><p>Shared by <a href="/u/1">Jane Doe</a></p></body></html>')) == []
     assert linked_byline(load_html('<html><body><p>By <a href="/t">the harbour desk 2024</a></p></body></html>')) == []
     # A stated author comes first.
-    stated = '<meta name="author" content="Amina Diallo">'
-    page = f"<html><head>{stated}</head><body><article>{byline}{PROSE * 3}</article></body></html>"
-    result = extract_article(page, URL, min_text_chars=1)
-    assert isinstance(result, Extracted)
-    assert result.author == "Amina Diallo"
+    assert _extracted(byline + PROSE * 3, '<meta name="author" content="Amina Diallo">').author == "Amina Diallo"
 
 
 def test_a_house_credit_taken_last_is_cleaned_as_any_byline() -> None:
     # Named after the outlet, the feed's author is taken only when nothing else names one.
     head = '<title>Port deal signed</title><meta property="og:site_name" content="Harbour Herald">'
-    page = f"<html><head>{head}</head><body><article>{PROSE * 3}</article></body></html>"
     hints = Hints(author="By HARBOUR HERALD STAFF November 18, 2024")
-    result = extract_article(page, URL, min_text_chars=1, hints=hints)
-    assert isinstance(result, Extracted)
-    assert result.author == "HARBOUR HERALD STAFF"
+    assert _extracted(PROSE * 3, head, hints).author == "HARBOUR HERALD STAFF"
