@@ -174,6 +174,32 @@ def test_fundus_publishing_date_accuracy_stays_above_floor(fundus_pages) -> None
     )
 
 
+def test_our_reading_of_trafilatura_metadata_agrees_with_its_extract_metadata() -> None:
+    """extract_article reads trafilatura's metadata through trafilatura's own functions, less
+    what it never uses; every field it uses must read as `extract_metadata` reads it (the
+    byline search, asked for only when needed, here on every page)."""
+    from trafilatura.metadata import extract_metadata
+    from trafilatura.utils import load_html
+
+    from newsalert.pipelines.extract import DATE_PARAMS, _trafilatura_byline, trafilatura_metadata
+
+    pages = EVAL.load_pages(CORPUS, EVAL.FUNDUS)
+    fields = ("title", "author", "date", "sitename", "description", "url")
+    differences = []
+    for page in pages:
+        tree = load_html(page.html)
+        expected = extract_metadata(tree, page.url, DATE_PARAMS)
+        ours = trafilatura_metadata(tree, page.url)
+        ours.author = ours.author or _trafilatura_byline(tree)
+        differences += [
+            (page.key, field, getattr(expected, field), getattr(ours, field))
+            for field in fields
+            if getattr(expected, field) != getattr(ours, field)
+        ]
+    assert len(pages) == 60
+    assert not differences, f"fields read otherwise than extract_metadata (page, field, its, ours): {differences}"
+
+
 def test_reader_labels_cover_every_benchmark_page_and_titles_stay_above_floor(corpus_extractions) -> None:
     pages, outcomes = corpus_extractions[EVAL.AEB]
     labels = json.loads(EVAL.READER_LABELS.read_text(encoding="utf-8"))["labels"]
