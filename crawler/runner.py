@@ -14,7 +14,8 @@ import os
 import queue as queue_module
 import signal
 import socket
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -38,6 +39,7 @@ FORCED_STOP_SECONDS = 15  # after a stop signal, the crawl stops waiting for req
 
 _running: set[multiprocessing.process.BaseProcess] = set()
 _asked_to_stop: set[int] = set()  # pids of crawl processes this process stopped on purpose
+_started_early: list[_CrawlProcess] = []  # by early_start, for the run_crawl that follows
 
 
 def stop_running_crawls(*, force: bool = False) -> int:
@@ -84,20 +86,11 @@ def run_crawl(
     these outlets' share of that run, which someone else started and closes (a worker's task
     in a distributed crawl: its crawl process dies with it).
 
-    The child starts first, and starts its fork server, which loads the analysis while this
-    process migrates the archive and records the run: then the child is told what to crawl."""
-    context = multiprocessing.get_context("spawn")
-    messages = context.Queue()
-    receive_plan, send_plan = context.Pipe(duplex=False)
-    languages = [outlet.language for outlet in outlets] if config.settings.crawl.extract_workers != 0 else None
-    child = context.Process(
-        target=_crawl_in_child,
-        name="newsalert-crawl",
-        args=(languages, receive_plan, messages, part_of is not None),
-    )
-    child.start()
-    receive_plan.close()
-    _running.add(child)
+    The child starts first (or was started by early_start), and starts its fork server, which
+    loads the analysis while this process migrates the archive and records the run: then the
+    child is told what to crawl."""
+    crawl = _take_early(_languages(config, outlets), part_of is not None)
+    child, send_plan, messages = crawl.process, crawl.send_plan, crawl.messages
     try:
         run_id = _record_start(config, outlets, trigger, discover_only, part_of, child.pid)
     except BaseException:
@@ -139,6 +132,68 @@ def run_crawl(
     if on_progress:
         on_progress(final["tallies"])
     return CrawlResult(run_id, final["status"], final["tallies"], final.get("error"))
+
+
+@dataclass(frozen=True)
+class _CrawlProcess:
+    """A crawl process started and waiting for its plan."""
+
+    process: multiprocessing.process.BaseProcess
+    send_plan: Connection
+    messages: multiprocessing.Queue[dict[str, Any]]
+    languages: list[str | None] | None  # those of its fork server's preload
+    share: bool  # dies with this process (a worker's share of a distributed crawl)
+
+
+def _start_crawl_process(languages: list[str | None] | None, share: bool) -> _CrawlProcess:
+    context = multiprocessing.get_context("spawn")
+    messages = context.Queue()
+    receive_plan, send_plan = context.Pipe(duplex=False)
+    child = context.Process(
+        target=_crawl_in_child, name="newsalert-crawl", args=(languages, receive_plan, messages, share)
+    )
+    child.start()
+    receive_plan.close()
+    _running.add(child)
+    return _CrawlProcess(child, send_plan, messages, languages, share)
+
+
+def _languages(config: Config, outlets: list[Outlet]) -> list[str | None] | None:
+    """The outlets' languages, for the fork server's preload; None: no worker processes."""
+    return [outlet.language for outlet in outlets] if config.settings.crawl.extract_workers != 0 else None
+
+
+def _abandon(crawl: _CrawlProcess) -> None:
+    """End a crawl process that will not be told what to crawl: it finds its pipe closed."""
+    crawl.send_plan.close()
+    _reap(crawl.process)
+
+
+def _take_early(languages: list[str | None] | None, share: bool) -> _CrawlProcess:
+    """The crawl process early_start started for this crawl, else a new one."""
+    while _started_early:
+        crawl = _started_early.pop()
+        if crawl.languages == languages and crawl.share == share and crawl.process.is_alive():
+            return crawl
+        _abandon(crawl)
+    return _start_crawl_process(languages, share)
+
+
+@contextmanager
+def early_start(config: Config, outlets: list[Outlet]) -> Iterator[int | None]:
+    """Start the crawl process of a run_crawl(config, outlets) to come, now: its fork server
+    loads the analysis and it imports Scrapy while this process is still loading the database
+    layer that run_crawl needs to record the run (the command line's `crawl`: the crawl starts
+    about a fifth of a second sooner). Yields the process id. A process not taken by then ends
+    on leaving."""
+    crawl = _start_crawl_process(_languages(config, outlets), share=False)
+    _started_early.append(crawl)
+    try:
+        yield crawl.process.pid
+    finally:
+        if crawl in _started_early:
+            _started_early.remove(crawl)
+            _abandon(crawl)
 
 
 class CrawlPlan(NamedTuple):

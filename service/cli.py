@@ -11,9 +11,11 @@ from __future__ import annotations
 import json
 import logging
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -23,6 +25,9 @@ from newsalert.service import clitools as options
 from newsalert.service import formats
 from newsalert.service.clitools import Context, command, format_option, search_filters
 from newsalert.service.terminal import console, err_console, plain
+
+if TYPE_CHECKING:
+    from newsalert.config import Config
 
 EXIT_OK, EXIT_ATTENTION = 0, 1
 
@@ -74,12 +79,32 @@ def crawl(app: Context, outlet_names: tuple[str, ...], max_articles: int | None)
 def _crawl(app: Context, outlet_names: tuple[str, ...], **options: Any) -> int:
     from newsalert.service.terminal import Progress, print_crawl
 
-    count = len(outlet_names) or len(app.archive.config.enabled_outlets)
-    with Progress(count) as show:
-        result = app.archive.crawl(outlet_names, log_level=app.table_log_level, on_progress=show, **options)
+    with _crawl_process_started(app.config, outlet_names):
+        count = len(outlet_names) or len(app.archive.config.enabled_outlets)
+        with Progress(count) as show:
+            result = app.archive.crawl(outlet_names, log_level=app.table_log_level, on_progress=show, **options)
     print_crawl(result)
     attention = result.status in (RunStatus.FAILED, RunStatus.INTERRUPTED) or result.failed_outlets
     return EXIT_ATTENTION if attention else EXIT_OK
+
+
+@contextmanager
+def _crawl_process_started(config: Config, outlet_names: tuple[str, ...]) -> Iterator[None]:
+    """The crawl process started before the archive's modules load (runner.early_start), when
+    the crawl will run here: not one a broker hands to the workers, nor one the archive refuses
+    (an unknown outlet, none enabled), which it reports itself."""
+    from newsalert.config import ConfigError
+    from newsalert.crawler.runner import early_start
+
+    try:
+        outlets = config.select_outlets(outlet_names)
+    except ConfigError:
+        outlets = []
+    if not outlets or config.settings.queue.broker_url:
+        yield
+        return
+    with early_start(config, outlets):
+        yield
 
 
 @command(cli)

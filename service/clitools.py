@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 if TYPE_CHECKING:  # the archive's modules load when a command needs them, not for --help
+    from newsalert.config import Config
     from newsalert.service.api import Archive
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -33,7 +34,18 @@ class Context:
 
     def __init__(self, config_path: str | None, database: str | None, verbosity: int) -> None:
         self.config_path, self.database, self.verbosity = config_path, database, verbosity
+        self._config: Config | None = None
         self._archive: Archive | None = None
+
+    @property
+    def config(self) -> Config:
+        """The settings (the outlets and topics files read when first used), without loading
+        the archive's modules."""
+        if self._config is None:
+            from newsalert.config import load_config
+
+            self._config = load_config(self.config_path, database=self.database, eager=False)
+        return self._config
 
     @property
     def archive(self) -> Archive:
@@ -41,7 +53,7 @@ class Context:
             try:
                 from newsalert.service.api import Archive
 
-                self._archive = Archive.open(self.config_path, database=self.database)
+                self._archive = Archive(self.config)
             finally:
                 collect_from_now_on()
         return self._archive
@@ -104,20 +116,32 @@ def command(group: click.Group, *args: Any, **kwargs: Any) -> Callable[[F], F]:
 
 @contextmanager
 def api_errors() -> Iterator[None]:
+    """The API's errors as one-line messages; any other exception goes on as it is."""
+    try:
+        yield
+    except Exception as exc:
+        message = _one_line(exc)
+        if message is None:
+            raise
+        raise message from None
+
+
+def _one_line(exc: Exception) -> click.ClickException | None:
+    # The error classes are imported as an error arrives, not before every command: `crawl`
+    # starts its crawl process before it loads the archive's modules (runner.early_start).
     from newsalert.config import ConfigError
     from newsalert.service.api import Unavailable, UsageError
     from newsalert.storage.db import DatabaseError
 
-    try:
-        yield
-    except (UsageError, ConfigError) as exc:
-        raise BadUsage(str(exc)) from None
-    except DatabaseError as exc:
-        raise (BadUsage(str(exc)) if exc.bad_url else click.ClickException(str(exc))) from None
-    except LookupError as exc:
-        raise click.ClickException(str(exc.args[0])) from None
-    except Unavailable as exc:  # exit 1: nothing was done, nothing lost; try again later
-        raise click.ClickException(str(exc)) from None
+    if isinstance(exc, UsageError | ConfigError):
+        return BadUsage(str(exc))
+    if isinstance(exc, DatabaseError):
+        return BadUsage(str(exc)) if exc.bad_url else click.ClickException(str(exc))
+    if isinstance(exc, LookupError):
+        return click.ClickException(str(exc.args[0]))
+    if isinstance(exc, Unavailable):  # exit 1: nothing was done, nothing lost; try again later
+        return click.ClickException(str(exc))
+    return None
 
 
 def stack(*decorators: Callable[[F], F]) -> Callable[[F], F]:

@@ -228,6 +228,37 @@ def test_answering_a_query_loads_no_crawler_extractor_or_migrations(demo_archive
     assert loaded.stdout.split() == [], loaded.stdout
 
 
+EARLY_PROBE = """
+import os, sys, multiprocessing.process
+
+watched = sys.argv[2:]
+
+def start(self):  # the crawl process would start here: say what is loaded, and stop
+    print(" ".join(m for m in watched if m in sys.modules), flush=True)
+    os._exit(0)
+
+multiprocessing.process.BaseProcess.start = start
+from newsalert.service.cli import main
+sys.argv = ["newsalert", "--config", sys.argv[1], "crawl"]
+main()
+"""
+ARCHIVE_MODULES = ("sqlalchemy.orm", "alembic", "newsalert.service.api", "newsalert.storage.models", "scrapy")
+
+
+@pytest.mark.slow
+def test_crawl_starts_its_crawl_process_before_loading_the_archive(demo_archive: tuple[str, str]) -> None:
+    """The crawl process (its fork server, Scrapy) loads while the command loads the database
+    layer it needs to record the run, not after."""
+    import subprocess
+    import sys
+
+    _, config = demo_archive
+    loaded = subprocess.run(
+        [sys.executable, "-c", EARLY_PROBE, config, *ARCHIVE_MODULES], capture_output=True, text=True, check=True
+    )
+    assert loaded.stdout.split() == [], f"loaded before the crawl process started: {loaded.stdout}"
+
+
 GC_PROBE = """
 import gc, sys
 from newsalert.service import api
@@ -239,7 +270,7 @@ def seen(name, method):
         return method(*args, **kwargs)
     return wrapper
 
-api.Archive.open = classmethod(seen("opening", api.Archive.open.__func__))
+api.Archive.__init__ = seen("opening", api.Archive.__init__)
 api.Archive.stats = seen("working", api.Archive.stats)
 sys.argv = ["newsalert", "--config", sys.argv[1], "stats"]
 try:

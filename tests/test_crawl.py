@@ -13,10 +13,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from newsalert.config import Config
 from newsalert.crawler.demo.server import Route, SiteServer
-from newsalert.crawler.runner import CrawlResult, run_crawl
+from newsalert.crawler.runner import CrawlResult, early_start, process_alive, run_crawl
 from newsalert.pipelines.urls import canonical_url
 from newsalert.storage.db import open_database
-from newsalert.storage.models import ArticleRow, OutletRunRow, SeenUrlRow
+from newsalert.storage.models import ArticleRow, CrawlRunRow, OutletRunRow, SeenUrlRow
 from tests.helpers import BACKENDS, backend_url, make_config, run_cli, stop_sites, write_config
 from tests.sites import (
     ARTICLE_PATH_PATTERN,
@@ -55,6 +55,7 @@ class Crawled:
     second: CrawlResult
     hits_after_first: Counter[str]
     hits_after_second: Counter[str]
+    early_pid: int | None  # of the first crawl's process, started by early_start
 
     def articles(self) -> dict[str, ArticleRow]:
         with self.sessions() as session:
@@ -74,14 +75,18 @@ def crawled(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFac
         for url in backend_url(request, directory):
             # The worker processes, as in production: this crawl is the one to hold them to account.
             config = make_config(directory, [herald_outlet(site)], database=url, extract_workers=2)
-            first = run_crawl(config, config.enabled_outlets)
+            # Started before the run is recorded, as the command line's `crawl` starts it.
+            with early_start(config, config.enabled_outlets) as early_pid:
+                first = run_crawl(config, config.enabled_outlets)
             hits_after_first = Counter(site.server.requests)
             # The second crawl tests what is fetched again, not where pages are parsed: a thread
             # does (starting the worker processes again would cost two seconds).
             again = make_config(directory / "again", [herald_outlet(site)], database=url)
             second = run_crawl(again, again.enabled_outlets)
             engine, sessions = open_database(url)
-            yield Crawled(site, config, sessions, first, second, hits_after_first, Counter(site.server.requests))
+            yield Crawled(
+                site, config, sessions, first, second, hits_after_first, Counter(site.server.requests), early_pid
+            )
             engine.dispose()
     finally:
         stop_sites(site.server)
@@ -101,6 +106,23 @@ def test_each_discovery_source_yields_its_articles(crawled: Crawled, kind: str) 
     paths = {a.path for a in crawled.site.articles if a.discovered_by == kind}
     assert paths, f"the test site has no article discovered by {kind}"
     assert paths <= set(crawled.articles()), f"articles found only via {kind} were not stored"
+
+
+def test_the_crawl_process_started_early_is_the_one_that_crawls(crawled: Crawled) -> None:
+    with crawled.sessions() as session:
+        first_run = session.scalar(select(CrawlRunRow).where(CrawlRunRow.id == crawled.first.run_id))
+    assert first_run is not None and first_run.pid == crawled.early_pid
+
+
+def test_a_crawl_process_started_early_and_not_used_ends(tmp_path: Path) -> None:
+    config = make_config(
+        tmp_path,
+        [{"name": "Nowhere", "url": "http://127.0.0.1:9/", "feeds": ["http://127.0.0.1:9/rss.xml"]}],
+        database=f"sqlite:///{tmp_path}/a.db",
+    )
+    with early_start(config, config.enabled_outlets) as pid:
+        assert pid is not None and process_alive(pid)
+    assert not process_alive(pid), "the crawl process outlived the command that started it"
 
 
 def test_listing_pagination_is_followed(crawled: Crawled) -> None:
