@@ -183,10 +183,10 @@ def add_tags(session: Session, article_id: int, tags: Iterable[Any]) -> None:
     tags = list(tags)
     if not tags:
         return
+    # Statements with their values as parameters: compiled once, not per article.
     session.execute(
-        dialect_insert(session, TagRow)
-        .values([{"kind": t.kind, "code": t.code, "label": t.label} for t in tags])
-        .on_conflict_do_nothing()
+        dialect_insert(session, TagRow).on_conflict_do_nothing(),
+        [{"kind": t.kind, "code": t.code, "label": t.label} for t in tags],
     )
     ids = {
         (kind, code): id_
@@ -197,9 +197,8 @@ def add_tags(session: Session, article_id: int, tags: Iterable[Any]) -> None:
         )
     }
     session.execute(
-        dialect_insert(session, ArticleTagRow)
-        .values([{"article_id": article_id, "tag_id": ids[(t.kind, t.code)], "salience": t.salience} for t in tags])
-        .on_conflict_do_nothing()
+        dialect_insert(session, ArticleTagRow).on_conflict_do_nothing(),
+        [{"article_id": article_id, "tag_id": ids[(t.kind, t.code)], "salience": t.salience} for t in tags],
     )
 
 

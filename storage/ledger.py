@@ -130,30 +130,41 @@ def settled_urls(
     return settled
 
 
+# What a URL recorded again takes from the new record (`attempts` counts up, `first_seen` stays).
+UPDATED_ON_RECORD = ("status", "reason", "http_status", "article_id", "relevance", "topic_version", "published_at",
+                     "last_seen")  # fmt: skip
+
+
 def record_urls(session: Session, records: Iterable[UrlRecord]) -> None:
     """Record what became of each URL. A stored URL stays stored; a failure counts an attempt."""
     now = utcnow()
-    for record in records:
-        values = {
-            "status": record.status,
-            "reason": record.reason,
-            "http_status": record.http_status,
-            "article_id": record.article_id,
-            "relevance": record.relevance,
-            "topic_version": record.topic_version,
-            "published_at": record.published_at,
-            "last_seen": now,
-        }
-        statement = dialect_insert(session, SeenUrlRow).values(
-            url=record.url, outlet_id=record.outlet_id, attempts=1, first_seen=now, **values
+    table = SeenUrlRow.__table__
+    insert = dialect_insert(session, table)
+    # One statement, its values as parameters (compiled once, not per URL); a known URL takes
+    # the new values (`excluded`: those it would have been inserted with).
+    statement = insert.on_conflict_do_update(
+        index_elements=["url"],
+        set_={**{name: insert.excluded[name] for name in UPDATED_ON_RECORD}, "attempts": table.c.attempts + 1},
+        where=table.c.status != UrlStatus.STORED,
+    )
+    for record in records:  # one at a time: a URL twice in one multi-row upsert is an error on PostgreSQL
+        session.execute(
+            statement,
+            {
+                "url": record.url,
+                "outlet_id": record.outlet_id,
+                "attempts": 1,
+                "first_seen": now,
+                "status": record.status,
+                "reason": record.reason,
+                "http_status": record.http_status,
+                "article_id": record.article_id,
+                "relevance": record.relevance,
+                "topic_version": record.topic_version,
+                "published_at": record.published_at,
+                "last_seen": now,
+            },
         )
-        table = SeenUrlRow.__table__
-        statement = statement.on_conflict_do_update(
-            index_elements=["url"],
-            set_={**values, "attempts": table.c.attempts + 1},
-            where=table.c.status != UrlStatus.STORED,
-        )
-        session.execute(statement)
 
 
 def record_new_urls(session: Session, records: Iterable[UrlRecord]) -> None:
