@@ -487,7 +487,10 @@ def test_two_writers_of_one_new_story_at_once_make_one_story(database: str, monk
 
         def held_lookup(session: Any, content_hash: str) -> Any:
             with contextlib.suppress(threading.BrokenBarrierError):  # with the locks, it breaks
-                barrier.wait(timeout=1.5)  # the second writer cannot get here until the first commits
+                # With the locks the second writer cannot get here until the first commits: the
+                # first waits out the timeout. Without, both arrive; the long timeout is only for
+                # a loaded machine that starts the second thread late.
+                barrier.wait(timeout=1.5 if locking else 30)
             return real_lookup(session, content_hash)
 
         monkeypatch.setattr(article_store, "find_exact_copy", held_lookup)
