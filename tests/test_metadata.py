@@ -273,3 +273,36 @@ def test_an_overlong_title_is_cut() -> None:
     head = '<meta property="og:title" content="' + "Port " * 400 + '">'
     stated = read_metadata(_tree(_page(head)), URL)
     assert stated.title is not None and len(stated.title) <= 300 and stated.title.endswith("…")
+
+
+@pytest.mark.parametrize(
+    "head, body",
+    [
+        (  # meta tags and JSON-LD name everything
+            '<meta property="og:title" content="Port deal signed">'
+            '<meta property="og:site_name" content="harbour herald">'
+            '<meta name="description" content="The concession is signed.">'
+            '<link rel="canonical" href="https://www.harbourherald.example/news/2024/05/port-deal">'
+            + _ld({"@type": "NewsArticle", "datePublished": "2024-05-14T08:30:00Z", "author": {"name": "Amina Yusuf"}}),
+            "",
+        ),
+        (  # nothing stated: the byline, the date and the site name come from the page itself
+            "",
+            '<p class="byline">By <span class="author">Joseph Kamau</span></p><time>14 May 2024</time>',
+        ),
+        ("<meta name='author' content='staff'>", ""),  # a one-word author is a handle, not a name
+    ],
+)
+def test_our_reading_of_trafilatura_metadata_agrees_with_extract_metadata(head: str, body: str) -> None:
+    """extract_article reads trafilatura's metadata without what it never uses, and its byline
+    search only when needed; what it reads must be what trafilatura's extract_metadata reads."""
+    from trafilatura.metadata import extract_metadata
+
+    from newsalert.pipelines.extract import DATE_PARAMS, _trafilatura_byline, trafilatura_metadata
+
+    tree = _tree(_page(head, body))
+    expected = extract_metadata(tree, URL, DATE_PARAMS)
+    ours = trafilatura_metadata(tree, URL)
+    ours.author = ours.author or _trafilatura_byline(tree)
+    for field in ("title", "author", "date", "sitename", "description", "url"):
+        assert getattr(ours, field) == getattr(expected, field), field
