@@ -42,6 +42,16 @@ class ConfigError(Exception):
 
 
 @dataclass(frozen=True)
+class DatabaseSetting:
+    """The database URL as given, where it was given, and the folder a relative SQLite path
+    is relative to."""
+
+    url: str
+    base: Path
+    source: str
+
+
+@dataclass(frozen=True)
 class Config:
     """Everything a command needs to know, validated and with paths resolved.
 
@@ -52,7 +62,15 @@ class Config:
 
     path: Path
     settings: Settings
-    database_url: str
+    database: DatabaseSetting
+
+    @cached_property
+    def database_url(self) -> str:
+        """The database's URL, a relative SQLite path made absolute. Parsed when first used
+        (a ConfigError if it is no URL): parsing loads SQLAlchemy, which `crawl` loads only
+        after it has started its crawl process."""
+        setting = self.database
+        return resolve_database_url(setting.url, setting.base, source=setting.source)
 
     @cached_property
     def outlets(self) -> tuple[Outlet, ...]:
@@ -64,8 +82,10 @@ class Config:
         return load_topics(topics_file, named_by=self.path) if topics_file else None
 
     def validated(self) -> Config:
-        """This configuration, its outlets and topic files read (a ConfigError if either is bad)."""
-        self.outlets  # noqa: B018 - read now, to fail now
+        """This configuration, its database URL parsed and its outlets and topic files read (a
+        ConfigError if any is bad)."""
+        self.database_url  # noqa: B018 - read now, to fail now
+        self.outlets  # noqa: B018
         self.topics  # noqa: B018
         return self
 
@@ -76,7 +96,8 @@ class Config:
             return self
         crawl = self.settings.crawl.model_copy(update={"max_articles_per_outlet": max_articles})
         changed = replace(self, settings=self.settings.model_copy(update={"crawl": crawl}))
-        changed.__dict__.update({name: self.__dict__[name] for name in ("outlets", "topics") if name in self.__dict__})
+        cached = ("database_url", "outlets", "topics")
+        changed.__dict__.update({name: self.__dict__[name] for name in cached if name in self.__dict__})
         return changed
 
     @property
@@ -145,16 +166,17 @@ def load_config(
         }
     )
 
-    database_url = database or os.environ.get(DATABASE_ENV)
-    if database_url:
-        database_url = resolve_database_url(database_url, Path.cwd(), source="--db / $NEWSALERT_DB")
+    given = database or os.environ.get(DATABASE_ENV)
+    if given:
+        database_setting = DatabaseSetting(given, Path.cwd(), "--db / $NEWSALERT_DB")
     else:
-        database_url = resolve_database_url(settings.database, data_dir, source=str(config_path))
+        database_setting = DatabaseSetting(settings.database, data_dir, str(config_path))
 
     if broker := os.environ.get(BROKER_ENV, "").strip():
         queue = _validate(QueueSettings, {**settings.queue.model_dump(), "broker_url": broker}, Path(f"${BROKER_ENV}"))
         settings = settings.model_copy(update={"queue": queue})
-    if settings.queue.broker_url and not database_url.startswith("postgresql"):
+    # The scheme as given: resolving a URL changes only a relative SQLite path.
+    if settings.queue.broker_url and not database_setting.url.startswith("postgresql"):
         raise ConfigError(
             config_path,
             "a broker needs a PostgreSQL database, which every worker can reach; this one is SQLite "
@@ -162,7 +184,7 @@ def load_config(
             field="queue.broker_url",
         )
 
-    config = Config(path=config_path, settings=settings, database_url=database_url)
+    config = Config(path=config_path, settings=settings, database=database_setting)
     return config.validated() if eager else config
 
 

@@ -200,6 +200,7 @@ def bad_inputs(tmp_path: Path) -> list[list[str]]:
     insecure.write_text(yaml.safe_dump(settings))
     return [
         ["--db", "garbage://x", "stats"],
+        ["--db", ":::", "crawl"],  # read when the run is recorded, after the crawl process started
         ["--db", "mysql://user@localhost/news", "stats"],
         ["--db", "sqlite:////etc/hostname/x.db", "stats"],
         ["--db", f"sqlite:///{a_file}/x.db", "stats"],
