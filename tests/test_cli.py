@@ -242,7 +242,14 @@ from newsalert.service.cli import main
 sys.argv = ["newsalert", "--config", sys.argv[1], "crawl"]
 main()
 """
-ARCHIVE_MODULES = ("sqlalchemy", "sqlalchemy.orm", "alembic", "newsalert.service.api", "newsalert.storage.models", "scrapy")
+ARCHIVE_MODULES = (
+    "sqlalchemy",
+    "sqlalchemy.orm",
+    "alembic",
+    "newsalert.service.api",
+    "newsalert.storage.models",
+    "scrapy",
+)
 
 
 @pytest.mark.slow
