@@ -187,7 +187,16 @@ def trafilatura_metadata(tree: HtmlElement, url: str) -> Document:
     functions, in its order) without what extraction never uses: categories, tags and licence
     (2.3 ms a page on the corpus), and the search for a byline in the page when the page's
     meta tags and JSON-LD name no author (6.5 ms on the pages that need it): `_author` asks
-    for that (`_trafilatura_byline`) only when nothing it prefers names an author."""
+    for that (`_trafilatura_byline`) only when nothing it prefers names an author.
+
+    Never raises: markup that breaks the reading loses its metadata, not the article."""
+    try:
+        return _trafilatura_metadata(tree, url)
+    except Exception:
+        return Document()
+
+
+def _trafilatura_metadata(tree: HtmlElement, url: str) -> Document:
     metadata = examine_meta(tree)
     if metadata.author and " " not in metadata.author:
         metadata.author = None  # as trafilatura: a single word is a handle, not a name
@@ -211,7 +220,10 @@ def _trafilatura_byline(tree: HtmlElement) -> str | None:
     """trafilatura's search for a byline in the page (it works on a copy of `tree`), trimmed
     as trafilatura trims it."""
     found = Document()
-    found.author = extract_author(tree)
+    try:
+        found.author = extract_author(tree)
+    except Exception:  # as trafilatura_metadata: the article stands without it
+        return None
     found.clean_and_trim()
     return found.author
 

@@ -306,3 +306,19 @@ def test_our_reading_of_trafilatura_metadata_agrees_with_extract_metadata(head: 
     ours.author = ours.author or _trafilatura_byline(tree)
     for field in ("title", "author", "date", "sitename", "description", "url"):
         assert getattr(ours, field) == getattr(expected, field), field
+
+
+def test_markup_that_breaks_trafilaturas_metadata_loses_the_metadata_not_the_article(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import newsalert.pipelines.extract as extract
+
+    def broken(*_args: object) -> None:
+        raise ValueError("a reader met markup it cannot read")
+
+    monkeypatch.setattr(extract, "examine_meta", broken)
+    monkeypatch.setattr(extract, "extract_author", broken)
+    page = _page(_ld({"@type": "NewsArticle", "headline": "Port deal signed"}), '<p class="byline">By Joseph Kamau</p>')
+    article = extract_article(page, URL)
+    assert isinstance(article, Extracted), article
+    assert article.title == "Port deal signed" and "concession" in article.text
