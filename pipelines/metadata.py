@@ -23,6 +23,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
+from lxml.etree import XPath
 from lxml.html import HtmlElement
 
 from newsalert.pipelines.clean import clean_line
@@ -94,9 +95,10 @@ AUTHOR_META = (
 # Between a headline and the site's name in a <title> or og:title.
 TITLE_SEPARATORS = (" | ", " - ", " – ", " — ", " :: ", " : ", " « ", " » ", " · ", " • ", "｜", "：", " / ")
 # "By Jane Doe", "Von Jane Doe", "Escrito por ...", "Par ...", "记者 ...": no part of the name.
+BYLINE_WORDS = ("by", "von", "por", "par", "di", "door", "av", "af", "oleh", "bởi")
 BYLINE_WORD = re.compile(
     r"^(?:(?:(?:written|escrito|posted|analysis|commentary|opinion|story|text|words|reporting|review)\s+)?"
-    r"(?:by|von|por|par|di|door|av|af|oleh|bởi)\s+|(?:记者|記者|通讯员)\s*)",
+    rf"(?:{'|'.join(BYLINE_WORDS)})\s+|(?:记者|記者|通讯员)\s*)",
     re.IGNORECASE,
 )
 # A link or label after the name in a byline block: "Baraka Mwakyusa More by this Author".
@@ -126,7 +128,10 @@ MONTH_LAST = re.compile(rf"^(\S+(?:\s+\S+){{2,}})\s+(?:{MONTHS})\.?$", re.IGNORE
 NAME_LINE = re.compile(r"^(?:[^\W\d_][\w'’.-]*\s+){1,4}[^\W\d_][\w'’.-]*$")
 MAX_BYLINE_CHARS = 80
 # An element with a link whose own first text is only a byline word ("By", "Par", "Por"...).
-LINKED_BYLINE_XPATH = "//*[a][re:test(normalize-space(text()[1]), '^(by|von|por|par|di|door|av|af|oleh)$', 'i')]"
+LINKED_BYLINE = XPath(
+    f"//*[a][re:test(normalize-space(text()[1]), '^({'|'.join(BYLINE_WORDS)})$', 'i')]",
+    namespaces={"re": "http://exslt.org/regular-expressions"},
+)
 # A one-word sign-off closing an article ("IN-Redaktion", "Reuters"): a capitalised word.
 SIGNOFF_WORD = re.compile(r"^[^\W\d_][\w'’.-]+$")
 SIGNOFF_LINES = 3  # a sign-off sits among the last lines, before any appeal or share prompt
@@ -543,7 +548,7 @@ def linked_byline(tree: HtmlElement) -> list[str]:
     Roe</a>"): an element whose own text opens with a byline word, followed by links whose
     texts are names."""
     try:
-        elements = tree.xpath(LINKED_BYLINE_XPATH, namespaces={"re": "http://exslt.org/regular-expressions"})
+        elements = LINKED_BYLINE(tree)
     except Exception:  # hostile markup must never stop an extraction
         return []
     for element in elements[:MAX_CREDIT_ELEMENTS]:
