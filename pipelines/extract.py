@@ -124,7 +124,7 @@ def extract_article(
     times_of_day = page_times(tree)
     emphasised = emphasised_lines(tree)
     credited = credited_editors(tree) if any(label in html for label in CREDIT_LABELS) else []
-    linked = linked_byline(tree)
+    linked = [] if stated.authors else linked_byline(tree)  # _author looks no further than stated authors
     drop_unseen(tree, page_chars)
     drop_link_paragraphs(tree)
 
