@@ -642,3 +642,60 @@ def test_the_upgrade_gives_archived_articles_their_filter_lexemes(db_url: str) -
         ids
     )
     engine.dispose()
+
+
+def _out_of_line_values(connection: Any) -> int:
+    """How many values article_search keeps in its TOAST table (PostgreSQL)."""
+    from sqlalchemy import text
+
+    toast = connection.execute(
+        text("SELECT reltoastrelid::regclass::text FROM pg_class WHERE oid = 'article_search'::regclass")
+    ).scalar()
+    return connection.execute(text(f"SELECT count(DISTINCT chunk_id) FROM {toast}")).scalar()
+
+
+def test_the_upgrade_moves_search_vectors_into_their_rows(postgres_server: str) -> None:
+    """Revision 0013: a vector too long for a plain row, stored out of line before, is in its
+    row after the upgrade, as is a new one; phrases are still found in both."""
+    from alembic import command
+    from sqlalchemy.orm import sessionmaker
+
+    from newsalert.storage.db import alembic_config, make_engine
+    from tests.helpers import postgres_schema
+
+    def store(sessions: Any, number: int) -> None:
+        with sessions.begin() as session:
+            [outlet_id] = ledger.sync_outlets(
+                session, [Outlet(name="O", url="https://o.example/", feeds=["https://o.example/rss"])]
+            ).values()
+            article_store.insert_article(
+                session,
+                {
+                    "outlet_id": outlet_id,
+                    "canonical_url": f"https://o.example/{number}",
+                    "url": f"https://o.example/{number}",
+                    "title": "Forum",
+                    "text": body,
+                    "content_hash": str(number),
+                    "fetched_at": datetime.now(UTC),
+                },
+            )
+
+    # About 4 kB of vector: distinct words, each with its position.
+    body = " ".join(f"word{number} development" for number in range(300)) + " the belt and road forum"
+    for db_url in postgres_schema(postgres_server):
+        engine = make_engine(db_url)
+        command.upgrade(alembic_config(engine), "0012")
+        for number in range(2):
+            store(sessionmaker(engine), number)
+        with engine.connect() as connection:
+            assert _out_of_line_values(connection) == 2, "revision 0012 kept both vectors out of line"
+        engine.dispose()
+
+        engine, sessions = open_database(db_url)  # upgrades to the head
+        store(sessions, 2)
+        with engine.connect() as connection:
+            assert _out_of_line_values(connection) == 0
+        assert len(run_search(sessions, query='"belt and road"').articles) == 3
+        assert run_search(sessions, query='"road and belt"').articles == []
+        engine.dispose()
