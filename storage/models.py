@@ -125,10 +125,10 @@ class ArticleRow(Base):
 
 
 class ArticleSearchRow(Base):
-    """What a search filters and orders by, one narrow row per article, so that finding the
-    newest matches of a common word reads a few MB, not the articles. Copied from articles by
-    triggers (revision 0009); on PostgreSQL it also holds the tsvector (out of line), created
-    by raw SQL like the FTS5 table on SQLite."""
+    """What a search filters and orders by, one row per article apart from the articles' wide
+    rows, so that finding the newest matches of a common word never reads the articles. Copied
+    from articles by triggers (revision 0009); on PostgreSQL it also holds the tsvector (in the
+    row since revision 0013), created by raw SQL like the FTS5 table on SQLite."""
 
     __tablename__ = "article_search"
 

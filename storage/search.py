@@ -163,8 +163,8 @@ class _Windows:
         """The rows of `statement`; on PostgreSQL, read through the GIN index when `indexed`."""
         if self._dialect != "postgresql" or not indexed:
             return list(self.session.execute(statement))
-        # The GIN index, never a scan of the table: a sequential scan would read every
-        # out-of-line vector to test it, where the index's bitmap needs none of them.
+        # The GIN index, never a scan of the table: a sequential scan would read and test
+        # every vector, where the index's bitmap tests only its candidates.
         self.session.execute(text("SET LOCAL enable_seqscan = off"))
         try:
             return list(self.session.execute(statement))
