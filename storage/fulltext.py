@@ -84,7 +84,13 @@ def fts5_query(parsed: ParsedQuery) -> str:
 
 def tsquery(parsed: ParsedQuery) -> str:
     def phrase(term: Term) -> str:
-        return "(" + " <-> ".join(f"'{token}'" for token in term) + ")"
+        if len(term) == 1:
+            return f"('{term[0]}')"
+        # Within the title (weight A) or within the body (B), never from the title's last word
+        # to the body's first, which the vector puts side by side: as FTS5 keeps them apart.
+        return (
+            "(" + " | ".join("(" + " <-> ".join(f"'{token}':{weight}" for token in term) + ")" for weight in "AB") + ")"
+        )
 
     required = " & ".join("(" + " | ".join(phrase(t) for t in clause) + ")" for clause in parsed.clauses)
     return required + "".join(f" & !{phrase(term)}" for term in parsed.excluded)

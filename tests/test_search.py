@@ -699,3 +699,36 @@ def test_the_upgrade_moves_search_vectors_into_their_rows(postgres_server: str) 
         assert len(run_search(sessions, query='"belt and road"').articles) == 3
         assert run_search(sessions, query='"road and belt"').articles == []
         engine.dispose()
+
+
+def test_a_phrase_never_runs_from_the_title_into_the_body(db_url: str) -> None:
+    """The title's last word and the body's first are not a phrase, on either backend; the
+    same words side by side in the title or in the body are."""
+    engine, sessions = open_database(db_url)
+    texts = {
+        "across": ("Ministers open the new Belt", "Road works start in the spring."),
+        "title": ("A belt road for the port", "Ministers met."),
+        "body": ("Ministers met", "They spoke of a belt road for the port."),
+    }
+    ids = {}
+    with sessions.begin() as session:
+        [outlet_id] = ledger.sync_outlets(
+            session, [Outlet(name="O", url="https://o.example/", feeds=["https://o.example/rss"])]
+        ).values()
+        for key, (title, text) in texts.items():
+            ids[key] = article_store.insert_article(
+                session,
+                {
+                    "outlet_id": outlet_id,
+                    "canonical_url": f"https://o.example/{key}",
+                    "url": f"https://o.example/{key}",
+                    "title": title,
+                    "text": text,
+                    "content_hash": key,
+                    "fetched_at": datetime.now(UTC),
+                },
+            )
+    assert {a.id for a in run_search(sessions, query='"belt road"').articles} == {ids["title"], ids["body"]}
+    assert {a.id for a in run_search(sessions, query="belt road").articles} == set(ids.values())
+    assert {a.id for a in run_search(sessions, query='belt -"belt road"').articles} == {ids["across"]}
+    engine.dispose()
