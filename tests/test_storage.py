@@ -131,6 +131,8 @@ def test_an_archive_from_the_first_revision_upgrades_with_its_articles(db_url: s
         found = search_articles(session, SearchFilters(query="cooperation sahel"))
         [article] = session.scalars(select(ArticleRow)).all()
         assert [a.id for a in found] == [article.id]
+        for phrase, where in (('"sud au sahel"', "title"), ('"senegalais et chinois"', "text")):
+            assert [a.id for a in search_articles(session, SearchFilters(query=phrase))] == [article.id], where
         assert article.cluster_id is not None and article.minhash, "the story was backfilled"
     engine.dispose()
 
