@@ -182,6 +182,9 @@ class TreeSampler(threading.Thread):
         self.interval = interval
         self.peak = Peak()
         self.finished = threading.Event()
+        # A process's role, read once: a process starting or ending may not show its command
+        # line, which would file it under another role for that one sample.
+        self._roles: dict[int, str] = {}
 
     def run(self) -> None:
         while not self.finished.is_set():
@@ -203,7 +206,9 @@ class TreeSampler(threading.Thread):
                 continue
             rss += memory.rss / 2**20
             pss += memory.pss / 2**20
-            name = role(process, self.root)
+            name = self._roles.get(process.pid) or role(process, self.root)
+            if name != "other":
+                self._roles[process.pid] = name
             roles[name] = roles.get(name, 0) + 1
             label = name if name in ("command", "crawl process", "fork server") else f"{name} {roles[name]}"
             self.peak.per_process[label] = max(self.peak.per_process.get(label, 0.0), memory.rss / 2**20)
