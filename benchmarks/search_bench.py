@@ -4,7 +4,8 @@ Builds the archive with the project's schema (migrations, triggers) and search f
 times every query shape of issue 12 through the function the command line uses
 (search.search_articles): median and p95 over repeated runs, against the target of median
 <= 50 ms and p95 <= 200 ms on each backend. Prints a table (shape x backend) and a verdict
-line; --json prints the same figures as JSON.
+line, and whether both backends found as many matches for each shape (they search the same
+archive); --json prints the same figures as JSON.
 
 Run:  .venv/bin/python benchmarks/search_bench.py [--articles 100000] [--repeat 30] [--no-postgres] [--json]
 To study a plan (EXPLAIN ANALYZE), keep the PostgreSQL archive with --keep-schema, and time it
@@ -199,6 +200,20 @@ def report(figures: dict[str, Figures], builds: dict[str, float], articles: int)
                 f"{row['matches']:>8}  {verdict}"
             )
     print(f"  {GUARANTEE}")
+    if len(backends) == 2:  # one archive, built alike from one seed: every count must agree
+        counts = {
+            name: [(figures[b][name]["matches"], figures[b][name]["results"]) for b in backends] for name in SHAPES
+        }
+        differ = [
+            name
+            + " ("
+            + ", ".join(f"{backend} {found[0]}" for backend, found in zip(backends, pair, strict=True))
+            + ")"
+            for name, pair in counts.items()
+            if pair[0] != pair[1]
+        ]
+        agreement = f"the backends differ on {', '.join(differ)}" if differ else "the backends agree on every shape"
+        print(f"Matches: {agreement}")
     failed = [
         f"{name} ({backend})" for backend in backends for name, row in figures[backend].items() if not row["pass"]
     ]
