@@ -644,6 +644,26 @@ def test_the_upgrade_gives_archived_articles_their_filter_lexemes(db_url: str) -
     engine.dispose()
 
 
+def _store(sessions: Any, key: str, title: str, text: str) -> int:
+    """An article of outlet "O", stored as the crawl stores it; its id."""
+    with sessions.begin() as session:
+        [outlet_id] = ledger.sync_outlets(
+            session, [Outlet(name="O", url="https://o.example/", feeds=["https://o.example/rss"])]
+        ).values()
+        return article_store.insert_article(
+            session,
+            {
+                "outlet_id": outlet_id,
+                "canonical_url": f"https://o.example/{key}",
+                "url": f"https://o.example/{key}",
+                "title": title,
+                "text": text,
+                "content_hash": key,
+                "fetched_at": datetime.now(UTC),
+            },
+        )
+
+
 def _out_of_line_values(connection: Any) -> int:
     """How many values article_search keeps in its TOAST table (PostgreSQL)."""
     from sqlalchemy import text
@@ -663,37 +683,19 @@ def test_the_upgrade_moves_search_vectors_into_their_rows(postgres_server: str) 
     from newsalert.storage.db import alembic_config, make_engine
     from tests.helpers import postgres_schema
 
-    def store(sessions: Any, number: int) -> None:
-        with sessions.begin() as session:
-            [outlet_id] = ledger.sync_outlets(
-                session, [Outlet(name="O", url="https://o.example/", feeds=["https://o.example/rss"])]
-            ).values()
-            article_store.insert_article(
-                session,
-                {
-                    "outlet_id": outlet_id,
-                    "canonical_url": f"https://o.example/{number}",
-                    "url": f"https://o.example/{number}",
-                    "title": "Forum",
-                    "text": body,
-                    "content_hash": str(number),
-                    "fetched_at": datetime.now(UTC),
-                },
-            )
-
     # About 4 kB of vector: distinct words, each with its position.
     body = " ".join(f"word{number} development" for number in range(300)) + " the belt and road forum"
     for db_url in postgres_schema(postgres_server):
         engine = make_engine(db_url)
         command.upgrade(alembic_config(engine), "0012")
         for number in range(2):
-            store(sessionmaker(engine), number)
+            _store(sessionmaker(engine), str(number), "Forum", body)
         with engine.connect() as connection:
             assert _out_of_line_values(connection) == 2, "revision 0012 kept both vectors out of line"
         engine.dispose()
 
         engine, sessions = open_database(db_url)  # upgrades to the head
-        store(sessions, 2)
+        _store(sessions, "2", "Forum", body)
         with engine.connect() as connection:
             assert _out_of_line_values(connection) == 0
         assert len(run_search(sessions, query='"belt and road"').articles) == 3
@@ -710,24 +712,7 @@ def test_a_phrase_never_runs_from_the_title_into_the_body(db_url: str) -> None:
         "title": ("A belt road for the port", "Ministers met."),
         "body": ("Ministers met", "They spoke of a belt road for the port."),
     }
-    ids = {}
-    with sessions.begin() as session:
-        [outlet_id] = ledger.sync_outlets(
-            session, [Outlet(name="O", url="https://o.example/", feeds=["https://o.example/rss"])]
-        ).values()
-        for key, (title, text) in texts.items():
-            ids[key] = article_store.insert_article(
-                session,
-                {
-                    "outlet_id": outlet_id,
-                    "canonical_url": f"https://o.example/{key}",
-                    "url": f"https://o.example/{key}",
-                    "title": title,
-                    "text": text,
-                    "content_hash": key,
-                    "fetched_at": datetime.now(UTC),
-                },
-            )
+    ids = {key: _store(sessions, key, title, text) for key, (title, text) in texts.items()}
     assert {a.id for a in run_search(sessions, query='"belt road"').articles} == {ids["title"], ids["body"]}
     assert {a.id for a in run_search(sessions, query="belt road").articles} == set(ids.values())
     assert {a.id for a in run_search(sessions, query='belt -"belt road"').articles} == {ids["across"]}
