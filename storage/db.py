@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from sqlalchemy.dialects import postgresql, sqlite
 
 # The newest revision in migrations/versions; test_storage checks it against Alembic's head.
-HEAD_REVISION = "0013"
+HEAD_REVISION = "0014"
 SQLITE_BUSY_TIMEOUT_MS = 30_000  # a second writer waits this long for the lock instead of failing
 
 

@@ -84,16 +84,19 @@ def fts5_query(parsed: ParsedQuery) -> str:
 
 def tsquery(parsed: ParsedQuery) -> str:
     def phrase(term: Term) -> str:
-        if len(term) == 1:
-            return f"('{term[0]}')"
-        # Within the title (weight A) or within the body (B), never from the title's last word
-        # to the body's first, which the vector puts side by side: as FTS5 keeps them apart.
-        return (
-            "(" + " | ".join("(" + " <-> ".join(f"'{token}':{weight}" for token in term) + ")" for weight in "AB") + ")"
-        )
+        # The vector leaves a position between the title and the body (TITLE_END), so a phrase
+        # never runs from the title's last word into the body's first: as FTS5 keeps them apart.
+        return "(" + " <-> ".join(f"'{token}'" for token in term) + ")"
 
     required = " & ".join("(" + " | ".join(phrase(t) for t in clause) + ")" for clause in parsed.clauses)
     return required + "".join(f" & !{phrase(term)}" for term in parsed.excluded)
+
+
+# PostgreSQL: the vector's `||` numbers the body's words on from the title's last, so the two
+# would stand side by side. This lexeme (a colon: no word folds to it) takes the position
+# between them (revision 0014), so that a phrase is asked plainly: asking it for the title's
+# weight or the body's did the same at query time, checking each candidate's positions twice.
+TITLE_END = "'title:end':1"
 
 
 # PostgreSQL: each vector also holds its article's week, "week:2026-49" (ISO, UTC; no word
@@ -120,14 +123,15 @@ INDEX_STATEMENTS = {
         # before it are taken here, those stored after by the triggers on article_tags.
         "INSERT INTO article_search (article_id, published, outlet_id, language, on_topic, search_vector) "
         "SELECT id, least(published_at, fetched_at), outlet_id, language, on_topic, "
-        "setweight(to_tsvector('simple', :title), 'A') || setweight(to_tsvector('simple', :body), 'B') "
+        "setweight(to_tsvector('simple', :title), 'A') "
+        "|| CAST(:title_end AS tsvector) || setweight(to_tsvector('simple', :body), 'B') "
         f"|| array_to_tsvector(array_remove(ARRAY[{WEEK.format(when='least(published_at, fetched_at)')}, "
         f"{FILTER_LEXEMES}], NULL)) "
         "|| coalesce((SELECT array_to_tsvector(array_agg('tag:' || tag_id)) FROM article_tags "
         "WHERE article_id = :id), ''::tsvector) "
         "FROM articles WHERE id = :id "
         "ON CONFLICT (article_id) DO UPDATE SET search_vector = excluded.search_vector"
-    ),
+    ).bindparams(title_end=TITLE_END),
     "sqlite": text("INSERT INTO articles_fts(rowid, title, body) VALUES (:id, :title, :body)"),
 }
 

@@ -717,3 +717,70 @@ def test_a_phrase_never_runs_from_the_title_into_the_body(db_url: str) -> None:
     assert {a.id for a in run_search(sessions, query="belt road").articles} == set(ids.values())
     assert {a.id for a in run_search(sessions, query='belt -"belt road"').articles} == {ids["across"]}
     engine.dispose()
+
+
+def test_the_upgrade_keeps_phrases_from_running_from_the_title_into_the_body(postgres_server: str) -> None:
+    """Revision 0014: vectors written by revision 0013 put the title's last word beside the
+    body's first; after the upgrade a phrase finds the same words in the title or in the body,
+    never across the two, and the downgrade takes the position-keeping lexeme out again."""
+    from alembic import command
+    from sqlalchemy import text
+
+    from newsalert.storage.db import alembic_config, make_engine
+    from tests.helpers import postgres_schema
+
+    texts = {
+        "across": ("Ministers open the new Belt", "Road works start in the spring."),
+        "title": ("A belt road for the port", "Ministers met."),
+        "body": ("Ministers met", "They spoke of a belt road for the port."),
+    }
+    for db_url in postgres_schema(postgres_server):
+        engine = make_engine(db_url)
+        command.upgrade(alembic_config(engine), "0013")
+        now = datetime.now(UTC)
+        ids = {}
+        with engine.begin() as connection:
+            outlet_id = _raw_outlet(connection, now)
+            for key, (title, body) in texts.items():
+                ids[key] = connection.execute(
+                    text(
+                        "INSERT INTO articles (outlet_id, canonical_url, url, title, text, content_hash, fetched_at,"
+                        " language, on_topic) VALUES (:outlet, :url, :url, :title, :body, :url, :now, 'en', :t)"
+                        " RETURNING id"
+                    ),
+                    {
+                        "outlet": outlet_id,
+                        "url": f"https://o/{key}",
+                        "title": title,
+                        "body": body,
+                        "now": now,
+                        "t": True,
+                    },
+                ).scalar()
+                connection.execute(  # the row as revisions 0012 and 0013 wrote it
+                    text(
+                        "INSERT INTO article_search"
+                        " (article_id, published, outlet_id, language, on_topic, search_vector)"
+                        " SELECT id, fetched_at, outlet_id, language, on_topic,"
+                        " setweight(to_tsvector('simple', lower(title)), 'A')"
+                        " || setweight(to_tsvector('simple', lower(text)), 'B')"
+                        " || array_to_tsvector(ARRAY['week:' || to_char(fetched_at AT TIME ZONE 'UTC', 'IYYY-IW'),"
+                        " 'outlet:' || outlet_id, 'lang:' || language]) FROM articles WHERE id = :id"
+                    ),
+                    {"id": ids[key]},
+                )
+        engine.dispose()
+
+        engine, sessions = open_database(db_url)  # upgrades to the head
+        assert {a.id for a in run_search(sessions, query='"belt road"').articles} == {ids["title"], ids["body"]}
+        assert {
+            a.id for a in run_search(sessions, query='"road works"', languages=("en",), outlets=("O",)).articles
+        } == {ids["across"]}
+        assert run_search(sessions, query='"belt road"').articles[0].id == ids["title"]  # the title ranks first
+        engine.dispose()
+
+        command.downgrade(alembic_config(engine), "0013")
+        with engine.connect() as connection:
+            marked = "SELECT count(*) FROM article_search WHERE search_vector @@ '''title:end'''::tsquery"
+            assert connection.execute(text(marked)).scalar() == 0
+        engine.dispose()
