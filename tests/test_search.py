@@ -703,16 +703,20 @@ def test_the_upgrade_moves_search_vectors_into_their_rows(postgres_server: str) 
         engine.dispose()
 
 
+# (title, text) by key: "belt road" across the title's end and the text's start, in the title,
+# in the text.
+ACROSS_TITLE_AND_TEXT = {
+    "across": ("Ministers open the new Belt", "Road works start in the spring."),
+    "title": ("A belt road for the port", "Ministers met."),
+    "body": ("Ministers met", "They spoke of a belt road for the port."),
+}
+
+
 def test_a_phrase_never_runs_from_the_title_into_the_body(db_url: str) -> None:
     """The title's last word and the body's first are not a phrase, on either backend; the
     same words side by side in the title or in the body are."""
     engine, sessions = open_database(db_url)
-    texts = {
-        "across": ("Ministers open the new Belt", "Road works start in the spring."),
-        "title": ("A belt road for the port", "Ministers met."),
-        "body": ("Ministers met", "They spoke of a belt road for the port."),
-    }
-    ids = {key: _store(sessions, key, title, text) for key, (title, text) in texts.items()}
+    ids = {key: _store(sessions, key, title, text) for key, (title, text) in ACROSS_TITLE_AND_TEXT.items()}
     assert {a.id for a in run_search(sessions, query='"belt road"').articles} == {ids["title"], ids["body"]}
     assert {a.id for a in run_search(sessions, query="belt road").articles} == set(ids.values())
     assert {a.id for a in run_search(sessions, query='belt -"belt road"').articles} == {ids["across"]}
@@ -729,11 +733,6 @@ def test_the_upgrade_keeps_phrases_from_running_from_the_title_into_the_body(pos
     from newsalert.storage.db import alembic_config, make_engine
     from tests.helpers import postgres_schema
 
-    texts = {
-        "across": ("Ministers open the new Belt", "Road works start in the spring."),
-        "title": ("A belt road for the port", "Ministers met."),
-        "body": ("Ministers met", "They spoke of a belt road for the port."),
-    }
     for db_url in postgres_schema(postgres_server):
         engine = make_engine(db_url)
         command.upgrade(alembic_config(engine), "0013")
@@ -741,7 +740,7 @@ def test_the_upgrade_keeps_phrases_from_running_from_the_title_into_the_body(pos
         ids = {}
         with engine.begin() as connection:
             outlet_id = _raw_outlet(connection, now)
-            for key, (title, body) in texts.items():
+            for key, (title, body) in ACROSS_TITLE_AND_TEXT.items():
                 ids[key] = connection.execute(
                     text(
                         "INSERT INTO articles (outlet_id, canonical_url, url, title, text, content_hash, fetched_at,"
